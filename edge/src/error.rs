@@ -1,0 +1,86 @@
+//! The worker's one error type, and the one place where an error becomes an
+//! HTTP status and a JSON body `{"error": {"code": ..., "message": ...}}`.
+
+use serde::Serialize;
+use worker::Response;
+
+use crate::routes::cors;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EdgeError {
+    #[error("no such resource")]
+    NotFound,
+    #[error("this method is not allowed on this resource")]
+    MethodNotAllowed,
+    #[error("no product {sku} is known for this shop")]
+    UnknownProduct { sku: String },
+    #[error("a valid bearer token is required")]
+    Unauthorized,
+    #[error("{field}: {reason}")]
+    InvalidInput { field: &'static str, reason: String },
+    #[error("the request body is not valid: {0}")]
+    InvalidBody(String),
+    #[error("the request body must be at most {max} bytes")]
+    BodyTooLarge { max: usize },
+    /// A failure of storage or the runtime. Its text is logged, never sent.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<worker::Error> for EdgeError {
+    fn from(err: worker::Error) -> EdgeError {
+        EdgeError::Internal(err.to_string())
+    }
+}
+
+impl From<worker::KvError> for EdgeError {
+    fn from(err: worker::KvError) -> EdgeError {
+        EdgeError::Internal(format!("KV: {err}"))
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: String,
+}
+
+impl EdgeError {
+    fn status_and_code(&self) -> (u16, &'static str) {
+        match self {
+            EdgeError::NotFound => (404, "not_found"),
+            EdgeError::MethodNotAllowed => (405, "method_not_allowed"),
+            EdgeError::UnknownProduct { .. } => (404, "unknown_product"),
+            EdgeError::Unauthorized => (401, "unauthorized"),
+            EdgeError::InvalidInput { .. } => (400, "invalid_input"),
+            EdgeError::InvalidBody(_) => (400, "invalid_body"),
+            EdgeError::BodyTooLarge { .. } => (413, "body_too_large"),
+            EdgeError::Internal(_) => (500, "internal"),
+        }
+    }
+
+    /// The response a client gets for this error. Only `Internal` hides its
+    /// text from the client; the other messages describe the client's input.
+    pub fn into_response(self) -> worker::Result<Response> {
+        let (status, code) = self.status_and_code();
+        if let EdgeError::Internal(detail) = &self {
+            worker::console_error!("internal error: {detail}");
+        }
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: self.to_string(),
+            },
+        };
+        let mut response = Response::from_json(&body)?.with_status(status);
+        if matches!(self, EdgeError::Unauthorized) {
+            response.headers_mut().set("WWW-Authenticate", "Bearer")?;
+        }
+        cors::allow_any_origin(response)
+    }
+}

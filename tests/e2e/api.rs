@@ -1,0 +1,312 @@
+//! The edge's HTTP API, called the way a merchant's back office and the
+//! widget call it. Bad input gets a clear 4xx JSON error and changes nothing.
+
+use e2e::admin::AdminApi;
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::World;
+
+const SHOP: &str = "api-shop";
+
+/// What a request is expected to get back.
+struct Expect {
+    status: StatusCode,
+    code: &'static str,
+    /// A piece of the message that tells the client what to fix.
+    message_has: &'static str,
+}
+
+/// Sends a request and checks its status and JSON error body.
+#[track_caller]
+fn check<'a>(
+    http: &'a Client,
+    request: reqwest::RequestBuilder,
+    expect: Expect,
+) -> impl std::future::Future<Output = ()> + 'a {
+    let caller = std::panic::Location::caller();
+    let _ = http;
+    async move {
+        let response = request.send().await.expect("the edge answers");
+        let status = response.status();
+        let cors = response
+            .headers()
+            .get("access-control-allow-origin")
+            .cloned();
+        let body: Value = response.json().await.expect("errors are JSON");
+        assert_eq!(status, expect.status, "{caller}: {body}");
+        assert_eq!(body["error"]["code"], expect.code, "{caller}: {body}");
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(expect.message_has),
+            "{caller}: {message:?} lacks {:?}",
+            expect.message_has
+        );
+        assert_eq!(
+            cors.as_ref().map(|v| v.as_bytes()),
+            Some(&b"*"[..]),
+            "{caller}: CORS on errors"
+        );
+    }
+}
+
+const BACKORDER: &str =
+    r#"{"status":"backorder","window":{"earliest":"2027-03-12","latest":"2027-03-26"}}"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reads_are_public_and_unknown_products_are_404() {
+    let world = World::start().await;
+    let admin = AdminApi::new(&world.worker);
+    let http = Client::new();
+    let url = admin.product_url(SHOP, "TENT-2P");
+
+    check(
+        &http,
+        http.get(&url),
+        Expect {
+            status: StatusCode::NOT_FOUND,
+            code: "unknown_product",
+            message_has: "TENT-2P",
+        },
+    )
+    .await;
+
+    let availability = serde_json::from_str(BACKORDER).expect("valid");
+    admin.set_availability(SHOP, "TENT-2P", &availability).await;
+    let response = http.get(&url).send().await.expect("answers");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    assert!(
+        response.headers()["cache-control"]
+            .to_str()
+            .expect("ascii")
+            .contains("max-age=")
+    );
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(
+        body,
+        json!({"sku": "TENT-2P", "availability": {"status": "backorder",
+            "window": {"earliest": "2027-03-12", "latest": "2027-03-26"}}})
+    );
+
+    // Another shop does not see this shop's products.
+    check(
+        &http,
+        http.get(admin.product_url("other-shop", "TENT-2P")),
+        Expect {
+            status: StatusCode::NOT_FOUND,
+            code: "unknown_product",
+            message_has: "TENT-2P",
+        },
+    )
+    .await;
+
+    let preflight = http
+        .request(Method::OPTIONS, &url)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        preflight.headers()["access-control-allow-methods"],
+        "GET, OPTIONS"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_writes_are_rejected_and_change_nothing() {
+    let world = World::start().await;
+    let admin = AdminApi::new(&world.worker);
+    let http = Client::new();
+    let url = admin.product_url(SHOP, "TENT-2P");
+    let token = world.worker.admin_token();
+    let put = |body: &str| http.put(&url).bearer_auth(token).body(body.to_owned());
+
+    // A known good state that every bad write below must leave as it is.
+    let original = serde_json::from_str(BACKORDER).expect("valid");
+    admin.set_availability(SHOP, "TENT-2P", &original).await;
+    let before: Value = http
+        .get(&url)
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON");
+
+    let unavailable = r#"{"status":"unavailable"}"#;
+    let unauthorized = || Expect {
+        status: StatusCode::UNAUTHORIZED,
+        code: "unauthorized",
+        message_has: "bearer token",
+    };
+    check(&http, http.put(&url).body(unavailable), unauthorized()).await;
+    check(
+        &http,
+        http.put(&url).bearer_auth("wrong").body(unavailable),
+        unauthorized(),
+    )
+    .await;
+    check(
+        &http,
+        http.put(&url)
+            .bearer_auth(format!("{token}x"))
+            .body(unavailable),
+        unauthorized(),
+    )
+    .await;
+    check(
+        &http,
+        http.put(&url)
+            .header("Authorization", token.to_owned())
+            .body(unavailable),
+        unauthorized(),
+    )
+    .await;
+
+    let invalid = |message_has| Expect {
+        status: StatusCode::BAD_REQUEST,
+        code: "invalid_body",
+        message_has,
+    };
+    check(&http, put("{not json"), invalid("key must be a string")).await;
+    check(
+        &http,
+        put(r#"{"status":"sold_out"}"#),
+        invalid("unknown variant `sold_out`"),
+    )
+    .await;
+    check(
+        &http,
+        put(r#"{"status":"backorder"}"#),
+        invalid("missing field `window`"),
+    )
+    .await;
+    check(
+        &http,
+        put(r#"{"status":"backorder","window":{"earliest":"2027-03-26","latest":"2027-03-12"}}"#),
+        invalid("latest (2027-03-12) is before earliest (2027-03-26)"),
+    )
+    .await;
+    check(
+        &http,
+        put(r#"{"status":"backorder","window":{"earliest":"2027-02-30","latest":"2027-03-12"}}"#),
+        invalid("2027-02-30"),
+    )
+    .await;
+    let long_reason = format!(
+        r#"{{"status":"backorder","window":{{"earliest":"2027-03-12","latest":"2027-03-26"}},"reason":"{}"}}"#,
+        "x".repeat(281)
+    );
+    check(
+        &http,
+        put(&long_reason),
+        Expect {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_input",
+            message_has: "at most 280 characters",
+        },
+    )
+    .await;
+    check(
+        &http,
+        put(&" ".repeat(17 * 1024)),
+        Expect {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "body_too_large",
+            message_has: "16384 bytes",
+        },
+    )
+    .await;
+    check(
+        &http,
+        http.put(admin.product_url(SHOP, "TENT%202P"))
+            .bearer_auth(token)
+            .body(unavailable),
+        Expect {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_input",
+            message_has: "sku",
+        },
+    )
+    .await;
+    check(
+        &http,
+        http.delete(&url).bearer_auth(token),
+        Expect {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            code: "method_not_allowed",
+            message_has: "not allowed",
+        },
+    )
+    .await;
+
+    let after: Value = http
+        .get(&url)
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(
+        after, before,
+        "a rejected write changed the stored availability"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn widget_files_are_served_with_their_types_and_cache_rules() {
+    let world = World::start().await;
+    let http = Client::new();
+    let base = world.worker.base_url();
+
+    let loader = http
+        .get(format!("{base}/widget/backorder.js"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(loader.status(), StatusCode::OK);
+    let content_type = loader.headers()["content-type"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        content_type.starts_with("text/javascript"),
+        "{content_type}"
+    );
+    assert_eq!(loader.headers()["cache-control"], "public, max-age=300");
+    let script = loader.text().await.expect("text");
+
+    // The loader names the wasm file by its content hash.
+    let start = script
+        .find("backorder-")
+        .expect("the loader names the wasm file");
+    let end = script[start..].find(".wasm").expect("a .wasm name") + start + ".wasm".len();
+    let wasm_name = &script[start..end];
+    let wasm = http
+        .get(format!("{base}/widget/{wasm_name}"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(wasm.status(), StatusCode::OK);
+    assert_eq!(wasm.headers()["content-type"], "application/wasm");
+    assert_eq!(
+        wasm.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(wasm.headers()["access-control-allow-origin"], "*");
+    let bytes = wasm.bytes().await.expect("body");
+    assert_eq!(&bytes[..4], b"\0asm", "a WebAssembly module");
+
+    check(
+        &http,
+        http.get(format!("{base}/no/such/path")),
+        Expect {
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            message_has: "no such resource",
+        },
+    )
+    .await;
+}

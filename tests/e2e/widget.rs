@@ -1,0 +1,115 @@
+//! The widget on a merchant's product page, in headless Chromium.
+
+use e2e::admin::AdminApi;
+use e2e::browser::Browser;
+use e2e::shop::{
+    BACKORDER_REASON, BACKORDER_SKU, IN_STOCK_SKU, SHOP, ShopServer, UNAVAILABLE_SKU,
+    demo_catalogue,
+};
+use shared::Date;
+
+use crate::World;
+use crate::page::{ShopPage, Shown};
+
+fn date(text: &str) -> Date {
+    text.parse().expect("a valid test date")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn backorder_wording_replaces_sold_out_and_in_stock_is_left_alone() {
+    let world = World::start().await;
+    let admin = AdminApi::new(&world.worker);
+    for (sku, availability) in demo_catalogue(date("2027-03-12"), date("2027-03-26")) {
+        admin.set_availability(SHOP, sku, &availability).await;
+    }
+    let shop = ShopServer::serve(world.worker.base_url());
+    let browser = Browser::start().await;
+    let page = ShopPage::open(&browser.client, shop.url()).await;
+
+    // The page is en-GB, so Intl writes the window the British way.
+    let tent = page.settled(BACKORDER_SKU).await;
+    assert_eq!(tent.state, "backorder");
+    assert_eq!(
+        tent.notice.as_deref(),
+        Some(
+            format!("Backorder — order now, ships 12 – 26 March 2027 {BACKORDER_REASON}").as_str()
+        )
+    );
+    assert_eq!(tent.merchant, None, "\"Sold out\" must no longer show");
+
+    let lantern = page.settled(IN_STOCK_SKU).await;
+    assert_eq!(
+        lantern,
+        Shown {
+            state: "in_stock".into(),
+            notice: None,
+            merchant: Some("In stock".into())
+        }
+    );
+
+    let kayak = page.settled(UNAVAILABLE_SKU).await;
+    assert_eq!(kayak.state, "unavailable");
+    assert_eq!(
+        kayak.notice.as_deref(),
+        Some("Unavailable — this item cannot be ordered right now")
+    );
+
+    // The theme's own script still works beside the widget.
+    assert_eq!(page.add_to_cart(BACKORDER_SKU).await, "1");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_window_across_months_names_both_months() {
+    let world = World::start().await;
+    let admin = AdminApi::new(&world.worker);
+    for (sku, availability) in demo_catalogue(date("2027-03-28"), date("2027-04-09")) {
+        admin.set_availability(SHOP, sku, &availability).await;
+    }
+    let shop = ShopServer::serve(world.worker.base_url());
+    let browser = Browser::start().await;
+    let page = ShopPage::open(&browser.client, shop.url()).await;
+    let tent = page.settled(BACKORDER_SKU).await;
+    let notice = tent.notice.expect("a backorder notice");
+    assert!(notice.contains("28 March – 9 April 2027"), "{notice}");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_products_keep_the_merchants_own_wording() {
+    // Nothing is seeded: the edge answers 404 for every product.
+    let world = World::start().await;
+    let shop = ShopServer::serve(world.worker.base_url());
+    let browser = Browser::start().await;
+    let page = ShopPage::open(&browser.client, shop.url()).await;
+    for (sku, merchant) in [
+        (IN_STOCK_SKU, "In stock"),
+        (BACKORDER_SKU, "Sold out"),
+        (UNAVAILABLE_SKU, "Sold out"),
+    ] {
+        let shown = page.settled(sku).await;
+        assert_eq!(
+            shown,
+            Shown {
+                state: "error".into(),
+                notice: None,
+                merchant: Some(merchant.into())
+            }
+        );
+    }
+    assert_eq!(page.add_to_cart(IN_STOCK_SKU).await, "1");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dead_edge_leaves_the_page_as_the_merchant_made_it() {
+    // The script tag points at a port where nothing listens.
+    let dead_edge = format!("http://127.0.0.1:{}", e2e::free_port());
+    let shop = ShopServer::serve(&dead_edge);
+    let browser = Browser::start().await;
+    let page = ShopPage::open(&browser.client, shop.url()).await;
+    assert!(!page.widget_mounted_anywhere().await);
+    assert_eq!(page.merchant_text(BACKORDER_SKU).await, "Sold out");
+    assert_eq!(page.add_to_cart(IN_STOCK_SKU).await, "1");
+    browser.close().await;
+}

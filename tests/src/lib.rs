@@ -1,0 +1,32 @@
+//! The harness shared by the end-to-end tests and the demo: it starts the real
+//! worker in workerd (through wrangler), serves a merchant's shop page from
+//! another origin, and drives Debian's Chromium. Everything it starts listens
+//! on 127.0.0.1 only and is stopped when its handle is dropped.
+
+// A harness fails loudly: a test that cannot start its world must stop there.
+#![allow(clippy::expect_used, clippy::panic)]
+
+pub mod admin;
+pub mod browser;
+pub mod process;
+pub mod shop;
+pub mod worker;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+/// The repository's root folder.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate sits in the repository")
+        .to_path_buf()
+}
+
+/// A port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("the loopback interface has a free port")
+}

@@ -1,0 +1,113 @@
+//! The edge worker, running for real in workerd through `wrangler dev`, with
+//! its KV persisted to a folder of its own.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::process::ProcessGroup;
+use crate::{free_port, repo_root};
+
+/// How a started worker reports what it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkerLog {
+    /// Into a file, printed only if the worker fails to start (tests).
+    Quiet,
+    /// Onto this process's terminal (the demo).
+    Terminal,
+}
+
+/// A running edge worker. Dropping it stops workerd.
+#[derive(Debug)]
+pub struct EdgeWorker {
+    base_url: String,
+    admin_token: String,
+    log_path: PathBuf,
+    process: ProcessGroup,
+}
+
+/// Fails with a clear word when the build that the worker serves is missing.
+fn require_build(root: &Path) {
+    for built in [
+        "edge/build/index_bg.wasm",
+        "target/site/widget/backorder.js",
+    ] {
+        assert!(
+            root.join(built).exists(),
+            "{built} is missing: run scripts/build (scripts/test does) before these tests"
+        );
+    }
+}
+
+impl EdgeWorker {
+    /// Starts the worker with its KV state in `state_dir` and waits until it
+    /// answers.
+    pub async fn start(state_dir: &Path, admin_token: &str, log: WorkerLog) -> EdgeWorker {
+        let root = repo_root();
+        require_build(&root);
+        let port = free_port();
+        let log_path = state_dir.join("wrangler.log");
+        let mut command = Command::new(root.join("node_modules/.bin/wrangler"));
+        command
+            .current_dir(root.join("edge"))
+            .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--inspector-port", &free_port().to_string()])
+            .arg("--persist-to")
+            .arg(state_dir)
+            .args(["--var", &format!("ADMIN_TOKEN:{admin_token}")])
+            .arg("--show-interactive-dev-session=false")
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+            .stdin(Stdio::null());
+        if log == WorkerLog::Quiet {
+            let file = File::create(&log_path).expect("the state folder is writable");
+            let copy = file.try_clone().expect("a log file handle can be cloned");
+            command.stdout(file).stderr(copy);
+        }
+        let process = ProcessGroup::spawn("wrangler dev", command);
+        let mut worker = EdgeWorker {
+            base_url: format!("http://127.0.0.1:{port}"),
+            admin_token: admin_token.to_owned(),
+            log_path,
+            process,
+        };
+        worker.wait_until_ready().await;
+        worker
+    }
+
+    async fn wait_until_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        let health = format!("{}/health", self.base_url);
+        let client = reqwest::Client::new();
+        while Instant::now() < deadline {
+            if self.process.has_exited() {
+                break;
+            }
+            let answer = client
+                .get(&health)
+                .timeout(Duration::from_secs(5))
+                .send()
+                .await;
+            if answer.is_ok_and(|response| response.status().is_success()) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let log = std::fs::read_to_string(&self.log_path).unwrap_or_default();
+        panic!(
+            "{} did not become ready at {}:\n{log}",
+            self.process.name(),
+            self.base_url
+        );
+    }
+
+    /// The worker's origin, e.g. `http://127.0.0.1:43121`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn admin_token(&self) -> &str {
+        &self.admin_token
+    }
+}
