@@ -19,7 +19,9 @@ const DEMO_ADMIN_TOKEN: &str = "demo-admin-token";
 /// Today in UTC. The demo is the one place outside the edge that reads a
 /// clock, to seed a ship window that lies ahead of whoever runs it.
 fn today() -> Date {
-    let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     let days = i64::try_from(seconds / 86_400).unwrap_or_default();
     Date::from_days_since_epoch(days).expect("the clock is within the years 1 to 9999")
 }
@@ -41,8 +43,13 @@ async fn main() {
     println!();
     println!("  Demo shop page:  {}", shop.url());
     println!("  Edge worker:     {}", worker.base_url());
-    println!("  Try the API:     curl {}", admin.product_url(SHOP, "TENT-2P"));
-    println!("  Admin token:     {DEMO_ADMIN_TOKEN} (for PUT {{edge}}/v1/shops/{SHOP}/products/{{sku}})");
+    println!(
+        "  Try the API:     curl {}",
+        admin.product_url(SHOP, "TENT-2P")
+    );
+    println!(
+        "  Admin token:     {DEMO_ADMIN_TOKEN} (for PUT {{edge}}/v1/shops/{SHOP}/products/{{sku}})"
+    );
     println!();
     println!("  Press Ctrl-C to stop.");
 
