@@ -22,7 +22,8 @@ impl World {
     pub async fn start() -> World {
         let state = tempfile::tempdir().expect("a temporary state folder");
         let token = format!("test-token-{}", std::process::id());
-        let worker = EdgeWorker::start(state.path(), &token, WorkerLog::Quiet).await;
+        let worker =
+            EdgeWorker::start(e2e::free_port(), state.path(), &token, WorkerLog::Quiet).await;
         World {
             worker,
             _state: state,

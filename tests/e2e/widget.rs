@@ -22,7 +22,7 @@ async fn backorder_wording_replaces_sold_out_and_in_stock_is_left_alone() {
     for (sku, availability) in demo_catalogue(date("2027-03-12"), date("2027-03-26")) {
         admin.set_availability(SHOP, sku, &availability).await;
     }
-    let shop = ShopServer::serve(world.worker.base_url());
+    let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
     let browser = Browser::start().await;
     let page = ShopPage::open(&browser.client, shop.url()).await;
 
@@ -66,7 +66,7 @@ async fn a_window_across_months_names_both_months() {
     for (sku, availability) in demo_catalogue(date("2027-03-28"), date("2027-04-09")) {
         admin.set_availability(SHOP, sku, &availability).await;
     }
-    let shop = ShopServer::serve(world.worker.base_url());
+    let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
     let browser = Browser::start().await;
     let page = ShopPage::open(&browser.client, shop.url()).await;
     let tent = page.settled(BACKORDER_SKU).await;
@@ -79,7 +79,7 @@ async fn a_window_across_months_names_both_months() {
 async fn unknown_products_keep_the_merchants_own_wording() {
     // Nothing is seeded: the edge answers 404 for every product.
     let world = World::start().await;
-    let shop = ShopServer::serve(world.worker.base_url());
+    let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
     let browser = Browser::start().await;
     let page = ShopPage::open(&browser.client, shop.url()).await;
     for (sku, merchant) in [
@@ -105,7 +105,7 @@ async fn unknown_products_keep_the_merchants_own_wording() {
 async fn a_dead_edge_leaves_the_page_as_the_merchant_made_it() {
     // The script tag points at a port where nothing listens.
     let dead_edge = format!("http://127.0.0.1:{}", e2e::free_port());
-    let shop = ShopServer::serve(&dead_edge);
+    let shop = ShopServer::serve(e2e::free_port(), &dead_edge);
     let browser = Browser::start().await;
     let page = ShopPage::open(&browser.client, shop.url()).await;
     assert!(!page.widget_mounted_anywhere().await);

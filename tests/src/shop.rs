@@ -6,7 +6,7 @@ use std::thread::JoinHandle;
 
 use shared::{Availability, Date, ShipWindow};
 
-use crate::{free_port, repo_root};
+use crate::repo_root;
 
 /// The demo shop's id, as named in the widget's script URL.
 pub const SHOP: &str = "demo-shop";
@@ -44,18 +44,17 @@ pub struct ShopServer {
 }
 
 impl ShopServer {
-    /// Serves `tests/shop/index.html` with its script tag pointing at the
-    /// edge at `edge_url`.
-    pub fn serve(edge_url: &str) -> ShopServer {
+    /// Serves `tests/shop/index.html` on 127.0.0.1:`port`, with its script
+    /// tag pointing at the edge at `edge_url`.
+    pub fn serve(port: u16, edge_url: &str) -> ShopServer {
         let template = std::fs::read_to_string(repo_root().join("tests/shop/index.html"))
             .expect("tests/shop/index.html is readable");
         let page = template
             .replace("{{EDGE}}", edge_url)
             .replace("{{SHOP}}", SHOP);
-        let port = free_port();
-        let server = Arc::new(
-            tiny_http::Server::http(("127.0.0.1", port)).expect("the shop's port is free"),
-        );
+        let server = tiny_http::Server::http(("127.0.0.1", port))
+            .unwrap_or_else(|err| panic!("the shop cannot listen on 127.0.0.1:{port}: {err}"));
+        let server = Arc::new(server);
         let serving = Arc::clone(&server);
         let thread = std::thread::spawn(move || {
             for request in serving.incoming_requests() {

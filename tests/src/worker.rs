@@ -41,12 +41,16 @@ fn require_build(root: &Path) {
 }
 
 impl EdgeWorker {
-    /// Starts the worker with its KV state in `state_dir` and waits until it
-    /// answers.
-    pub async fn start(state_dir: &Path, admin_token: &str, log: WorkerLog) -> EdgeWorker {
+    /// Starts the worker on 127.0.0.1:`port` with its KV state in
+    /// `state_dir`, and waits until it answers.
+    pub async fn start(
+        port: u16,
+        state_dir: &Path,
+        admin_token: &str,
+        log: WorkerLog,
+    ) -> EdgeWorker {
         let root = repo_root();
         require_build(&root);
-        let port = free_port();
         let log_path = state_dir.join("wrangler.log");
         let mut command = Command::new(root.join("node_modules/.bin/wrangler"));
         command

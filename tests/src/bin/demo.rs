@@ -26,11 +26,29 @@ fn today() -> Date {
     Date::from_days_since_epoch(days).expect("the clock is within the years 1 to 9999")
 }
 
+/// A port from the environment, or the demo's usual one.
+fn port(variable: &str, default: u16) -> u16 {
+    match std::env::var(variable) {
+        Ok(text) => text
+            .parse()
+            .unwrap_or_else(|_| panic!("{variable}={text:?} is not a port")),
+        Err(_) => default,
+    }
+}
+
 #[tokio::main]
 async fn main() {
+    let edge_port = port("DEMO_EDGE_PORT", 8787);
+    let shop_port = port("DEMO_SHOP_PORT", 8080);
+    for (variable, port) in [("DEMO_EDGE_PORT", edge_port), ("DEMO_SHOP_PORT", shop_port)] {
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+            eprintln!("Port {port} is in use: set {variable} to a free port and try again.");
+            std::process::exit(1);
+        }
+    }
     let state = e2e::repo_root().join(".demo");
     std::fs::create_dir_all(&state).expect("the demo state folder can be made");
-    let worker = EdgeWorker::start(&state, DEMO_ADMIN_TOKEN, WorkerLog::Terminal).await;
+    let worker = EdgeWorker::start(edge_port, &state, DEMO_ADMIN_TOKEN, WorkerLog::Terminal).await;
 
     let admin = AdminApi::new(&worker);
     let earliest = today().add_days(20).expect("a date ahead");
@@ -38,7 +56,7 @@ async fn main() {
     for (sku, availability) in demo_catalogue(earliest, latest) {
         admin.set_availability(SHOP, sku, &availability).await;
     }
-    let shop = ShopServer::serve(worker.base_url());
+    let shop = ShopServer::serve(shop_port, worker.base_url());
 
     println!();
     println!("  Demo shop page:  {}", shop.url());
