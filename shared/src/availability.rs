@@ -12,11 +12,17 @@ use crate::ids::Sku;
 
 /// The days between which a backordered item is expected to ship, both
 /// included. It is a range on purpose: we never promise a false exact date.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "RawShipWindow")]
 pub struct ShipWindow {
     earliest: Date,
     latest: Date,
+}
+
+impl fmt::Debug for ShipWindow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.earliest, self.latest)
+    }
 }
 
 /// Why two dates do not make a ship window.

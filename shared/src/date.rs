@@ -9,7 +9,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A valid proleptic Gregorian calendar date between the years 1 and 9999.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
     year: u16,
     month: u8,
@@ -51,6 +51,17 @@ fn days_in_month(year: i32, month: u8) -> u8 {
 }
 
 impl Date {
+    pub const MIN: Date = Date {
+        year: 1,
+        month: 1,
+        day: 1,
+    };
+    pub const MAX: Date = Date {
+        year: 9999,
+        month: 12,
+        day: 31,
+    };
+
     /// The date with this year, month (1–12) and day of month, if it exists.
     pub fn from_ymd(year: i32, month: u8, day: u8) -> Result<Date, DateError> {
         if !(1..=9999).contains(&year) || !(1..=12).contains(&month) {
@@ -118,6 +129,29 @@ impl Date {
         Date::from_days_since_epoch(self.days_since_epoch().checked_add(days)?)
     }
 
+    /// Monday is 0, Sunday is 6.
+    pub fn weekday(self) -> u8 {
+        // 1970-01-01 was a Thursday (3).
+        (self.days_since_epoch() + 3).rem_euclid(7) as u8
+    }
+
+    pub fn is_weekend(self) -> bool {
+        self.weekday() >= 5
+    }
+
+    /// The day `count` working days (Monday to Friday) after this one.
+    pub fn add_working_days(self, count: u32) -> Option<Date> {
+        let mut day = self;
+        let mut left = count;
+        while left > 0 {
+            day = day.add_days(1)?;
+            if !day.is_weekend() {
+                left -= 1;
+            }
+        }
+        Some(day)
+    }
+
     /// Whole days from `self` to `later` (negative when `later` is earlier).
     pub fn days_until(self, later: Date) -> i64 {
         later.days_since_epoch() - self.days_since_epoch()
@@ -127,6 +161,12 @@ impl Date {
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl fmt::Debug for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
@@ -201,6 +241,22 @@ mod tests {
         assert_eq!(day("1970-01-01"), Ok(0));
         assert_eq!(day("2000-03-01"), Ok(11_017));
         assert_eq!(day("1969-12-31"), Ok(-1));
+    }
+
+    #[test]
+    fn weekdays_and_working_days() {
+        let day = |t: &str| t.parse::<Date>().expect("valid");
+        assert_eq!(day("2026-11-23").weekday(), 0, "a Monday");
+        assert_eq!(day("2026-11-22").weekday(), 6, "a Sunday");
+        // Friday plus one working day is Monday.
+        assert_eq!(
+            day("2026-11-27").add_working_days(1),
+            Some(day("2026-11-30"))
+        );
+        assert_eq!(
+            day("2026-11-23").add_working_days(7),
+            Some(day("2026-12-02"))
+        );
     }
 
     #[test]

@@ -53,9 +53,16 @@ fn check_id(text: &str) -> Result<(), IdError> {
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
+
+        // The bare id, which keeps logs and scenario snapshots readable.
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
 
         impl $name {
             pub fn parse(text: &str) -> Result<$name, IdError> {
@@ -97,6 +104,17 @@ id_type! {
 id_type! {
     /// A stock-keeping unit: one orderable variant of a product.
     Sku
+}
+
+id_type! {
+    /// The store platform's id of an order.
+    OrderId
+}
+
+id_type! {
+    /// An opaque id for a customer: never a name or an email address, so
+    /// that no customer PII travels with the lifecycle.
+    CustomerId
 }
 
 #[cfg(test)]

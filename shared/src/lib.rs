@@ -6,7 +6,12 @@
 pub mod availability;
 pub mod date;
 pub mod ids;
+pub mod lifecycle;
+pub mod money;
+pub mod time;
 
 pub use availability::{Availability, ProductAvailability, ShipWindow, ShipWindowError};
 pub use date::{Date, DateError};
-pub use ids::{IdError, ShopId, Sku};
+pub use ids::{CustomerId, IdError, OrderId, ShopId, Sku};
+pub use money::{Currency, Money};
+pub use time::Timestamp;

@@ -1,0 +1,148 @@
+//! What must be done after an event: the edge carries these out (mail, KV,
+//! alarms, the store's APIs). The core only describes them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::availability::ShipWindow;
+use crate::date::Date;
+use crate::ids::Sku;
+use crate::lifecycle::event::Choice;
+use crate::lifecycle::order::{OfferId, OfferOutcome, OfferedOption, Stage};
+use crate::money::Money;
+use crate::time::Timestamp;
+
+/// The terms that 16 CFR 435.2(b) requires a delay option notice to state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsRuleTerms {
+    /// A renewed notice (435.2(b)(2)) rather than the first (435.2(b)(1)).
+    pub renewed: bool,
+    /// The definite revised ship-by date, or `None`: "we cannot say".
+    pub revised_ship_by: Option<Date>,
+    /// Silence counts as consent (first delay of at most 30 days only).
+    pub silence_is_consent: bool,
+    /// Without consent by then, the order is cancelled and refunded.
+    pub consent_by: Option<Timestamp>,
+    /// With an unknown date, the customer may cancel any time until it ships.
+    pub cancel_any_time_until_shipped: bool,
+}
+
+/// The apology and choice sent the moment an order slips.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DelayNotice {
+    /// What happened, in the merchant's words.
+    pub reason: String,
+    /// What is being done about it.
+    pub fix: String,
+    /// The new window, or `None`, said plainly as "we don't know yet".
+    pub window: Option<ShipWindow>,
+    pub offer: OfferId,
+    pub options: Vec<OfferedOption>,
+    pub offer_expires_at: Timestamp,
+    pub us_rule: Option<UsRuleTerms>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelCause {
+    /// The customer chose to cancel.
+    CustomerChose,
+    /// The US rule needed the customer's consent to a delay and none came
+    /// (16 CFR 435.2(c)).
+    NoConsentToDelay,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "email", rename_all = "snake_case")]
+pub enum Email {
+    /// Thank you, and the receipt, with every backordered line's window.
+    Receipt {
+        lines: Vec<(Sku, ShipWindow)>,
+        ship: Option<ShipWindow>,
+        delivery: Option<ShipWindow>,
+    },
+    /// Stock arrived: "your order is being processed now" when nothing
+    /// else waits.
+    Restocked {
+        sku: Sku,
+        order_complete: bool,
+    },
+    Processed,
+    Shipped {
+        carrier: String,
+        tracking: String,
+    },
+    /// "How do you like it?", some days after delivery.
+    FollowUp,
+    WinBack,
+    /// Helpful content during a long wait, every 10–14 days at most. While
+    /// the US rule still needs consent it carries a fresh offer.
+    Nurture {
+        window: Option<ShipWindow>,
+        offer: Option<OfferId>,
+    },
+    DelayNotice(DelayNotice),
+    ChoiceConfirmed {
+        choice: Choice,
+    },
+    Cancelled {
+        cause: CancelCause,
+        refund: Money,
+        refund_by: Date,
+    },
+}
+
+impl Email {
+    /// Emails of the offer sequence: they press an offer on the customer,
+    /// and a customer who has answered leaves that sequence at once (a new
+    /// delay notice starts a new one). Plain nurture content is not of it.
+    pub fn is_sequence(&self) -> bool {
+        matches!(self, Email::Nurture { offer: Some(_), .. })
+    }
+}
+
+/// What the widget may show about an order: no customer PII.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicStatus {
+    pub stage: Stage,
+    pub window: Option<ShipWindow>,
+    pub live_offer: Option<OfferId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "effect", rename_all = "snake_case")]
+pub enum Effect {
+    Send(Email),
+    /// Call back with `Event::TimePassed` at this moment.
+    WakeUpAt(Timestamp),
+    OfferOpened {
+        offer: OfferId,
+        expires_at: Timestamp,
+    },
+    OfferClosed {
+        offer: OfferId,
+        outcome: OfferOutcome,
+    },
+    IssueStoreCredit {
+        value: Money,
+        bonus: Money,
+    },
+    /// 16 CFR 435.1: a prompt refund, by `by` at the latest.
+    Refund {
+        amount: Money,
+        by: Date,
+    },
+    ExpediteShipping,
+    SwitchItem {
+        from: Sku,
+        to: Sku,
+    },
+    ShipNow {
+        skus: Vec<Sku>,
+    },
+    CancelLines {
+        skus: Vec<Sku>,
+    },
+    TagOrder(String),
+    TagCustomer(String),
+    ShowStatus(PublicStatus),
+}

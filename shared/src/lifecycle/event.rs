@@ -1,0 +1,93 @@
+//! What happens to an order: the store's webhooks, the customer's choices,
+//! and time passing.
+
+use serde::{Deserialize, Serialize};
+
+use crate::availability::ShipWindow;
+use crate::ids::{CustomerId, OrderId, Sku};
+use crate::lifecycle::order::OfferId;
+use crate::money::Currency;
+
+/// One line of a new order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewLine {
+    pub sku: Sku,
+    pub quantity: u32,
+    pub unit_price_minor: u64,
+    /// When the line ships if it is on backorder; `None` when it is in stock.
+    pub backorder: Option<ShipWindow>,
+}
+
+/// An order as the store reports it at checkout.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewOrder {
+    pub id: OrderId,
+    pub customer: CustomerId,
+    pub currency: Currency,
+    pub lines: Vec<NewLine>,
+    pub shipping_minor: u64,
+    pub paid_minor: u64,
+    /// How many backorder orders this customer has completed before; the
+    /// first completed one earns a win-back email.
+    pub customer_completed_backorders: u32,
+}
+
+/// What the customer picked from a delay offer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "option", rename_all = "snake_case")]
+pub enum Choice {
+    KeepWaiting,
+    SwitchItem { sku: Sku },
+    ShipAvailableNow,
+    StoreCredit,
+    Cancel,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// Checkout, with at least one line on backorder.
+    Placed(NewOrder),
+    /// Stock of a SKU reached the warehouse.
+    StockArrived {
+        sku: Sku,
+    },
+    /// The supplier's news moved a SKU's ship window; `window: None` means
+    /// nobody knows when. `reason` is what happened, `fix` what is being done.
+    WindowChanged {
+        sku: Sku,
+        window: Option<ShipWindow>,
+        reason: String,
+        fix: String,
+        /// Which of the merchant's alternatives are in stock right now.
+        in_stock: Vec<Sku>,
+    },
+    /// Picked and packed, ready to ship.
+    Processed,
+    Shipped {
+        carrier: String,
+        tracking: String,
+    },
+    Delivered,
+    Chose {
+        offer: OfferId,
+        choice: Choice,
+    },
+    /// A wake-up the order asked for (or any later moment).
+    TimePassed,
+}
+
+impl Event {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Placed(_) => "placed",
+            Event::StockArrived { .. } => "stock_arrived",
+            Event::WindowChanged { .. } => "window_changed",
+            Event::Processed => "processed",
+            Event::Shipped { .. } => "shipped",
+            Event::Delivered => "delivered",
+            Event::Chose { .. } => "chose",
+            Event::TimePassed => "time_passed",
+        }
+    }
+}

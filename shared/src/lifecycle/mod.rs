@@ -1,0 +1,23 @@
+//! The backorder lifecycle of one order, as a pure state machine:
+//! [`apply`] takes the order (or none, for a new one), an [`Event`], the time
+//! and the shop's [`ShopPolicy`], and returns the new order and the
+//! [`Effect`]s to carry out, or a [`Rejection`] that changes nothing.
+//!
+//! The rules come from the product brief; the parts that the US Mail,
+//! Internet, or Telephone Order Merchandise Rule (16 CFR 435) requires cite
+//! its sections where they are enforced.
+
+mod apply;
+mod effect;
+mod event;
+mod order;
+mod policy;
+mod us_rule;
+
+pub use apply::{Rejection, apply};
+pub use effect::{CancelCause, DelayNotice, Effect, Email, PublicStatus, UsRuleTerms};
+pub use event::{Choice, Event, NewLine, NewOrder};
+pub use order::{
+    Consent, Line, LineState, Offer, OfferId, OfferOutcome, OfferedOption, Order, Stage,
+};
+pub use policy::{Alternative, EnabledOptions, Locale, PolicyError, RawShopPolicy, ShopPolicy};

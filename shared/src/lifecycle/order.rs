@@ -1,0 +1,225 @@
+//! The state of one order, as stored between events.
+
+use serde::{Deserialize, Serialize};
+
+use crate::availability::ShipWindow;
+use crate::date::Date;
+use crate::ids::{CustomerId, OrderId, Sku};
+use crate::lifecycle::event::Choice;
+use crate::money::{Currency, Money};
+use crate::time::Timestamp;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineState {
+    /// In stock and waiting to ship with the rest of the order.
+    Ready,
+    /// On backorder, expected within `Line::window` (unknown when `None`).
+    Waiting,
+    Shipped,
+    /// Cancelled for a refund or store credit.
+    Cancelled,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    pub sku: Sku,
+    pub quantity: u32,
+    pub unit_price: Money,
+    pub state: LineState,
+    pub window: Option<ShipWindow>,
+    /// The SKU this line replaced, when the customer switched items.
+    pub replaces: Option<Sku>,
+}
+
+impl Line {
+    /// Price times quantity; the order's totals were checked at placement,
+    /// so this cannot overflow for a stored order.
+    pub fn value(&self) -> Money {
+        Money::new(
+            self.unit_price.currency,
+            self.unit_price
+                .minor
+                .saturating_mul(u64::from(self.quantity)),
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Some lines wait for stock.
+    Waiting,
+    /// Everything is in stock; the warehouse is processing the order.
+    Processing,
+    /// Ready to ship.
+    Processed,
+    Shipped,
+    Delivered,
+    Cancelled,
+}
+
+impl Stage {
+    /// Whether the order can still be shipped, and so still be late.
+    pub fn is_open(self) -> bool {
+        matches!(self, Stage::Waiting | Stage::Processing | Stage::Processed)
+    }
+}
+
+/// An offer's number within its order, counting from 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OfferId(pub u32);
+
+/// One choice an offer puts before the customer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "option", rename_all = "snake_case")]
+pub enum OfferedOption {
+    KeepWaiting {
+        expedited: bool,
+    },
+    /// In-stock replacements, each for a waiting SKU: `(for, replacement)`.
+    SwitchItem {
+        alternatives: Vec<(Sku, Sku)>,
+    },
+    ShipAvailableNow {
+        skus: Vec<Sku>,
+    },
+    StoreCredit {
+        value: Money,
+        bonus: Money,
+    },
+    Cancel {
+        refund: Money,
+    },
+}
+
+impl OfferedOption {
+    /// Whether picking `choice` takes this option.
+    pub fn matches(&self, choice: &Choice) -> bool {
+        match (self, choice) {
+            (OfferedOption::KeepWaiting { .. }, Choice::KeepWaiting)
+            | (OfferedOption::ShipAvailableNow { .. }, Choice::ShipAvailableNow)
+            | (OfferedOption::StoreCredit { .. }, Choice::StoreCredit)
+            | (OfferedOption::Cancel { .. }, Choice::Cancel) => true,
+            (OfferedOption::SwitchItem { alternatives }, Choice::SwitchItem { sku }) => {
+                alternatives
+                    .iter()
+                    .any(|(_, replacement)| replacement == sku)
+            }
+            _ => false,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum OfferOutcome {
+    Chosen {
+        choice: Choice,
+        at: Timestamp,
+    },
+    /// Nobody answered in time.
+    Expired {
+        at: Timestamp,
+    },
+    /// A newer offer took its place.
+    Superseded {
+        at: Timestamp,
+    },
+    /// The order no longer waits (stock came, it shipped or was cancelled).
+    Withdrawn {
+        at: Timestamp,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    pub id: OfferId,
+    pub opened_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub options: Vec<OfferedOption>,
+    pub outcome: Option<OfferOutcome>,
+}
+
+impl Offer {
+    /// Open for a choice at `now`.
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.outcome.is_none() && now < self.expires_at
+    }
+}
+
+/// Whether the customer must agree to a delay before the shop may go on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "consent", rename_all = "snake_case")]
+pub enum Consent {
+    /// Silence counts as consent, or the shop is not under the US rule.
+    NotNeeded,
+    /// Without express consent by `by`, the order is cancelled and refunded.
+    Required {
+        by: Timestamp,
+    },
+    Given {
+        at: Timestamp,
+        indefinite: bool,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: OrderId,
+    pub customer: CustomerId,
+    pub currency: Currency,
+    pub lines: Vec<Line>,
+    pub shipping: Money,
+    pub paid: Money,
+    pub stage: Stage,
+    pub placed_at: Timestamp,
+    /// The ship-by date first promised (16 CFR 435.2(a)'s "time stated").
+    pub original_ship_by: Date,
+    /// The ship-by date in force: the original, or the latest revised one;
+    /// `None` when the newest notice said the date is unknown.
+    pub ship_by: Option<Date>,
+    pub delay_notices: u32,
+    pub consent: Consent,
+    pub offers: Vec<Offer>,
+    pub nurture_due: Option<Timestamp>,
+    pub last_nurture: Option<Timestamp>,
+    /// Refunds and store credit given back so far (bonus not included).
+    pub returned: Money,
+    pub follow_up_due: Option<Timestamp>,
+    pub win_back_due: Option<Timestamp>,
+    pub first_backorder_of_customer: bool,
+    pub last_event_at: Timestamp,
+    pub wake_up: Option<Timestamp>,
+}
+
+impl Order {
+    pub fn live_offer(&self, now: Timestamp) -> Option<&Offer> {
+        self.offers.iter().find(|offer| offer.is_live(now))
+    }
+
+    pub fn waiting_lines(&self) -> impl Iterator<Item = &Line> {
+        self.lines
+            .iter()
+            .filter(|line| line.state == LineState::Waiting)
+    }
+
+    /// The window for everything still waiting, or `None` if any of it has no
+    /// known date (or nothing waits).
+    pub fn window(&self) -> Option<ShipWindow> {
+        let mut combined: Option<ShipWindow> = None;
+        for line in self.waiting_lines() {
+            let window = line.window?;
+            combined = Some(match combined {
+                None => window,
+                Some(so_far) => ShipWindow::new(
+                    so_far.earliest().min(window.earliest()),
+                    so_far.latest().max(window.latest()),
+                )
+                .unwrap_or(so_far),
+            });
+        }
+        combined
+    }
+}
