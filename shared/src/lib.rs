@@ -5,6 +5,7 @@
 
 pub mod availability;
 pub mod date;
+pub mod estimate;
 pub mod ids;
 pub mod lifecycle;
 pub mod money;

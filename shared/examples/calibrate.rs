@@ -1,0 +1,337 @@
+//! The evaluation harness for ship-window estimates: how often the supplier
+//! arrival window holds the actual arrival (coverage), how wide it is, and
+//! its interval (Winkler) score, for the estimator and three baselines.
+//!
+//! ```text
+//! cargo run --release -p shared --example calibrate -- --train A.csv [--test B.csv] [--json]
+//! ```
+//!
+//! With `--test`, it fits on A and scores on B. With `--train` alone it does
+//! a rolling-origin evaluation: for each month, fit on every delivery received
+//! before the month began and predict the deliveries scheduled in it.
+//! The files have the columns of `shared/data/deliveries` (vendor, mode,
+//! scheduled, delivered; others are ignored).
+
+// An example fails loudly on bad files and arguments.
+#![allow(clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+
+use shared::Date;
+use shared::estimate::{Confidence, Delivery, DeliveryHistory};
+
+#[derive(Debug, serde::Deserialize)]
+struct Row {
+    vendor: String,
+    mode: String,
+    scheduled: Date,
+    delivered: Date,
+}
+
+impl Row {
+    fn delivery(&self) -> Delivery {
+        Delivery {
+            supplier: self.vendor.clone(),
+            mode: self.mode.clone(),
+            promised: self.scheduled,
+            received: self.delivered,
+        }
+    }
+
+    fn slip(&self) -> i64 {
+        self.scheduled.days_until(self.delivered)
+    }
+}
+
+fn read(path: &PathBuf) -> Vec<Row> {
+    let mut reader = csv::Reader::from_path(path)
+        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
+    reader
+        .deserialize()
+        .enumerate()
+        .map(|(index, row)| {
+            row.unwrap_or_else(|err| panic!("{} row {}: {err}", path.display(), index + 2))
+        })
+        .collect()
+}
+
+/// A way of predicting arrival as days around the promised date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Method {
+    /// The promised date as it is: a one-day window.
+    Promised,
+    /// The promised date plus a fixed buffer tuned on the training data.
+    Buffer,
+    /// Global empirical quantiles of slip.
+    Global,
+    Estimator,
+}
+
+const METHODS: [Method; 4] = [
+    Method::Promised,
+    Method::Buffer,
+    Method::Global,
+    Method::Estimator,
+];
+
+impl Method {
+    fn name(self) -> &'static str {
+        match self {
+            Method::Promised => "promised",
+            Method::Buffer => "buffer",
+            Method::Global => "global_quantiles",
+            Method::Estimator => "estimator",
+        }
+    }
+}
+
+/// The interval (Winkler) score of `[low, high]` for `actual` at miss rate `alpha`.
+fn interval_score(low: i64, high: i64, actual: i64, alpha: f64) -> f64 {
+    let mut score = (high - low) as f64;
+    if actual < low {
+        score += 2.0 / alpha * (low - actual) as f64;
+    }
+    if actual > high {
+        score += 2.0 / alpha * (actual - high) as f64;
+    }
+    score
+}
+
+/// What the baselines learn from the training rows.
+struct Baselines {
+    /// Sorted slips.
+    slips: Vec<i64>,
+}
+
+impl Baselines {
+    fn quantile(&self, share: f64) -> i64 {
+        let count = self.slips.len();
+        if count == 0 {
+            return 0;
+        }
+        let rank = ((share * count as f64).ceil() as usize).clamp(1, count);
+        self.slips[rank - 1]
+    }
+
+    /// The buffer (0 to 180 days) with the best training interval score.
+    fn buffer(&self, alpha: f64) -> i64 {
+        (0..=180)
+            .map(|buffer| {
+                let total: f64 = self
+                    .slips
+                    .iter()
+                    .map(|&s| interval_score(0, buffer, s, alpha))
+                    .sum();
+                (buffer, total)
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map_or(0, |(buffer, _)| buffer)
+    }
+}
+
+#[derive(Default, Clone, Copy)]
+struct Tally {
+    predictions: u64,
+    covered: u64,
+    width: f64,
+    score: f64,
+}
+
+impl Tally {
+    fn add(&mut self, (low, high): (i64, i64), actual: i64, alpha: f64) {
+        self.predictions += 1;
+        self.covered += u64::from(low <= actual && actual <= high);
+        self.width += (high - low) as f64;
+        self.score += interval_score(low, high, actual, alpha);
+    }
+
+    fn mean(&self, value: f64) -> f64 {
+        value / self.predictions.max(1) as f64
+    }
+}
+
+/// Scores one batch of predictions, made with what was learnt so far.
+struct Scorer {
+    tallies: Vec<[Tally; 4]>,
+}
+
+impl Scorer {
+    fn predict(
+        &mut self,
+        history: &DeliveryHistory,
+        baselines: &Baselines,
+        today: Date,
+        rows: &[&Row],
+    ) {
+        for (level_index, confidence) in Confidence::ALL.into_iter().enumerate() {
+            let alpha = confidence.miss_rate();
+            let buffer = baselines.buffer(alpha);
+            let global = (
+                baselines.quantile(alpha / 2.0),
+                baselines.quantile(1.0 - alpha / 2.0),
+            );
+            for row in rows {
+                for (method_index, method) in METHODS.into_iter().enumerate() {
+                    let window = match method {
+                        Method::Promised => (0, 0),
+                        Method::Buffer => (0, buffer),
+                        Method::Global => global,
+                        Method::Estimator => history
+                            .arrival_offsets(&row.vendor, &row.mode, confidence, today)
+                            .map_or((0, 0), |o| (o.earliest_days, o.latest_days)),
+                    };
+                    self.tallies[level_index][method_index].add(window, row.slip(), alpha);
+                }
+            }
+        }
+    }
+}
+
+fn main() {
+    let mut train = None;
+    let mut test = None;
+    let mut json = false;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--train" => train = args.next().map(PathBuf::from),
+            "--test" => test = args.next().map(PathBuf::from),
+            "--json" => json = true,
+            other => {
+                panic!("unknown argument {other:?}; usage: --train A.csv [--test B.csv] [--json]")
+            }
+        }
+    }
+    let train = read(&train.expect("--train A.csv is required"));
+    let mut learnt: Vec<&Row> = train.iter().collect();
+    learnt.sort_by_key(|row| row.delivered);
+
+    let mut scorer = Scorer {
+        tallies: vec![[Tally::default(); 4]; 2],
+    };
+    let mut history = DeliveryHistory::default();
+    let mut slips = Vec::new();
+    let description;
+    match test {
+        Some(path) => {
+            let test = read(&path);
+            for row in &learnt {
+                history.record(&row.delivery());
+                slips.push(row.slip());
+            }
+            slips.sort_unstable();
+            let today = learnt.last().map_or(Date::MIN, |row| row.delivered);
+            let rows: Vec<&Row> = test.iter().collect();
+            scorer.predict(&history, &Baselines { slips }, today, &rows);
+            description = format!(
+                "fit on {} deliveries, scored on {} from {}",
+                train.len(),
+                test.len(),
+                path.display()
+            );
+        }
+        None => {
+            let first = train
+                .iter()
+                .map(|r| r.scheduled)
+                .min()
+                .expect("rows in --train");
+            let last = train
+                .iter()
+                .map(|r| r.scheduled)
+                .max()
+                .expect("rows in --train");
+            // A year of history before the first prediction.
+            let mut month = first_of_month(first.add_days(365).expect("in range"));
+            let mut next_to_learn = 0;
+            let mut months = 0;
+            while month <= last {
+                let following = next_month(month);
+                while next_to_learn < learnt.len() && learnt[next_to_learn].delivered < month {
+                    history.record(&learnt[next_to_learn].delivery());
+                    slips.push(learnt[next_to_learn].slip());
+                    next_to_learn += 1;
+                }
+                let mut sorted = slips.clone();
+                sorted.sort_unstable();
+                let rows: Vec<&Row> = train
+                    .iter()
+                    .filter(|r| month <= r.scheduled && r.scheduled < following)
+                    .collect();
+                scorer.predict(&history, &Baselines { slips: sorted }, month, &rows);
+                months += 1;
+                month = following;
+            }
+            description = format!(
+                "rolling origin over {months} months from {}: each month predicted from the deliveries received before it",
+                first_of_month(first.add_days(365).expect("in range"))
+            );
+        }
+    }
+
+    if json {
+        for (level_index, confidence) in Confidence::ALL.into_iter().enumerate() {
+            for (method_index, method) in METHODS.into_iter().enumerate() {
+                let tally = scorer.tallies[level_index][method_index];
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "method": method.name(),
+                        "level": f64::from(confidence.percent()) / 100.0,
+                        "coverage": tally.mean(tally.covered as f64),
+                        "mean_width_days": tally.mean(tally.width),
+                        "interval_score": tally.mean(tally.score),
+                        "predictions": tally.predictions,
+                    })
+                );
+            }
+        }
+        return;
+    }
+    println!("{description}");
+    println!(
+        "{:<6} {:<17} {:>9} {:>11} {:>15}",
+        "level", "method", "coverage", "mean width", "interval score"
+    );
+    for (level_index, confidence) in Confidence::ALL.into_iter().enumerate() {
+        let tallies = &scorer.tallies[level_index];
+        for (method_index, method) in METHODS.into_iter().enumerate() {
+            let tally = tallies[method_index];
+            println!(
+                "{:<6} {:<17} {:>8.1}% {:>9.1} d {:>13.1} d",
+                format!("{}%", confidence.percent()),
+                method.name(),
+                100.0 * tally.mean(tally.covered as f64),
+                tally.mean(tally.width),
+                tally.mean(tally.score),
+            );
+        }
+        let best_baseline = tallies[..3]
+            .iter()
+            .map(|t| t.mean(t.score))
+            .fold(f64::INFINITY, f64::min);
+        let estimator = tallies[3].mean(tallies[3].score);
+        println!(
+            "       estimator's interval score is {:.1}% better than the best baseline's",
+            100.0 * (1.0 - estimator / best_baseline)
+        );
+    }
+    let sketch = serde_json::to_string(&history).map_or(0, |text| text.len());
+    println!(
+        "history sketch after {} deliveries: {sketch} bytes of JSON",
+        history.deliveries()
+    );
+}
+
+fn first_of_month(day: Date) -> Date {
+    Date::from_ymd(day.year(), day.month(), 1).unwrap_or(day)
+}
+
+fn next_month(day: Date) -> Date {
+    let (year, month) = if day.month() == 12 {
+        (day.year() + 1, 1)
+    } else {
+        (day.year(), day.month() + 1)
+    };
+    Date::from_ymd(year, month, 1).unwrap_or(day)
+}

@@ -1,0 +1,583 @@
+//! Honest ship windows from a shop's own supplier history.
+//!
+//! The history is a sketch, not a list: for each supplier × mode, supplier,
+//! mode and the whole shop it keeps a histogram of slip (received − promised,
+//! in days) whose weights decay with a one-year time constant, so recent
+//! behaviour counts most and the size grows with the number of distinct slip
+//! values (at most 731 a group), not with the number of deliveries.
+//!
+//! A window for a promised date comes from the weighted quantiles of the most
+//! specific group with enough weight (supplier × mode, then supplier, then
+//! mode, then all). Its quantile level is calibrated online, by adaptive
+//! conformal inference: each delivery, before it is learnt, is checked against
+//! the window the history would have given, and the level moves towards the
+//! nominal miss rate. That keeps coverage at what the window claims without
+//! assuming any distribution. Measured with `examples/calibrate.rs`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::availability::ShipWindow;
+use crate::date::Date;
+
+/// How fast old deliveries fade: weight e^(−age / 365 days).
+pub const DECAY_DAYS: f64 = 365.0;
+/// The least (decayed) weight of deliveries for a window to be trusted.
+pub const MIN_GROUP_WEIGHT: f64 = 20.0;
+/// How many deliveries' worth of say a wider pool has in a narrower one.
+pub const PRIOR_WEIGHT: f64 = 10.0;
+/// The step of the online level calibration.
+pub const CALIBRATION_STEP: f64 = 0.005;
+/// Slips beyond a year either way are kept as a year: a sketch stays bounded.
+pub const MAX_SLIP_DAYS: i64 = 365;
+/// A ship window wider than this is shown, but flagged as uncertain.
+pub const MAX_USEFUL_WIDTH_DAYS: i64 = 45;
+/// Weights below this are dropped from a histogram.
+const NEGLIGIBLE_WEIGHT: f64 = 1e-3;
+/// Text limits for a delivery record.
+const MAX_NAME_CHARS: usize = 100;
+
+/// The confidence a window is stated at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub enum Confidence {
+    P80,
+    P90,
+}
+
+impl Confidence {
+    pub const ALL: [Confidence; 2] = [Confidence::P80, Confidence::P90];
+
+    pub fn percent(self) -> u8 {
+        match self {
+            Confidence::P80 => 80,
+            Confidence::P90 => 90,
+        }
+    }
+
+    /// The share of deliveries the window may miss.
+    pub fn miss_rate(self) -> f64 {
+        1.0 - f64::from(self.percent()) / 100.0
+    }
+}
+
+impl TryFrom<u8> for Confidence {
+    type Error = String;
+
+    fn try_from(percent: u8) -> Result<Confidence, String> {
+        match percent {
+            80 => Ok(Confidence::P80),
+            90 => Ok(Confidence::P90),
+            other => Err(format!("confidence must be 80 or 90, not {other}")),
+        }
+    }
+}
+
+impl From<Confidence> for u8 {
+    fn from(confidence: Confidence) -> u8 {
+        confidence.percent()
+    }
+}
+
+/// One past supplier delivery: promised for one day, received on another.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Delivery {
+    pub supplier: String,
+    /// How it travelled: air, truck, ocean... (free text, compared without case).
+    pub mode: String,
+    pub promised: Date,
+    pub received: Date,
+}
+
+impl Delivery {
+    /// Checks what the types cannot: names present and short, dates sane.
+    pub fn validate(&self) -> Result<(), String> {
+        for (field, text) in [("supplier", &self.supplier), ("mode", &self.mode)] {
+            let count = text.trim().chars().count();
+            if count == 0 || count > MAX_NAME_CHARS {
+                return Err(format!("{field} must be 1 to {MAX_NAME_CHARS} characters"));
+            }
+            if text.chars().any(char::is_control) {
+                return Err(format!("{field} must not hold control characters"));
+            }
+        }
+        if self.slip_days().abs() > 3 * 365 {
+            return Err("received is more than three years from promised".to_owned());
+        }
+        Ok(())
+    }
+
+    /// Days late (negative: early).
+    pub fn slip_days(&self) -> i64 {
+        self.promised.days_until(self.received)
+    }
+}
+
+fn normalise(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+/// The groups a supplier and mode pool into, most specific first.
+fn group_keys(supplier: &str, mode: &str) -> [String; 4] {
+    let (supplier, mode) = (normalise(supplier), normalise(mode));
+    [
+        format!("sm\u{1f}{supplier}\u{1f}{mode}"),
+        format!("s\u{1f}{supplier}"),
+        format!("m\u{1f}{mode}"),
+        "all".to_owned(),
+    ]
+}
+
+/// Slip days with decayed weights, as of one day.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SlipHistogram {
+    weights: BTreeMap<i64, f64>,
+    total: f64,
+    as_of: Option<Date>,
+}
+
+impl SlipHistogram {
+    fn add(&mut self, slip: i64, day: Date) {
+        let weight = match self.as_of {
+            Some(as_of) if day < as_of => (-(day.days_until(as_of) as f64) / DECAY_DAYS).exp(),
+            Some(as_of) => {
+                let factor = (-(as_of.days_until(day) as f64) / DECAY_DAYS).exp();
+                self.weights.retain(|_, weight| {
+                    *weight *= factor;
+                    *weight >= NEGLIGIBLE_WEIGHT
+                });
+                self.total = self.weights.values().sum();
+                self.as_of = Some(day);
+                1.0
+            }
+            None => {
+                self.as_of = Some(day);
+                1.0
+            }
+        };
+        *self
+            .weights
+            .entry(slip.clamp(-MAX_SLIP_DAYS, MAX_SLIP_DAYS))
+            .or_insert(0.0) += weight;
+        self.total += weight;
+    }
+
+    /// The weight as it will have decayed by `day`.
+    fn weight_on(&self, day: Date) -> f64 {
+        let age = self.as_of.map_or(0, |as_of| as_of.days_until(day).max(0));
+        self.total * (-(age as f64) / DECAY_DAYS).exp()
+    }
+}
+
+/// Which pool a window came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    SupplierAndMode,
+    Supplier,
+    Mode,
+    /// Every delivery of the shop: little is known of this supplier.
+    Shop,
+}
+
+/// Days before or after the promised date between which arrival is expected.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ArrivalOffsets {
+    pub earliest_days: i64,
+    pub latest_days: i64,
+    pub basis: Basis,
+    /// The decayed weight of the pool (about how many recent deliveries).
+    pub weight: f64,
+}
+
+/// A shop's supplier history, compact enough for one KV value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryHistory {
+    groups: BTreeMap<String, SlipHistogram>,
+    /// The calibrated miss rate behind each stated confidence.
+    miss_rate_80: f64,
+    miss_rate_90: f64,
+    deliveries: u64,
+}
+
+impl Default for DeliveryHistory {
+    fn default() -> DeliveryHistory {
+        DeliveryHistory {
+            groups: BTreeMap::new(),
+            miss_rate_80: Confidence::P80.miss_rate(),
+            miss_rate_90: Confidence::P90.miss_rate(),
+            deliveries: 0,
+        }
+    }
+}
+
+impl DeliveryHistory {
+    pub fn deliveries(&self) -> u64 {
+        self.deliveries
+    }
+
+    fn miss_rate(&self, confidence: Confidence) -> f64 {
+        match confidence {
+            Confidence::P80 => self.miss_rate_80,
+            Confidence::P90 => self.miss_rate_90,
+        }
+    }
+
+    /// Learns one delivery. First it checks the delivery against the window
+    /// the history gives now and moves the calibrated level: towards wider
+    /// windows after a miss, narrower after a hit, so that in the long run
+    /// the misses are the nominal share (adaptive conformal inference).
+    pub fn record(&mut self, delivery: &Delivery) {
+        for confidence in Confidence::ALL {
+            let rate = self.miss_rate(confidence);
+            if let Some(offsets) =
+                self.offsets_at(&delivery.supplier, &delivery.mode, rate, delivery.received)
+            {
+                let slip = delivery.slip_days();
+                let missed = slip < offsets.earliest_days || slip > offsets.latest_days;
+                let updated = rate
+                    + CALIBRATION_STEP * (confidence.miss_rate() - f64::from(u8::from(missed)));
+                let updated = updated.clamp(0.001, 0.6);
+                match confidence {
+                    Confidence::P80 => self.miss_rate_80 = updated,
+                    Confidence::P90 => self.miss_rate_90 = updated,
+                }
+            }
+        }
+        for key in group_keys(&delivery.supplier, &delivery.mode) {
+            self.groups
+                .entry(key)
+                .or_default()
+                .add(delivery.slip_days(), delivery.received);
+        }
+        self.deliveries += 1;
+    }
+
+    /// Quantiles of a mixture: each group's own deliveries plus its parent
+    /// pool scaled to `PRIOR_WEIGHT`, from the whole shop down to supplier ×
+    /// mode, so that a group with few deliveries leans on its wider pool and
+    /// one with many speaks for itself (shrinkage by sample size).
+    fn offsets_at(
+        &self,
+        supplier: &str,
+        mode: &str,
+        miss_rate: f64,
+        today: Date,
+    ) -> Option<ArrivalOffsets> {
+        let keys = group_keys(supplier, mode);
+        let bases = [
+            Basis::SupplierAndMode,
+            Basis::Supplier,
+            Basis::Mode,
+            Basis::Shop,
+        ];
+        let mut mixture: BTreeMap<i64, f64> = BTreeMap::new();
+        let mut basis = None;
+        // From the widest pool to the narrowest: all, mode, supplier, both.
+        for (key, level) in keys.iter().zip(bases).rev() {
+            let Some(histogram) = self.groups.get(key) else {
+                continue;
+            };
+            let prior: f64 = mixture.values().sum();
+            if prior > 0.0 {
+                let scale = PRIOR_WEIGHT / prior;
+                mixture.values_mut().for_each(|weight| *weight *= scale);
+            }
+            for (&slip, &weight) in &histogram.weights {
+                *mixture.entry(slip).or_insert(0.0) += weight;
+            }
+            if histogram.weight_on(today) >= MIN_GROUP_WEIGHT || basis.is_none() {
+                basis = Some((level, histogram.weight_on(today)));
+            }
+        }
+        let (basis, weight) = basis?;
+        let total: f64 = mixture.values().sum();
+        let quantile = |share: f64| {
+            let target = share * total;
+            let mut seen = 0.0;
+            mixture.iter().find_map(|(&slip, &w)| {
+                seen += w;
+                (seen >= target - 1e-9).then_some(slip)
+            })
+        };
+        Some(ArrivalOffsets {
+            earliest_days: quantile(miss_rate / 2.0)?,
+            latest_days: quantile(1.0 - miss_rate / 2.0)?,
+            basis,
+            weight,
+        })
+    }
+
+    /// Where arrival falls around a promised date from this supplier by this
+    /// mode, at `confidence`, as of `today`; `None` with no history at all.
+    pub fn arrival_offsets(
+        &self,
+        supplier: &str,
+        mode: &str,
+        confidence: Confidence,
+        today: Date,
+    ) -> Option<ArrivalOffsets> {
+        self.offsets_at(supplier, mode, self.miss_rate(confidence), today)
+    }
+}
+
+/// Why a window cannot be given with the confidence it would claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Uncertainty {
+    /// The supplier gave no date: nobody knows.
+    NoPromisedDate,
+    /// Too few deliveries of this shop to judge its suppliers.
+    ThinHistory,
+    /// The supplier is later than its history says is likely.
+    Overdue,
+    /// The honest window is too wide to plan by.
+    TooWide,
+}
+
+impl fmt::Display for Uncertainty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Uncertainty::NoPromisedDate => "the supplier has not given a date",
+            Uncertainty::ThinHistory => "there is too little delivery history to judge",
+            Uncertainty::Overdue => "the supplier is later than usual",
+            Uncertainty::TooWide => "the supplier's deliveries vary widely",
+        })
+    }
+}
+
+/// What the shop knows about a backordered product's supply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupplyFacts {
+    pub supplier: String,
+    pub mode: String,
+    /// The supplier's promised arrival at the shop's warehouse, if any.
+    pub promised_arrival: Option<Date>,
+    /// Business days from arrival to shipping.
+    pub handling_business_days: u8,
+}
+
+/// A ship window with the confidence it holds at, or the honest "unknown".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShipEstimate {
+    pub window: Option<ShipWindow>,
+    pub confidence: Confidence,
+    pub uncertain: Option<Uncertainty>,
+}
+
+/// The `count`th business day after `day` (weekends and `holidays` skipped).
+pub fn add_business_days(day: Date, count: u8, holidays: &[Date]) -> Option<Date> {
+    let mut current = day;
+    let mut left = count;
+    while left > 0 {
+        current = current.add_days(1)?;
+        if !current.is_weekend() && !holidays.contains(&current) {
+            left -= 1;
+        }
+    }
+    Some(current)
+}
+
+/// The ship window for a backordered product, as of `today`.
+pub fn ship_window(
+    facts: &SupplyFacts,
+    history: &DeliveryHistory,
+    holidays: &[Date],
+    today: Date,
+    confidence: Confidence,
+) -> ShipEstimate {
+    let unknown = |why| ShipEstimate {
+        window: None,
+        confidence,
+        uncertain: Some(why),
+    };
+    let Some(promised) = facts.promised_arrival else {
+        return unknown(Uncertainty::NoPromisedDate);
+    };
+    let offsets = history.arrival_offsets(&facts.supplier, &facts.mode, confidence, today);
+    let (earliest_days, latest_days, mut uncertain) = match offsets {
+        Some(o) if o.weight >= MIN_GROUP_WEIGHT => (o.earliest_days, o.latest_days, None),
+        Some(o) => (
+            o.earliest_days,
+            o.latest_days,
+            Some(Uncertainty::ThinHistory),
+        ),
+        None => (0, 0, Some(Uncertainty::ThinHistory)),
+    };
+    // What has not arrived cannot arrive before today.
+    let arrive = |offset: i64| promised.add_days(offset).map(|day| day.max(today));
+    let (Some(first), Some(last)) = (arrive(earliest_days), arrive(latest_days)) else {
+        return unknown(Uncertainty::ThinHistory);
+    };
+    if promised
+        .add_days(latest_days)
+        .is_some_and(|day| day < today)
+    {
+        uncertain = uncertain.or(Some(Uncertainty::Overdue));
+    }
+    let handling = facts.handling_business_days;
+    let ship = add_business_days(first, handling, holidays)
+        .zip(add_business_days(last, handling, holidays))
+        .and_then(|(first, last)| ShipWindow::new(first, last).ok());
+    let Some(window) = ship else {
+        return unknown(Uncertainty::ThinHistory);
+    };
+    if window.days() > MAX_USEFUL_WIDTH_DAYS {
+        uncertain = uncertain.or(Some(Uncertainty::TooWide));
+    }
+    ShipEstimate {
+        window: Some(window),
+        confidence,
+        uncertain,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> Date {
+        text.parse().expect("valid")
+    }
+
+    fn delivery(supplier: &str, promised: &str, slip: i64) -> Delivery {
+        let promised = day(promised);
+        Delivery {
+            supplier: supplier.into(),
+            mode: "Ocean".into(),
+            promised,
+            received: promised.add_days(slip).expect("in range"),
+        }
+    }
+
+    fn facts(supplier: &str, promised: Option<&str>) -> SupplyFacts {
+        SupplyFacts {
+            supplier: supplier.into(),
+            mode: "ocean".into(),
+            promised_arrival: promised.map(day),
+            handling_business_days: 2,
+        }
+    }
+
+    /// A supplier that is always 0–9 days late, 40 deliveries.
+    fn steady_history() -> DeliveryHistory {
+        let mut history = DeliveryHistory::default();
+        let mut promised = day("2026-01-05");
+        for index in 0..40 {
+            history.record(&delivery("Acme", &promised.to_string(), index % 10));
+            promised = promised.add_days(7).expect("in range");
+        }
+        history
+    }
+
+    #[test]
+    fn business_days_skip_weekends_and_holidays() {
+        // Friday 2027-03-05 plus two business days, Monday a holiday.
+        let next = add_business_days(day("2027-03-05"), 2, &[day("2027-03-08")]);
+        assert_eq!(next, Some(day("2027-03-10")));
+        assert_eq!(
+            add_business_days(day("2027-03-05"), 0, &[]),
+            Some(day("2027-03-05"))
+        );
+    }
+
+    #[test]
+    fn a_steady_supplier_gets_a_window_from_its_own_history() {
+        let history = steady_history();
+        let estimate = ship_window(
+            &facts("ACME ", Some("2026-11-02")),
+            &history,
+            &[],
+            day("2026-10-01"),
+            Confidence::P80,
+        );
+        let window = estimate.window.expect("a window");
+        assert_eq!(estimate.uncertain, None);
+        // Arrival 2026-11-02 + [0..9] days, then two business days of handling.
+        assert!(
+            window.earliest() >= day("2026-11-04") && window.latest() <= day("2026-11-13"),
+            "{window:?}"
+        );
+        assert!(window.earliest() < window.latest());
+    }
+
+    #[test]
+    fn no_promised_date_is_said_plainly() {
+        let estimate = ship_window(
+            &facts("Acme", None),
+            &steady_history(),
+            &[],
+            day("2026-10-01"),
+            Confidence::P90,
+        );
+        assert_eq!(estimate.window, None);
+        assert_eq!(estimate.uncertain, Some(Uncertainty::NoPromisedDate));
+    }
+
+    #[test]
+    fn thin_history_is_flagged() {
+        let mut history = DeliveryHistory::default();
+        history.record(&delivery("Acme", "2026-01-05", 3));
+        let estimate = ship_window(
+            &facts("Acme", Some("2026-11-02")),
+            &history,
+            &[],
+            day("2026-10-01"),
+            Confidence::P80,
+        );
+        assert_eq!(estimate.uncertain, Some(Uncertainty::ThinHistory));
+        assert!(estimate.window.is_some(), "still a best guess to show");
+        let empty = ship_window(
+            &facts("Acme", Some("2026-11-02")),
+            &DeliveryHistory::default(),
+            &[],
+            day("2026-10-01"),
+            Confidence::P80,
+        );
+        assert_eq!(empty.uncertain, Some(Uncertainty::ThinHistory));
+    }
+
+    #[test]
+    fn an_overdue_supplier_is_flagged_and_never_shown_in_the_past() {
+        let estimate = ship_window(
+            &facts("Acme", Some("2026-09-01")),
+            &steady_history(),
+            &[],
+            day("2026-10-01"),
+            Confidence::P80,
+        );
+        assert_eq!(estimate.uncertain, Some(Uncertainty::Overdue));
+        let window = estimate.window.expect("a window");
+        assert!(window.earliest() >= day("2026-10-01"));
+    }
+
+    #[test]
+    fn the_history_round_trips_and_stays_small() {
+        let history = steady_history();
+        let json = serde_json::to_string(&history).expect("serialises");
+        assert!(json.len() < 2_000, "{} bytes for 40 deliveries", json.len());
+        let parsed: DeliveryHistory = serde_json::from_str(&json).expect("parses");
+        // JSON floats may differ in the last bit; what they decide may not.
+        let today = day("2026-10-01");
+        for confidence in Confidence::ALL {
+            assert_eq!(
+                parsed.arrival_offsets("Acme", "Ocean", confidence, today),
+                history.arrival_offsets("Acme", "Ocean", confidence, today),
+            );
+        }
+    }
+
+    #[test]
+    fn deliveries_are_validated() {
+        let mut bad = delivery("", "2026-01-05", 1);
+        assert!(bad.validate().is_err());
+        bad.supplier = "Acme".into();
+        assert_eq!(bad.validate(), Ok(()));
+        bad.received = day("2031-01-01");
+        assert!(bad.validate().is_err());
+    }
+}
