@@ -3,8 +3,10 @@
 
 mod auth;
 mod bindings;
+mod clock;
 mod error;
 mod routes;
+mod storage;
 
 use worker::{Context, Env, Method, Request, Response, event};
 
@@ -33,8 +35,13 @@ async fn route(req: Request, env: &Env) -> Result<Response, EdgeError> {
         (Method::Put, ["v1", "shops", shop, "products", sku]) => {
             routes::products::put(req, env, shop, sku).await
         }
+        (Method::Post, ["v1", "shops", shop, "deliveries"]) => {
+            routes::deliveries::post(req, env, shop).await
+        }
         (Method::Get, ["health"]) => routes::health(),
-        (_, ["v1", "shops", _, "products", _]) => Err(EdgeError::MethodNotAllowed),
+        (_, ["v1", "shops", _, "products", _] | ["v1", "shops", _, "deliveries"]) => {
+            Err(EdgeError::MethodNotAllowed)
+        }
         _ => Err(EdgeError::NotFound),
     }
 }

@@ -8,6 +8,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
+use crate::estimate::{Confidence, DeliveryHistory, SupplyFacts, Uncertainty, ship_window};
 use crate::ids::Sku;
 
 /// The days between which a backordered item is expected to ship, both
@@ -90,15 +91,43 @@ impl ShipWindow {
 pub enum Availability {
     /// On the shelf: the widget leaves the merchant's own wording alone.
     InStock,
-    /// Can be ordered now and ships later, within `window`.
+    /// Can be ordered now and ships later, within `window`; no window means
+    /// nobody can honestly say when.
     Backorder {
-        window: ShipWindow,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        window: Option<ShipWindow>,
         /// A short, honest why, in the merchant's words ("new stock is on a
         /// ship from our supplier"). Optional.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// How sure an estimated window is; absent for a stated one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confidence: Option<Confidence>,
+        /// Why an estimate is less sure than it claims, when it is.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        uncertain: Option<Uncertainty>,
     },
     /// Cannot be ordered at all, not even on backorder.
+    Unavailable,
+}
+
+/// What the merchant sets for a product: a stated window, or the supply facts
+/// that the edge turns into an estimated one from the shop's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ProductSetting {
+    InStock,
+    Backorder {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        window: Option<ShipWindow>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        supply: Option<SupplyFacts>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        /// The confidence to estimate at (80 by default).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confidence: Option<Confidence>,
+    },
     Unavailable,
 }
 
@@ -106,14 +135,22 @@ pub enum Availability {
 /// an essay, and it bounds what one request can write.
 pub const MAX_REASON_CHARS: usize = 280;
 
-impl Availability {
-    /// Checks what serde's types cannot say: the reason's length and content.
+impl ProductSetting {
+    /// Checks what serde's types cannot: one source of dates, the texts.
     pub fn validate(&self) -> Result<(), String> {
-        if let Availability::Backorder {
-            reason: Some(reason),
+        let ProductSetting::Backorder {
+            window,
+            supply,
+            reason,
             ..
         } = self
-        {
+        else {
+            return Ok(());
+        };
+        if window.is_some() == supply.is_some() {
+            return Err("a backorder needs either a window or supply facts, not both".to_owned());
+        }
+        if let Some(reason) = reason {
             if reason.chars().count() > MAX_REASON_CHARS {
                 return Err(format!(
                     "reason must be at most {MAX_REASON_CHARS} characters"
@@ -123,8 +160,55 @@ impl Availability {
                 return Err("reason must not hold control characters".to_owned());
             }
         }
+        if let Some(supply) = supply {
+            supply.validate()?;
+        }
         Ok(())
     }
+
+    /// What the product page shows `today`, estimating from `history` where
+    /// the merchant gave supply facts rather than a window.
+    pub fn resolve(
+        &self,
+        history: &DeliveryHistory,
+        holidays: &[Date],
+        today: Date,
+    ) -> Availability {
+        match self {
+            ProductSetting::InStock => Availability::InStock,
+            ProductSetting::Unavailable => Availability::Unavailable,
+            ProductSetting::Backorder {
+                window,
+                supply,
+                reason,
+                confidence,
+            } => match supply {
+                Some(facts) => {
+                    let confidence = confidence.unwrap_or(Confidence::P80);
+                    let estimate = ship_window(facts, history, holidays, today, confidence);
+                    Availability::Backorder {
+                        window: estimate.window,
+                        reason: reason.clone(),
+                        confidence: estimate.window.map(|_| estimate.confidence),
+                        uncertain: estimate.uncertain,
+                    }
+                }
+                None => Availability::Backorder {
+                    window: *window,
+                    reason: reason.clone(),
+                    confidence: None,
+                    uncertain: None,
+                },
+            },
+        }
+    }
+}
+
+/// A product's setting as the edge stores it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredProduct {
+    pub sku: Sku,
+    pub setting: ProductSetting,
 }
 
 /// One product's availability as the edge serves it to the widget.
@@ -147,8 +231,12 @@ mod tests {
         let product = ProductAvailability {
             sku: Sku::parse("TENT-2P").expect("valid"),
             availability: Availability::Backorder {
-                window: ShipWindow::new(date("2027-03-12"), date("2027-03-26")).expect("ordered"),
+                window: Some(
+                    ShipWindow::new(date("2027-03-12"), date("2027-03-26")).expect("ordered"),
+                ),
                 reason: Some("New stock is at sea".to_owned()),
+                confidence: None,
+                uncertain: None,
             },
         };
         let json = serde_json::to_string(&product).expect("serialises");
@@ -183,27 +271,47 @@ mod tests {
             serde_json::from_str::<Availability>(typo).is_err(),
             "a misspelt field is an error"
         );
-        assert!(serde_json::from_str::<Availability>(r#"{"status":"backorder"}"#).is_err());
+        assert!(serde_json::from_str::<Availability>(r#"{"status":"backorder","eta":1}"#).is_err());
     }
 
     #[test]
-    fn reason_is_bounded() {
-        let window = ShipWindow::new(date("2027-03-12"), date("2027-03-12")).expect("one day");
-        assert_eq!(window.days(), 1);
-        let long = Availability::Backorder {
-            window,
-            reason: Some("x".repeat(281)),
+    fn a_setting_needs_one_source_of_dates_and_a_short_reason() {
+        let parse = |json: &str| {
+            serde_json::from_str::<ProductSetting>(json)
+                .map_err(|e| e.to_string())
+                .and_then(|s| s.validate())
         };
-        assert!(long.validate().is_err());
-        let control = Availability::Backorder {
-            window,
-            reason: Some("a\u{0}b".to_owned()),
-        };
-        assert!(control.validate().is_err());
-        let fine = Availability::Backorder {
-            window,
-            reason: Some("x".repeat(280)),
-        };
-        assert_eq!(fine.validate(), Ok(()));
+        let window = r#""window":{"earliest":"2027-03-12","latest":"2027-03-26"}"#;
+        let supply = r#""supply":{"supplier":"Acme","mode":"ocean","promised_arrival":null,"handling_business_days":2}"#;
+        assert_eq!(
+            parse(&format!(r#"{{"status":"backorder",{window}}}"#)),
+            Ok(())
+        );
+        assert_eq!(
+            parse(&format!(r#"{{"status":"backorder",{supply}}}"#)),
+            Ok(())
+        );
+        assert!(parse(r#"{"status":"backorder"}"#).is_err());
+        assert!(parse(&format!(r#"{{"status":"backorder",{window},{supply}}}"#)).is_err());
+        let long = format!(
+            r#"{{"status":"backorder",{window},"reason":"{}"}}"#,
+            "x".repeat(281)
+        );
+        assert!(parse(&long).is_err_and(|e| e.contains("at most 280")));
+        let control = format!(r#"{{"status":"backorder",{window},"reason":"a\u0000b"}}"#);
+        assert!(parse(&control).is_err());
+    }
+
+    #[test]
+    fn no_promised_date_resolves_to_an_honest_unknown() {
+        let setting: ProductSetting = serde_json::from_str(
+            r#"{"status":"backorder","supply":{"supplier":"Acme","mode":"ocean","promised_arrival":null,"handling_business_days":2}}"#,
+        )
+        .expect("valid");
+        let shown = setting.resolve(&DeliveryHistory::default(), &[], date("2027-01-04"));
+        assert_eq!(
+            serde_json::to_string(&shown).expect("serialises"),
+            r#"{"status":"backorder","uncertain":"no_promised_date"}"#
+        );
     }
 }

@@ -361,6 +361,26 @@ pub struct SupplyFacts {
     pub handling_business_days: u8,
 }
 
+impl SupplyFacts {
+    pub fn validate(&self) -> Result<(), String> {
+        for (field, text) in [
+            ("supply.supplier", &self.supplier),
+            ("supply.mode", &self.mode),
+        ] {
+            let count = text.trim().chars().count();
+            if count == 0 || count > MAX_NAME_CHARS || text.chars().any(char::is_control) {
+                return Err(format!(
+                    "{field} must be 1 to {MAX_NAME_CHARS} printable characters"
+                ));
+            }
+        }
+        if self.handling_business_days > 30 {
+            return Err("supply.handling_business_days must be at most 30".to_owned());
+        }
+        Ok(())
+    }
+}
+
 /// A ship window with the confidence it holds at, or the honest "unknown".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShipEstimate {
@@ -399,8 +419,15 @@ pub fn ship_window(
         return unknown(Uncertainty::NoPromisedDate);
     };
     let offsets = history.arrival_offsets(&facts.supplier, &facts.mode, confidence, today);
+    // Trusted only when this supplier itself has history enough; a window
+    // pooled from other suppliers is shown, but flagged.
     let (earliest_days, latest_days, mut uncertain) = match offsets {
-        Some(o) if o.weight >= MIN_GROUP_WEIGHT => (o.earliest_days, o.latest_days, None),
+        Some(o)
+            if o.weight >= MIN_GROUP_WEIGHT
+                && matches!(o.basis, Basis::SupplierAndMode | Basis::Supplier) =>
+        {
+            (o.earliest_days, o.latest_days, None)
+        }
         Some(o) => (
             o.earliest_days,
             o.latest_days,
@@ -503,6 +530,19 @@ mod tests {
             "{window:?}"
         );
         assert!(window.earliest() < window.latest());
+    }
+
+    #[test]
+    fn a_supplier_without_history_of_its_own_is_flagged() {
+        let estimate = ship_window(
+            &facts("Zenith", Some("2026-11-02")),
+            &steady_history(),
+            &[],
+            day("2026-10-01"),
+            Confidence::P80,
+        );
+        assert_eq!(estimate.uncertain, Some(Uncertainty::ThinHistory));
+        assert!(estimate.window.is_some());
     }
 
     #[test]

@@ -11,7 +11,9 @@ pub mod lifecycle;
 pub mod money;
 pub mod time;
 
-pub use availability::{Availability, ProductAvailability, ShipWindow, ShipWindowError};
+pub use availability::{
+    Availability, ProductAvailability, ProductSetting, ShipWindow, ShipWindowError, StoredProduct,
+};
 pub use date::{Date, DateError};
 pub use ids::{CustomerId, IdError, OrderId, ShopId, Sku};
 pub use money::{Currency, Money};

@@ -71,8 +71,8 @@ async fn reads_are_public_and_unknown_products_are_404() {
     )
     .await;
 
-    let availability = serde_json::from_str(BACKORDER).expect("valid");
-    admin.set_availability(SHOP, "TENT-2P", &availability).await;
+    let setting = serde_json::from_str(BACKORDER).expect("valid");
+    admin.set_product(SHOP, "TENT-2P", &setting).await;
     let response = http.get(&url).send().await.expect("answers");
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
@@ -124,7 +124,7 @@ async fn bad_writes_are_rejected_and_change_nothing() {
 
     // A known good state that every bad write below must leave as it is.
     let original = serde_json::from_str(BACKORDER).expect("valid");
-    admin.set_availability(SHOP, "TENT-2P", &original).await;
+    admin.set_product(SHOP, "TENT-2P", &original).await;
     let before: Value = http
         .get(&url)
         .send()
@@ -179,7 +179,11 @@ async fn bad_writes_are_rejected_and_change_nothing() {
     check(
         &http,
         put(r#"{"status":"backorder"}"#),
-        invalid("missing field `window`"),
+        Expect {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_input",
+            message_has: "either a window or supply facts",
+        },
     )
     .await;
     check(
@@ -309,4 +313,73 @@ async fn widget_files_are_served_with_their_types_and_cache_rules() {
         },
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delivery_records_are_validated_whole_before_any_is_learnt() {
+    let world = World::start().await;
+    let admin = AdminApi::new(&world.worker);
+    let http = Client::new();
+    let url = admin.deliveries_url(SHOP);
+    let token = world.worker.admin_token();
+    let good =
+        r#"{"supplier":"Acme","mode":"Ocean","promised":"2026-10-01","received":"2026-10-04"}"#;
+    let post = |body: String| http.post(&url).bearer_auth(token).body(body);
+
+    let answer = admin
+        .record_deliveries(SHOP, &[serde_json::from_str(good).expect("valid")])
+        .await;
+    assert_eq!(answer, json!({"recorded": 1, "deliveries_in_history": 1}));
+
+    check(
+        &http,
+        http.post(&url)
+            .body(format!(r#"{{"deliveries":[{good}]}}"#)),
+        Expect {
+            status: StatusCode::UNAUTHORIZED,
+            code: "unauthorized",
+            message_has: "bearer token",
+        },
+    )
+    .await;
+    let bad_date =
+        r#"{"supplier":"Acme","mode":"Ocean","promised":"2026-02-30","received":"2026-10-04"}"#;
+    check(
+        &http,
+        post(format!(r#"{{"deliveries":[{good},{bad_date}]}}"#)),
+        Expect {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_body",
+            message_has: "deliveries[1]: invalid date \"2026-02-30\"",
+        },
+    )
+    .await;
+    let no_supplier =
+        r#"{"supplier":" ","mode":"Ocean","promised":"2026-10-01","received":"2026-10-04"}"#;
+    check(
+        &http,
+        post(format!(r#"{{"deliveries":[{good},{good},{no_supplier}]}}"#)),
+        Expect {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_body",
+            message_has: "deliveries[2]: supplier must be 1 to 100 characters",
+        },
+    )
+    .await;
+    check(
+        &http,
+        post(r#"{"deliveries":[]}"#.to_owned()),
+        Expect {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_input",
+            message_has: "send 1 to 1000 records",
+        },
+    )
+    .await;
+
+    // None of the rejected batches' good records was learnt.
+    let answer = admin
+        .record_deliveries(SHOP, &[serde_json::from_str(good).expect("valid")])
+        .await;
+    assert_eq!(answer, json!({"recorded": 1, "deliveries_in_history": 2}));
 }

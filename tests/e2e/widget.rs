@@ -3,10 +3,11 @@
 use e2e::admin::AdminApi;
 use e2e::browser::Browser;
 use e2e::shop::{
-    BACKORDER_REASON, BACKORDER_SKU, IN_STOCK_SKU, SHOP, ShopServer, UNAVAILABLE_SKU,
-    demo_catalogue,
+    BACKORDER_REASON, BACKORDER_SKU, IN_STOCK_SKU, MODE, SHOP, SUPPLIER, ShopServer,
+    UNAVAILABLE_SKU, demo_catalogue, demo_history, estimated_catalogue,
 };
-use shared::Date;
+use shared::estimate::SupplyFacts;
+use shared::{Date, ProductSetting};
 
 use crate::World;
 use crate::page::{ShopPage, Shown};
@@ -19,8 +20,8 @@ fn date(text: &str) -> Date {
 async fn backorder_wording_replaces_sold_out_and_in_stock_is_left_alone() {
     let world = World::start().await;
     let admin = AdminApi::new(&world.worker);
-    for (sku, availability) in demo_catalogue(date("2027-03-12"), date("2027-03-26")) {
-        admin.set_availability(SHOP, sku, &availability).await;
+    for (sku, setting) in demo_catalogue(date("2027-03-12"), date("2027-03-26")) {
+        admin.set_product(SHOP, sku, &setting).await;
     }
     let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
     let browser = Browser::start().await;
@@ -63,8 +64,8 @@ async fn backorder_wording_replaces_sold_out_and_in_stock_is_left_alone() {
 async fn a_window_across_months_names_both_months() {
     let world = World::start().await;
     let admin = AdminApi::new(&world.worker);
-    for (sku, availability) in demo_catalogue(date("2027-03-28"), date("2027-04-09")) {
-        admin.set_availability(SHOP, sku, &availability).await;
+    for (sku, setting) in demo_catalogue(date("2027-03-28"), date("2027-04-09")) {
+        admin.set_product(SHOP, sku, &setting).await;
     }
     let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
     let browser = Browser::start().await;
@@ -111,5 +112,51 @@ async fn a_dead_edge_leaves_the_page_as_the_merchant_made_it() {
     assert!(!page.widget_mounted_anywhere().await);
     assert_eq!(page.merchant_text(BACKORDER_SKU).await, "Sold out");
     assert_eq!(page.add_to_cart(IN_STOCK_SKU).await, "1");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_estimated_window_from_the_shops_history_reaches_the_page() {
+    let world = World::start().await;
+    let admin = AdminApi::new(&world.worker);
+    admin
+        .record_deliveries(SHOP, &demo_history(e2e::today()))
+        .await;
+    // Promised for Monday 3 June 2030; the supplier's record says 2 to 6 days
+    // late, so it arrives 5–9 June, and ships 2 business days later.
+    for (sku, setting) in estimated_catalogue(date("2030-06-03")) {
+        admin.set_product(SHOP, sku, &setting).await;
+    }
+    // The kayak's supplier has given no date at all.
+    let no_date = ProductSetting::Backorder {
+        window: None,
+        supply: Some(SupplyFacts {
+            supplier: SUPPLIER.into(),
+            mode: MODE.into(),
+            promised_arrival: None,
+            handling_business_days: 2,
+        }),
+        reason: None,
+        confidence: None,
+    };
+    admin.set_product(SHOP, UNAVAILABLE_SKU, &no_date).await;
+
+    let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
+    let browser = Browser::start().await;
+    let page = ShopPage::open(&browser.client, shop.url()).await;
+    let tent = page.settled(BACKORDER_SKU).await;
+    assert_eq!(
+        tent.notice.as_deref(),
+        Some(format!("Backorder — order now, ships 7 – 11 June 2030 {BACKORDER_REASON}").as_str())
+    );
+    let kayak = page.settled(UNAVAILABLE_SKU).await;
+    assert_eq!(kayak.state, "backorder");
+    assert_eq!(
+        kayak.notice.as_deref(),
+        Some(
+            "Backorder — order now, ships as soon as it arrives \
+             We can't give a ship date yet: the supplier has not given a date."
+        )
+    );
     browser.close().await;
 }

@@ -14,6 +14,18 @@ pub mod worker;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use shared::Date;
+
+/// Today in UTC, by this machine's clock, as the edge sees it.
+pub fn today() -> Date {
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = i64::try_from(seconds / 86_400).unwrap_or_default();
+    Date::from_days_since_epoch(days).expect("the clock is within the years 1 to 9999")
+}
 
 /// The repository's root folder.
 pub fn repo_root() -> PathBuf {

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use shared::{Availability, Date, ShipWindow};
+use shared::estimate::{Delivery, SupplyFacts};
+use shared::{Date, ProductSetting, ShipWindow};
 
 use crate::repo_root;
 
@@ -19,21 +20,62 @@ pub const UNAVAILABLE_SKU: &str = "KAYAK-LTD";
 /// Why the tent is on backorder, in the merchant's words.
 pub const BACKORDER_REASON: &str = "A new batch is on its way from our supplier.";
 
+/// The tent's supplier and how it ships, in the demo's supplier history.
+pub const SUPPLIER: &str = "Ridge Outdoor Co";
+pub const MODE: &str = "Ocean";
+
 /// The demo shop's catalogue, with the tent shipping between `earliest` and
-/// `latest`.
-pub fn demo_catalogue(earliest: Date, latest: Date) -> Vec<(&'static str, Availability)> {
+/// `latest` as the merchant states.
+pub fn demo_catalogue(earliest: Date, latest: Date) -> Vec<(&'static str, ProductSetting)> {
     let window = ShipWindow::new(earliest, latest).expect("the demo window is ordered");
+    catalogue(ProductSetting::Backorder {
+        window: Some(window),
+        supply: None,
+        reason: Some(BACKORDER_REASON.to_owned()),
+        confidence: None,
+    })
+}
+
+/// The demo shop's catalogue, with the tent's window estimated from the
+/// supplier's promised arrival and the shop's delivery history.
+pub fn estimated_catalogue(promised_arrival: Date) -> Vec<(&'static str, ProductSetting)> {
+    catalogue(ProductSetting::Backorder {
+        window: None,
+        supply: Some(SupplyFacts {
+            supplier: SUPPLIER.to_owned(),
+            mode: MODE.to_owned(),
+            promised_arrival: Some(promised_arrival),
+            handling_business_days: 2,
+        }),
+        reason: Some(BACKORDER_REASON.to_owned()),
+        confidence: None,
+    })
+}
+
+fn catalogue(tent: ProductSetting) -> Vec<(&'static str, ProductSetting)> {
     vec![
-        (IN_STOCK_SKU, Availability::InStock),
-        (
-            BACKORDER_SKU,
-            Availability::Backorder {
-                window,
-                reason: Some(BACKORDER_REASON.to_owned()),
-            },
-        ),
-        (UNAVAILABLE_SKU, Availability::Unavailable),
+        (IN_STOCK_SKU, ProductSetting::InStock),
+        (BACKORDER_SKU, tent),
+        (UNAVAILABLE_SKU, ProductSetting::Unavailable),
     ]
+}
+
+/// Thirty past deliveries of the tent's supplier, received in the 60 days
+/// before `today`: half 2 days late, half 6 days late, so that any honest
+/// window reaches from 2 to 6 days after a promised date.
+pub fn demo_history(today: Date) -> Vec<Delivery> {
+    (0..30)
+        .map(|index: i64| {
+            let received = today.add_days(-60 + 2 * index).expect("in range");
+            let slip = if index % 2 == 0 { 2 } else { 6 };
+            Delivery {
+                supplier: SUPPLIER.to_owned(),
+                mode: MODE.to_owned(),
+                promised: received.add_days(-slip).expect("in range"),
+                received,
+            }
+        })
+        .collect()
 }
 
 /// The shop page, served over HTTP until dropped.

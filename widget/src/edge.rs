@@ -6,6 +6,7 @@
 //! 45 KB of gzipped wasm, more than all of Leptos. The end-to-end tests hold
 //! this decoder to the edge's real answers.
 
+use shared::estimate::{Confidence, Uncertainty};
 use shared::{Availability, ShipWindow, ShopId, Sku};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -54,6 +55,16 @@ impl EdgeClient {
     }
 }
 
+fn uncertainty(code: &str) -> Option<Uncertainty> {
+    Some(match code {
+        "no_promised_date" => Uncertainty::NoPromisedDate,
+        "thin_history" => Uncertainty::ThinHistory,
+        "overdue" => Uncertainty::Overdue,
+        "too_wide" => Uncertainty::TooWide,
+        _ => return None,
+    })
+}
+
 fn field(object: &JsValue, name: &str) -> Option<JsValue> {
     js_sys::Reflect::get(object, &JsValue::from_str(name))
         .ok()
@@ -71,15 +82,18 @@ fn decode_product(body: &JsValue) -> Option<Availability> {
     match text(&availability, "status")?.as_str() {
         "in_stock" => Some(Availability::InStock),
         "unavailable" => Some(Availability::Unavailable),
-        "backorder" => {
-            let window = field(&availability, "window")?;
-            let earliest = text(&window, "earliest")?.parse().ok()?;
-            let latest = text(&window, "latest")?.parse().ok()?;
-            Some(Availability::Backorder {
-                window: ShipWindow::new(earliest, latest).ok()?,
-                reason: text(&availability, "reason"),
-            })
-        }
+        "backorder" => Some(Availability::Backorder {
+            window: field(&availability, "window").and_then(|window| {
+                let earliest = text(&window, "earliest")?.parse().ok()?;
+                let latest = text(&window, "latest")?.parse().ok()?;
+                ShipWindow::new(earliest, latest).ok()
+            }),
+            reason: text(&availability, "reason"),
+            confidence: field(&availability, "confidence")
+                .and_then(|value| value.as_f64())
+                .and_then(|percent| Confidence::try_from(percent as u8).ok()),
+            uncertain: text(&availability, "uncertain").and_then(|code| uncertainty(&code)),
+        }),
         _ => None,
     }
 }

@@ -41,13 +41,24 @@ pub fn AvailabilityNotice(
         <style>{STYLE}</style>
         <div class="notice" data-state=state>
         {move || match answer.get().and_then(Result::ok) {
-            Some(Availability::Backorder { window, reason }) => {
-                let when = format_window(&window, &page_locale());
+            Some(Availability::Backorder { window, reason, uncertain, .. }) => {
+                let when = window.map(|window| format_window(&window, &page_locale()));
+                let caveat = uncertain.map(|why| match when {
+                    Some(_) => format!("This is an estimate: {why}."),
+                    None => format!("We can't give a ship date yet: {why}."),
+                });
                 view! {
                     <p class="backorder" part="notice">
                         <strong class="label">"Backorder"</strong>
-                        " — order now, ships "
-                        <span class="window">{when}</span>
+                        {match when {
+                            Some(when) => view! {
+                                " — order now, ships "
+                                <span class="window">{when}</span>
+                            }
+                            .into_any(),
+                            None => " — order now, ships as soon as it arrives".into_any(),
+                        }}
+                        {caveat.map(|caveat| view! { <span class="caveat">{caveat}</span> })}
                         {reason.map(|reason| view! { <span class="reason">{reason}</span> })}
                     </p>
                 }

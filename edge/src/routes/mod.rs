@@ -1,6 +1,7 @@
 //! One module per family of routes.
 
 pub mod cors;
+pub mod deliveries;
 pub mod products;
 
 use worker::Response;

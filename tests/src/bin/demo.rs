@@ -6,25 +6,13 @@
 #![allow(clippy::expect_used, clippy::panic)]
 
 use std::sync::mpsc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use e2e::admin::AdminApi;
-use e2e::shop::{SHOP, ShopServer, demo_catalogue};
+use e2e::shop::{BACKORDER_SKU, SHOP, ShopServer, demo_history, estimated_catalogue};
 use e2e::worker::{EdgeWorker, WorkerLog};
-use shared::Date;
 
 /// The shop page's demo token; the demo listens on 127.0.0.1 only.
 const DEMO_ADMIN_TOKEN: &str = "demo-admin-token";
-
-/// Today in UTC. The demo is the one place outside the edge that reads a
-/// clock, to seed a ship window that lies ahead of whoever runs it.
-fn today() -> Date {
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let days = i64::try_from(seconds / 86_400).unwrap_or_default();
-    Date::from_days_since_epoch(days).expect("the clock is within the years 1 to 9999")
-}
 
 /// A port from the environment, or the demo's usual one.
 fn port(variable: &str, default: u16) -> u16 {
@@ -51,10 +39,20 @@ async fn main() {
     let worker = EdgeWorker::start(edge_port, &state, DEMO_ADMIN_TOKEN, WorkerLog::Terminal).await;
 
     let admin = AdminApi::new(&worker);
-    let earliest = today().add_days(20).expect("a date ahead");
-    let latest = today().add_days(34).expect("a date ahead");
-    for (sku, availability) in demo_catalogue(earliest, latest) {
-        admin.set_availability(SHOP, sku, &availability).await;
+    // The tent's window is estimated from the supplier's record: its
+    // promised arrival three weeks ahead, and thirty past deliveries.
+    // The demo keeps its KV in .demo/ between runs: the history is seeded on
+    // the first run only, so that it is not learnt twice.
+    let today = e2e::today();
+    let seeded = reqwest::get(admin.product_url(SHOP, BACKORDER_SKU))
+        .await
+        .is_ok_and(|response| response.status().is_success());
+    if !seeded {
+        admin.record_deliveries(SHOP, &demo_history(today)).await;
+    }
+    let promised = today.add_days(21).expect("a date ahead");
+    for (sku, setting) in estimated_catalogue(promised) {
+        admin.set_product(SHOP, sku, &setting).await;
     }
     let shop = ShopServer::serve(shop_port, worker.base_url());
 
