@@ -6,7 +6,7 @@ use shared::estimate::Delivery;
 use worker::{Env, Request, Response};
 
 use crate::error::EdgeError;
-use crate::routes::products::parse_shop;
+use crate::routes::{self, products::parse_shop};
 use crate::{auth, storage};
 
 /// At most this many records a request; send more in several.
@@ -30,14 +30,7 @@ struct Recorded {
 pub async fn post(mut req: Request, env: &Env, shop: &str) -> Result<Response, EdgeError> {
     auth::require_admin(&req, env)?;
     let shop = parse_shop(shop)?;
-    let body = req.bytes().await?;
-    if body.len() > MAX_BODY_BYTES {
-        return Err(EdgeError::BodyTooLarge {
-            max: MAX_BODY_BYTES,
-        });
-    }
-    let batch: Batch =
-        serde_json::from_slice(&body).map_err(|err| EdgeError::InvalidBody(err.to_string()))?;
+    let batch: Batch = routes::json_body(&mut req, MAX_BODY_BYTES).await?;
     if batch.deliveries.is_empty() || batch.deliveries.len() > MAX_RECORDS {
         return Err(EdgeError::InvalidInput {
             field: "deliveries",

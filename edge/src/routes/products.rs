@@ -5,7 +5,7 @@ use shared::{ProductAvailability, ProductSetting, ShopId, Sku, StoredProduct};
 use worker::{Env, Request, Response};
 
 use crate::error::EdgeError;
-use crate::routes::cors;
+use crate::routes::{self, cors};
 use crate::{auth, clock, storage};
 
 /// The largest body a write may carry; a setting is a few hundred bytes.
@@ -61,14 +61,7 @@ pub async fn put(
 ) -> Result<Response, EdgeError> {
     auth::require_admin(&req, env)?;
     let (shop, sku) = parse_ids(shop, sku)?;
-    let body = req.bytes().await?;
-    if body.len() > MAX_BODY_BYTES {
-        return Err(EdgeError::BodyTooLarge {
-            max: MAX_BODY_BYTES,
-        });
-    }
-    let setting: ProductSetting =
-        serde_json::from_slice(&body).map_err(|err| EdgeError::InvalidBody(err.to_string()))?;
+    let setting: ProductSetting = routes::json_body(&mut req, MAX_BODY_BYTES).await?;
     setting
         .validate()
         .map_err(|reason| EdgeError::InvalidInput {

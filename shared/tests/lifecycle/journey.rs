@@ -109,6 +109,13 @@ impl Journey {
         }
     }
 
+    /// Forgets what was written so far: a scenario that builds on a shared
+    /// start shows only what follows it.
+    pub fn from_here(&mut self) -> &mut Journey {
+        self.log.clear();
+        self
+    }
+
     #[track_caller]
     pub fn check(&self, expect: Expect) {
         expect.assert_eq(&self.log);
