@@ -177,7 +177,13 @@ impl Scorer {
                         Method::Buffer => (0, buffer),
                         Method::Global => global,
                         Method::Estimator => history
-                            .arrival_offsets(&row.vendor, &row.mode, confidence, today)
+                            .arrival_offsets(
+                                &row.vendor,
+                                &row.mode,
+                                confidence,
+                                today,
+                                row.scheduled,
+                            )
                             .map_or((0, 0), |o| (o.earliest_days, o.latest_days)),
                     };
                     self.tallies[level_index][method_index].add(window, row.slip(), alpha);

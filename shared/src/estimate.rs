@@ -28,6 +28,10 @@ pub const DECAY_DAYS: f64 = 365.0;
 pub const MIN_GROUP_WEIGHT: f64 = 20.0;
 /// How many deliveries' worth of say a wider pool has in a narrower one.
 pub const PRIOR_WEIGHT: f64 = 10.0;
+/// Up to this many days ahead, the calibrated level is used as it is...
+pub const NEAR_HORIZON_DAYS: f64 = 30.0;
+/// ...and from this many on, never a narrower window than the nominal level.
+pub const FAR_HORIZON_DAYS: f64 = 180.0;
 /// The step of the online level calibration.
 pub const CALIBRATION_STEP: f64 = 0.005;
 /// Slips beyond a year either way are kept as a year: a sketch stays bounded.
@@ -313,14 +317,27 @@ impl DeliveryHistory {
 
     /// Where arrival falls around a promised date from this supplier by this
     /// mode, at `confidence`, as of `today`; `None` with no history at all.
+    ///
+    /// The calibrated level corrects the window for what the last deliveries
+    /// showed, which says most about the coming weeks. The further ahead the
+    /// promised date, the less that correction is trusted: from 30 to 180
+    /// days ahead the level fades to the nominal one wherever calibration
+    /// had made the window narrower, so a far date gets no false precision.
     pub fn arrival_offsets(
         &self,
         supplier: &str,
         mode: &str,
         confidence: Confidence,
         today: Date,
+        promised: Date,
     ) -> Option<ArrivalOffsets> {
-        self.offsets_at(supplier, mode, self.miss_rate(confidence), today)
+        let calibrated = self.miss_rate(confidence);
+        let cautious = calibrated.min(confidence.miss_rate());
+        let ahead = today.days_until(promised) as f64;
+        let fade =
+            ((ahead - NEAR_HORIZON_DAYS) / (FAR_HORIZON_DAYS - NEAR_HORIZON_DAYS)).clamp(0.0, 1.0);
+        let rate = calibrated + (cautious - calibrated) * fade;
+        self.offsets_at(supplier, mode, rate, today)
     }
 }
 
@@ -418,7 +435,8 @@ pub fn ship_window(
     let Some(promised) = facts.promised_arrival else {
         return unknown(Uncertainty::NoPromisedDate);
     };
-    let offsets = history.arrival_offsets(&facts.supplier, &facts.mode, confidence, today);
+    let offsets =
+        history.arrival_offsets(&facts.supplier, &facts.mode, confidence, today, promised);
     // Trusted only when this supplier itself has history enough; a window
     // pooled from other suppliers is shown, but flagged.
     let (earliest_days, latest_days, mut uncertain) = match offsets {
@@ -605,8 +623,8 @@ mod tests {
         let today = day("2026-10-01");
         for confidence in Confidence::ALL {
             assert_eq!(
-                parsed.arrival_offsets("Acme", "Ocean", confidence, today),
-                history.arrival_offsets("Acme", "Ocean", confidence, today),
+                parsed.arrival_offsets("Acme", "Ocean", confidence, today, today),
+                history.arrival_offsets("Acme", "Ocean", confidence, today, today),
             );
         }
     }
