@@ -111,7 +111,7 @@ impl Journey {
 
     /// Forgets what was written so far: a scenario that builds on a shared
     /// start shows only what follows it.
-    pub fn from_here(&mut self) -> &mut Journey {
+    pub fn log_from_here(&mut self) -> &mut Journey {
         self.log.clear();
         self
     }

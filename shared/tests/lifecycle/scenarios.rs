@@ -20,7 +20,7 @@ fn placed() -> Journey {
 /// log starts after the delay notice (`first_slip_...` shows it).
 fn slipped(json_policy: &str) -> Journey {
     let mut journey = slipped_with_log(json_policy);
-    journey.from_here();
+    journey.log_from_here();
     journey
 }
 
