@@ -121,10 +121,14 @@ fn event_for(happening: &Happening, now: Timestamp, order: Option<&Order>) -> Ev
             tracking: "1Z".into(),
         },
         Happening::Delivered => Event::Delivered,
-        Happening::Chose { offer, choice } => Event::Chose {
-            offer: OfferId(*offer),
-            choice: choices(*choice),
-        },
+        Happening::Chose { offer, choice } => {
+            let newest = order.and_then(|o| o.offers.last()).map_or(1, |o| o.id.0);
+            let offer = if *offer == 0 { newest } else { *offer };
+            Event::Chose {
+                offer: OfferId(offer),
+                choice: choices(*choice),
+            }
+        }
         Happening::TimePassed => Event::TimePassed,
     }
 }
