@@ -99,15 +99,8 @@ pub struct Delivery {
 impl Delivery {
     /// Checks what the types cannot: names present and short, dates sane.
     pub fn validate(&self) -> Result<(), String> {
-        for (field, text) in [("supplier", &self.supplier), ("mode", &self.mode)] {
-            let count = text.trim().chars().count();
-            if count == 0 || count > MAX_NAME_CHARS {
-                return Err(format!("{field} must be 1 to {MAX_NAME_CHARS} characters"));
-            }
-            if text.chars().any(char::is_control) {
-                return Err(format!("{field} must not hold control characters"));
-            }
-        }
+        check_name("supplier", &self.supplier)?;
+        check_name("mode", &self.mode)?;
         if self.slip_days().abs() > 3 * 365 {
             return Err("received is more than three years from promised".to_owned());
         }
@@ -118,6 +111,18 @@ impl Delivery {
     pub fn slip_days(&self) -> i64 {
         self.promised.days_until(self.received)
     }
+}
+
+/// A supplier or mode name: present, short, and printable.
+fn check_name(field: &str, text: &str) -> Result<(), String> {
+    let count = text.trim().chars().count();
+    if count == 0 || count > MAX_NAME_CHARS {
+        return Err(format!("{field} must be 1 to {MAX_NAME_CHARS} characters"));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(format!("{field} must not hold control characters"));
+    }
+    Ok(())
 }
 
 fn normalise(name: &str) -> String {
@@ -380,17 +385,8 @@ pub struct SupplyFacts {
 
 impl SupplyFacts {
     pub fn validate(&self) -> Result<(), String> {
-        for (field, text) in [
-            ("supply.supplier", &self.supplier),
-            ("supply.mode", &self.mode),
-        ] {
-            let count = text.trim().chars().count();
-            if count == 0 || count > MAX_NAME_CHARS || text.chars().any(char::is_control) {
-                return Err(format!(
-                    "{field} must be 1 to {MAX_NAME_CHARS} printable characters"
-                ));
-            }
-        }
+        check_name("supply.supplier", &self.supplier)?;
+        check_name("supply.mode", &self.mode)?;
         if self.handling_business_days > 30 {
             return Err("supply.handling_business_days must be at most 30".to_owned());
         }
