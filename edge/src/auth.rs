@@ -1,16 +1,18 @@
-//! Who may write: the merchant's back office, holding the admin bearer token.
+//! The operator's token: whoever runs the edge creates shops with it, and it
+//! opens nothing else. Each shop's own API key is checked by the shop's
+//! Durable Object (`shop.rs`).
 
-use subtle::ConstantTimeEq;
 use worker::{Env, Request};
 
 use crate::bindings;
+use crate::crypto;
 use crate::error::EdgeError;
 
-/// Succeeds only when the request carries `Authorization: Bearer <token>` with
-/// the worker's admin token. A worker without a configured token refuses all.
-pub fn require_admin(req: &Request, env: &Env) -> Result<(), EdgeError> {
+/// Succeeds only when the request carries `Authorization: Bearer <token>`
+/// with the operator token. A worker without a configured token refuses all.
+pub fn require_operator(req: &Request, env: &Env) -> Result<(), EdgeError> {
     let expected = env
-        .secret(bindings::ADMIN_TOKEN)
+        .secret(bindings::OPERATOR_TOKEN)
         .map(|secret| secret.to_string())
         .map_err(|_| EdgeError::Unauthorized)?;
     let header = req
@@ -20,8 +22,7 @@ pub fn require_admin(req: &Request, env: &Env) -> Result<(), EdgeError> {
         .flatten()
         .unwrap_or_default();
     let presented = header.strip_prefix("Bearer ").unwrap_or_default();
-    let matches: bool = presented.as_bytes().ct_eq(expected.as_bytes()).into();
-    if expected.is_empty() || !matches {
+    if expected.is_empty() || !crypto::same(presented, &expected) {
         return Err(EdgeError::Unauthorized);
     }
     Ok(())

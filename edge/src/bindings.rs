@@ -1,7 +1,18 @@
 //! Names of the worker's bindings, as declared in `wrangler.toml`, in one place.
 
-/// The KV namespace that holds every shop's product availability.
+/// The KV namespace that holds what is read often and publicly: product
+/// availability, the shops' delivery history copies, order status views.
 pub const KV: &str = "BACKORDER_KV";
 
-/// The secret bearer token that the merchant's back office uses to write.
-pub const ADMIN_TOKEN: &str = "ADMIN_TOKEN";
+/// The secret bearer token of whoever runs the edge: it creates shops and
+/// can do nothing else.
+pub const OPERATOR_TOKEN: &str = "OPERATOR_TOKEN";
+
+/// One Durable Object per shop: its credentials, settings and records.
+pub const SHOPS: &str = "SHOPS";
+
+/// One Durable Object per order: the lifecycle's shell.
+pub const ORDERS: &str = "ORDERS";
+
+/// The queue of slow work: emails, outbound webhooks, restock fan-out.
+pub const JOBS: &str = "JOBS";

@@ -4,8 +4,6 @@
 use serde::Serialize;
 use worker::Response;
 
-use crate::routes::cors;
-
 #[derive(Debug, thiserror::Error)]
 pub enum EdgeError {
     #[error("no such resource")]
@@ -16,6 +14,20 @@ pub enum EdgeError {
     UnknownProduct { sku: String },
     #[error("a valid bearer token is required")]
     Unauthorized,
+    #[error("the webhook's signature is missing or does not match: {0}")]
+    BadSignature(&'static str),
+    #[error("this link is not valid for this order, or it has expired")]
+    InvalidLink,
+    #[error("the shop {0} exists already")]
+    ShopExists(String),
+    #[error("no order {0} is tracked for this shop")]
+    UnknownOrder(String),
+    #[error("this offer was answered already")]
+    AlreadyChosen { chosen: serde_json::Value },
+    #[error("{0}")]
+    OfferClosed(String),
+    #[error("{0}")]
+    NotOffered(String),
     #[error("{field}: {reason}")]
     InvalidInput { field: &'static str, reason: String },
     #[error("the request body is not valid: {0}")]
@@ -48,6 +60,9 @@ struct ErrorBody<'a> {
 struct ErrorDetail<'a> {
     code: &'a str,
     message: String,
+    /// The choice already recorded, for `already_chosen`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chosen: Option<serde_json::Value>,
 }
 
 impl EdgeError {
@@ -57,6 +72,13 @@ impl EdgeError {
             EdgeError::MethodNotAllowed => (405, "method_not_allowed"),
             EdgeError::UnknownProduct { .. } => (404, "unknown_product"),
             EdgeError::Unauthorized => (401, "unauthorized"),
+            EdgeError::BadSignature(_) => (401, "bad_signature"),
+            EdgeError::InvalidLink => (403, "invalid_link"),
+            EdgeError::ShopExists(_) => (409, "shop_exists"),
+            EdgeError::UnknownOrder(_) => (404, "unknown_order"),
+            EdgeError::AlreadyChosen { .. } => (409, "already_chosen"),
+            EdgeError::OfferClosed(_) => (409, "offer_closed"),
+            EdgeError::NotOffered(_) => (400, "not_offered"),
             EdgeError::InvalidInput { .. } => (400, "invalid_input"),
             EdgeError::InvalidBody(_) => (400, "invalid_body"),
             EdgeError::BodyTooLarge { .. } => (413, "body_too_large"),
@@ -67,20 +89,27 @@ impl EdgeError {
     /// The response a client gets for this error. Only `Internal` hides its
     /// text from the client; the other messages describe the client's input.
     pub fn into_response(self) -> worker::Result<Response> {
+        // CORS is added once, in the entry point, to every answer.
         let (status, code) = self.status_and_code();
         if let EdgeError::Internal(detail) = &self {
             worker::console_error!("internal error: {detail}");
         }
+        let message = self.to_string();
+        let chosen = match self {
+            EdgeError::AlreadyChosen { chosen } => Some(chosen),
+            _ => None,
+        };
         let body = ErrorBody {
             error: ErrorDetail {
                 code,
-                message: self.to_string(),
+                message,
+                chosen,
             },
         };
         let mut response = Response::from_json(&body)?.with_status(status);
-        if matches!(self, EdgeError::Unauthorized) {
+        if status == 401 && code == "unauthorized" {
             response.headers_mut().set("WWW-Authenticate", "Bearer")?;
         }
-        cors::allow_any_origin(response)
+        Ok(response)
     }
 }

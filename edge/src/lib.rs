@@ -1,46 +1,64 @@
-//! The edge worker: one route table, and the event entry point that maps every
-//! outcome, success or error, to an HTTP response with the right CORS headers.
+//! The edge worker: the event entry points and the one route table. Routes
+//! the worker answers itself are in `routes/`; everything a shop owns goes
+//! to the shop's Durable Object (`shop.rs`), which authenticates it; each
+//! order lives in its own Durable Object (`order.rs`); slow work runs from
+//! the queue (`jobs.rs`). CORS is added here, once, to every answer.
 
 mod auth;
 mod bindings;
 mod clock;
+mod crypto;
 mod error;
+mod http;
+mod jobs;
+mod links;
+mod order;
 mod routes;
+mod shop;
 mod storage;
+mod webhooks;
 
-use worker::{Context, Env, Method, Request, Response, event};
+use worker::{Context, Env, MessageBatch, Method, Request, Response, event};
 
 use crate::error::EdgeError;
+use crate::routes::cors;
+
+pub use crate::order::OrderShell;
+pub use crate::shop::ShopRecords;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    match route(req, &env).await {
-        Ok(response) => Ok(response),
-        Err(err) => err.into_response(),
-    }
+    let response = match route(req, &env).await {
+        Ok(response) => response,
+        Err(err) => err.into_response()?,
+    };
+    cors::allow_any_origin(response)
+}
+
+#[event(queue)]
+async fn queue(batch: MessageBatch<jobs::Job>, env: Env, _ctx: Context) -> worker::Result<()> {
+    jobs::consume(batch, env).await;
+    Ok(())
 }
 
 /// The route table: every path the worker answers, and nothing else.
 async fn route(req: Request, env: &Env) -> Result<Response, EdgeError> {
-    let url = req.url().map_err(|_| EdgeError::NotFound)?;
-    let segments: Vec<&str> = url
-        .path_segments()
-        .map(Iterator::collect)
-        .unwrap_or_default();
-    match (req.method(), segments.as_slice()) {
+    let segments = http::segments(&req);
+    let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
+    match (req.method(), parts.as_slice()) {
+        (Method::Get, ["health"]) => routes::health(),
+        (Method::Post, ["v1", "shops"]) => routes::shops::create(req, env).await,
+        (Method::Options, ["v1", "shops", _, ..]) => cors::preflight(),
         (Method::Get, ["v1", "shops", shop, "products", sku]) => {
             routes::products::get(env, shop, sku).await
         }
-        (Method::Options, ["v1", "shops", _, "products", _]) => routes::cors::preflight(),
-        (Method::Put, ["v1", "shops", shop, "products", sku]) => {
-            routes::products::put(req, env, shop, sku).await
-        }
-        (Method::Post, ["v1", "shops", shop, "deliveries"]) => {
-            routes::deliveries::post(req, env, shop).await
-        }
-        (Method::Get, ["health"]) => routes::health(),
-        (_, ["v1", "shops", _, "products", _] | ["v1", "shops", _, "deliveries"]) => {
-            Err(EdgeError::MethodNotAllowed)
+        // The shop's Durable Object answers the rest of a shop's API, and
+        // says 404 or 405 for what it does not know.
+        (_, ["v1", "shops", shop, _, ..]) | (_, ["v1", "shops", shop]) => {
+            let shop = routes::products::parse_shop(shop)?;
+            let stub = jobs::shop_stub(env, &shop)?;
+            let forwarded = http::buffered(req).await?;
+            Ok(stub.fetch_with_request(forwarded).await?)
         }
         _ => Err(EdgeError::NotFound),
     }

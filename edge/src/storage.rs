@@ -4,7 +4,8 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::estimate::DeliveryHistory;
-use shared::{ShopId, Sku, StoredProduct};
+use shared::lifecycle::OrderView;
+use shared::{OrderId, ShopId, Sku, StoredProduct};
 use worker::Env;
 
 use crate::bindings;
@@ -61,4 +62,23 @@ pub async fn put_history(
     history: &DeliveryHistory,
 ) -> Result<(), EdgeError> {
     write(env, &history_key(shop), history).await
+}
+
+fn order_key(shop: &ShopId, order: &OrderId) -> String {
+    format!("v1/shop/{shop}/order/{order}")
+}
+
+/// The public view of an order, as its Durable Object last published it.
+/// KV is eventually consistent: a reader may see the previous view for a
+/// while (up to a minute in production), never a torn one.
+pub async fn order_view(
+    env: &Env,
+    shop: &ShopId,
+    order: &OrderId,
+) -> Result<Option<OrderView>, EdgeError> {
+    read(env, &order_key(shop, order)).await
+}
+
+pub async fn put_order_view(env: &Env, shop: &ShopId, view: &OrderView) -> Result<(), EdgeError> {
+    write(env, &order_key(shop, &view.order), view).await
 }

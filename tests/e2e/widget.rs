@@ -19,7 +19,7 @@ fn date(text: &str) -> Date {
 #[tokio::test(flavor = "multi_thread")]
 async fn backorder_wording_replaces_sold_out_and_in_stock_is_left_alone() {
     let world = World::start().await;
-    let admin = AdminApi::new(&world.worker);
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
     for (sku, setting) in demo_catalogue(date("2027-03-12"), date("2027-03-26")) {
         admin.set_product(SHOP, sku, &setting).await;
     }
@@ -63,7 +63,7 @@ async fn backorder_wording_replaces_sold_out_and_in_stock_is_left_alone() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_window_across_months_names_both_months() {
     let world = World::start().await;
-    let admin = AdminApi::new(&world.worker);
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
     for (sku, setting) in demo_catalogue(date("2027-03-28"), date("2027-04-09")) {
         admin.set_product(SHOP, sku, &setting).await;
     }
@@ -118,7 +118,7 @@ async fn a_dead_edge_leaves_the_page_as_the_merchant_made_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_estimated_window_from_the_shops_history_reaches_the_page() {
     let world = World::start().await;
-    let admin = AdminApi::new(&world.worker);
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
     admin
         .record_deliveries(SHOP, &demo_history(e2e::today()))
         .await;

@@ -1,26 +1,89 @@
-//! The merchant's back office: authenticated writes to the edge.
+//! The operator and the merchant's back office, calling the edge's API as
+//! they would: the operator creates a shop, the merchant uses its key.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use shared::ProductSetting;
 use shared::estimate::Delivery;
 
 use crate::worker::EdgeWorker;
 
-/// Writes availability the way a merchant's back office does.
+/// A shop's back office, holding the API key the edge gave it.
 #[derive(Debug, Clone)]
 pub struct AdminApi {
     base_url: String,
-    token: String,
+    shop: String,
+    key: String,
+    link_secret: String,
     http: reqwest::Client,
 }
 
 impl AdminApi {
-    pub fn new(worker: &EdgeWorker) -> AdminApi {
+    /// Creates `shop` with the operator token and keeps its key.
+    pub async fn create_shop(worker: &EdgeWorker, shop: &str) -> AdminApi {
+        let http = reqwest::Client::new();
+        let response = http
+            .post(format!("{}/v1/shops", worker.base_url()))
+            .bearer_auth(worker.operator_token())
+            .json(&json!({ "shop": shop }))
+            .send()
+            .await
+            .expect("the edge answers");
+        let status = response.status();
+        let body: Value = response.json().await.expect("JSON");
+        assert_eq!(status, 201, "creating {shop}: {body}");
         AdminApi {
             base_url: worker.base_url().to_owned(),
-            token: worker.admin_token().to_owned(),
-            http: reqwest::Client::new(),
+            shop: shop.to_owned(),
+            key: body["api_key"].as_str().expect("a key").to_owned(),
+            link_secret: body["link_secret"].as_str().expect("a secret").to_owned(),
+            http,
         }
+    }
+
+    /// The demo's shop: created on the first run, its key kept in `saved`
+    /// (the demo's own state folder) for the runs after.
+    pub async fn open_or_create(
+        worker: &EdgeWorker,
+        shop: &str,
+        saved: &std::path::Path,
+    ) -> AdminApi {
+        if let Ok(text) = std::fs::read_to_string(saved)
+            && let Ok(keys) = serde_json::from_str::<Value>(&text)
+            && let (Some(key), Some(secret)) =
+                (keys["api_key"].as_str(), keys["link_secret"].as_str())
+        {
+            return AdminApi {
+                base_url: worker.base_url().to_owned(),
+                shop: shop.to_owned(),
+                key: key.to_owned(),
+                link_secret: secret.to_owned(),
+                http: reqwest::Client::new(),
+            };
+        }
+        let admin = AdminApi::create_shop(worker, shop).await;
+        let keys = json!({ "api_key": admin.key, "link_secret": admin.link_secret });
+        std::fs::write(saved, keys.to_string()).expect("the demo state folder is writable");
+        admin
+    }
+
+    pub fn api_key(&self) -> &str {
+        &self.key
+    }
+
+    pub fn link_secret(&self) -> &str {
+        &self.link_secret
+    }
+
+    pub fn shop(&self) -> &str {
+        &self.shop
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn url(&self, rest: &str) -> String {
+        format!("{}/v1/shops/{}{rest}", self.base_url, self.shop)
     }
 
     pub fn product_url(&self, shop: &str, sku: &str) -> String {
@@ -32,22 +95,78 @@ impl AdminApi {
     }
 
     /// Sets one product and fails the caller if the edge does not accept it.
-    pub async fn set_product(&self, shop: &str, sku: &str, setting: &ProductSetting) {
+    pub async fn set_product(&self, shop: &str, sku: &str, setting: &ProductSetting) -> Value {
         let request = self.http.put(self.product_url(shop, sku)).json(setting);
-        self.send(request, &format!("setting {shop}/{sku}")).await;
+        self.send(request, &format!("setting {shop}/{sku}")).await
+    }
+
+    /// Sets a product with any JSON body (e.g. with a `delay`).
+    pub async fn put_product_json(&self, sku: &str, body: &Value) -> Value {
+        let request = self.http.put(self.product_url(&self.shop, sku)).json(body);
+        self.send(request, &format!("setting {sku}")).await
     }
 
     /// Records supplier deliveries in the shop's history; returns the answer.
     pub async fn record_deliveries(&self, shop: &str, deliveries: &[Delivery]) -> Value {
-        let body = serde_json::json!({ "deliveries": deliveries });
+        let body = json!({ "deliveries": deliveries });
         let request = self.http.post(self.deliveries_url(shop)).json(&body);
         self.send(request, &format!("recording deliveries for {shop}"))
             .await
     }
 
+    pub async fn set_webhook_secret(&self, source: &str, secret: &str) {
+        let request = self
+            .http
+            .put(self.url(&format!("/webhook-secrets/{source}")))
+            .json(&json!({ "secret": secret }));
+        let response = request
+            .bearer_auth(&self.key)
+            .send()
+            .await
+            .expect("the edge answers");
+        assert_eq!(response.status(), 204, "setting the {source} secret");
+    }
+
+    pub async fn set_policy(&self, policy: &Value) -> Value {
+        let request = self.http.put(self.url("/policy")).json(policy);
+        self.send(request, "setting the policy").await
+    }
+
+    /// Points outbound webhooks at `url`; returns the signing secret.
+    pub async fn set_endpoint(&self, url: &str) -> String {
+        let request = self
+            .http
+            .put(self.url("/endpoint"))
+            .json(&json!({ "url": url }));
+        let answer = self.send(request, "setting the endpoint").await;
+        answer["signing_secret"]
+            .as_str()
+            .expect("a signing secret")
+            .to_owned()
+    }
+
+    pub async fn get(&self, rest: &str) -> Value {
+        let request = self.http.get(self.url(rest));
+        self.send(request, &format!("reading {rest}")).await
+    }
+
+    /// The customer's link path for `order`, made by the edge.
+    pub async fn customer_link(&self, order: &str) -> String {
+        let request = self
+            .http
+            .post(self.url("/links"))
+            .json(&json!({ "order": order }));
+        let answer = self.send(request, "making a customer link").await;
+        format!(
+            "{}{}",
+            self.base_url,
+            answer["path"].as_str().expect("a path")
+        )
+    }
+
     async fn send(&self, request: reqwest::RequestBuilder, what: &str) -> Value {
         let response = request
-            .bearer_auth(&self.token)
+            .bearer_auth(&self.key)
             .send()
             .await
             .expect("the edge answers");

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod browser;
 pub mod process;
 pub mod shop;
+pub mod store;
 pub mod worker;
 
 use std::net::TcpListener;

@@ -22,7 +22,7 @@ pub enum WorkerLog {
 #[derive(Debug)]
 pub struct EdgeWorker {
     base_url: String,
-    admin_token: String,
+    operator_token: String,
     log_path: PathBuf,
     process: ProcessGroup,
 }
@@ -46,7 +46,7 @@ impl EdgeWorker {
     pub async fn start(
         port: u16,
         state_dir: &Path,
-        admin_token: &str,
+        operator_token: &str,
         log: WorkerLog,
     ) -> EdgeWorker {
         let root = repo_root();
@@ -59,7 +59,7 @@ impl EdgeWorker {
             .args(["--inspector-port", &free_port().to_string()])
             .arg("--persist-to")
             .arg(state_dir)
-            .args(["--var", &format!("ADMIN_TOKEN:{admin_token}")])
+            .args(["--var", &format!("OPERATOR_TOKEN:{operator_token}")])
             .arg("--show-interactive-dev-session=false")
             .env("WRANGLER_SEND_METRICS", "false")
             .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
@@ -72,7 +72,7 @@ impl EdgeWorker {
         let process = ProcessGroup::spawn("wrangler dev", command);
         let mut worker = EdgeWorker {
             base_url: format!("http://127.0.0.1:{port}"),
-            admin_token: admin_token.to_owned(),
+            operator_token: operator_token.to_owned(),
             log_path,
             process,
         };
@@ -111,7 +111,7 @@ impl EdgeWorker {
         &self.base_url
     }
 
-    pub fn admin_token(&self) -> &str {
-        &self.admin_token
+    pub fn operator_token(&self) -> &str {
+        &self.operator_token
     }
 }

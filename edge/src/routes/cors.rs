@@ -1,23 +1,29 @@
-//! Cross-origin rules. The widget runs on the merchant's pages, another origin,
-//! and only reads public availability, so reads are open to any origin; no
-//! credentials are ever allowed, and writes are not meant for browsers at all.
+//! Cross-origin rules. The widget runs on the merchant's pages, another
+//! origin: it reads public availability and a customer's order (with the
+//! link's token) and posts the customer's choice. No credentials (cookies)
+//! are ever allowed, so `*` opens nothing a page could abuse.
 
-use worker::Response;
+use worker::{Headers, Response};
 
 use crate::error::EdgeError;
 
-pub fn allow_any_origin(mut response: Response) -> worker::Result<Response> {
-    response
-        .headers_mut()
-        .set("Access-Control-Allow-Origin", "*")?;
-    Ok(response)
+/// Adds `Access-Control-Allow-Origin: *`. A Durable Object's answer has
+/// immutable headers, so they are copied into a fresh set.
+pub fn allow_any_origin(response: Response) -> worker::Result<Response> {
+    let headers = Headers::new();
+    for (name, value) in response.headers().entries() {
+        headers.append(&name, &value)?;
+    }
+    headers.set("Access-Control-Allow-Origin", "*")?;
+    Ok(response.with_headers(headers))
 }
 
-/// The answer to a browser's preflight for a product: reads only.
+/// The answer to a browser's preflight.
 pub fn preflight() -> Result<Response, EdgeError> {
-    let mut response = allow_any_origin(Response::empty()?.with_status(204))?;
+    let mut response = Response::empty()?.with_status(204);
     let headers = response.headers_mut();
-    headers.set("Access-Control-Allow-Methods", "GET, OPTIONS")?;
+    headers.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")?;
+    headers.set("Access-Control-Allow-Headers", "Content-Type")?;
     headers.set("Access-Control-Max-Age", "86400")?;
     Ok(response)
 }

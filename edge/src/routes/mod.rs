@@ -1,22 +1,13 @@
-//! One module per family of routes.
+//! One module per family of routes the worker answers itself; everything a
+//! shop owns goes on to the shop's Durable Object (`shop.rs`).
 
 pub mod cors;
-pub mod deliveries;
 pub mod products;
+pub mod shops;
 
-use serde::de::DeserializeOwned;
-use worker::{Request, Response};
+use worker::Response;
 
 use crate::error::EdgeError;
-
-/// Reads a JSON body of at most `max` bytes into `T`, or says what is wrong.
-pub async fn json_body<T: DeserializeOwned>(req: &mut Request, max: usize) -> Result<T, EdgeError> {
-    let body = req.bytes().await?;
-    if body.len() > max {
-        return Err(EdgeError::BodyTooLarge { max });
-    }
-    serde_json::from_slice(&body).map_err(|err| EdgeError::InvalidBody(err.to_string()))
-}
 
 /// A cheap liveness check for the test harness and the demo script.
 pub fn health() -> Result<Response, EdgeError> {

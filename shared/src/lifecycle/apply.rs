@@ -206,6 +206,7 @@ fn place(
         return invalid("no line is on backorder".to_owned());
     };
     let order = Order {
+        seq: 0,
         id: new.id.clone(),
         customer: new.customer.clone(),
         currency: new.currency,
@@ -246,9 +247,12 @@ fn place(
         now,
         policy,
     };
-    step.effects.push(Effect::TagOrder("backorder".to_owned()));
-    step.effects
-        .push(Effect::TagCustomer("backorder-customer".to_owned()));
+    step.effects.push(Effect::TagOrder {
+        tag: "backorder".to_owned(),
+    });
+    step.effects.push(Effect::TagCustomer {
+        tag: "backorder-customer".to_owned(),
+    });
     step.send(Email::Receipt {
         lines: backordered,
         ship,
@@ -475,6 +479,20 @@ impl Step<'_> {
                 Ok(())
             }
             Event::Chose { offer, choice } => self.choose(*offer, choice),
+            Event::CancelledByStore => {
+                if !stage.is_open() {
+                    return wrong_stage();
+                }
+                // The store cancelled and refunded on its side, and tells the
+                // customer itself: nothing is left to do but stop waiting.
+                for line in &mut self.order.lines {
+                    if is_unshipped(line) {
+                        line.state = LineState::Cancelled;
+                    }
+                }
+                self.settle_after_waiting_ended();
+                Ok(())
+            }
         }
     }
 
@@ -806,11 +824,12 @@ impl Step<'_> {
         let next = candidates.into_iter().flatten().min();
         if next != self.order.wake_up {
             if let Some(at) = next {
-                self.effects.push(Effect::WakeUpAt(at));
+                self.effects.push(Effect::WakeUpAt { at });
             }
             self.order.wake_up = next;
         }
         self.order.last_event_at = now;
+        self.order.seq = self.order.seq.saturating_add(1);
         (self.order, self.effects)
     }
 }

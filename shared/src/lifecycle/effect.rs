@@ -113,7 +113,9 @@ pub struct PublicStatus {
 pub enum Effect {
     Send(Email),
     /// Call back with `Event::TimePassed` at this moment.
-    WakeUpAt(Timestamp),
+    WakeUpAt {
+        at: Timestamp,
+    },
     OfferOpened {
         offer: OfferId,
         expires_at: Timestamp,
@@ -142,7 +144,37 @@ pub enum Effect {
     CancelLines {
         skus: Vec<Sku>,
     },
-    TagOrder(String),
-    TagCustomer(String),
+    TagOrder {
+        tag: String,
+    },
+    TagCustomer {
+        tag: String,
+    },
     ShowStatus(PublicStatus),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Effects travel through storage and queues as JSON: every kind must
+    /// serialise (an internally tagged newtype of a string cannot).
+    #[test]
+    fn effects_round_trip_through_json() {
+        let effects = [
+            Effect::TagOrder {
+                tag: "backorder".into(),
+            },
+            Effect::ExpediteShipping,
+            Effect::WakeUpAt {
+                at: Timestamp::from_unix_seconds(86_400),
+            },
+            Effect::Send(Email::Processed),
+        ];
+        for effect in effects {
+            let json = serde_json::to_string(&effect).expect("serialises");
+            let back: Effect = serde_json::from_str(&json).expect("parses");
+            assert_eq!(back, effect, "{json}");
+        }
+    }
 }

@@ -73,6 +73,8 @@ pub enum Event {
         offer: OfferId,
         choice: Choice,
     },
+    /// The store cancelled the order on its side (and refunded it there).
+    CancelledByStore,
     /// A wake-up the order asked for (or any later moment).
     TimePassed,
 }
@@ -87,6 +89,7 @@ impl Event {
             Event::Shipped { .. } => "shipped",
             Event::Delivered => "delivered",
             Event::Chose { .. } => "chose",
+            Event::CancelledByStore => "cancelled_by_store",
             Event::TimePassed => "time_passed",
         }
     }

@@ -13,11 +13,13 @@ mod event;
 mod order;
 mod policy;
 mod us_rule;
+mod view;
 
-pub use apply::{Rejection, apply};
+pub use apply::{MAX_TEXT_CHARS, Rejection, apply};
 pub use effect::{CancelCause, DelayNotice, Effect, Email, PublicStatus, UsRuleTerms};
 pub use event::{Choice, Event, NewLine, NewOrder};
 pub use order::{
     Consent, Line, LineState, Offer, OfferId, OfferOutcome, OfferedOption, Order, Stage,
 };
 pub use policy::{Alternative, EnabledOptions, Locale, PolicyError, RawShopPolicy, ShopPolicy};
+pub use view::{Happening, LineView, OfferView, OrderView, TimelineEntry, timeline_entries};

@@ -166,35 +166,102 @@ pub enum Consent {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One order's state. Only [`crate::lifecycle::apply`] changes it, so its
+/// invariants (one live offer at most, money given back never above what was
+/// paid) hold for every stored order; the shell reads it through methods.
+/// It is also the storage record: add fields with defaults, never rename.
 pub struct Order {
-    pub id: OrderId,
-    pub customer: CustomerId,
-    pub currency: Currency,
-    pub lines: Vec<Line>,
-    pub shipping: Money,
-    pub paid: Money,
-    pub stage: Stage,
-    pub placed_at: Timestamp,
+    /// Bumped by every accepted event that changes the order, so that a
+    /// shell can key each effect by order, sequence and index.
+    #[serde(default)]
+    pub(crate) seq: u64,
+    pub(crate) id: OrderId,
+    pub(crate) customer: CustomerId,
+    pub(crate) currency: Currency,
+    pub(crate) lines: Vec<Line>,
+    pub(crate) shipping: Money,
+    pub(crate) paid: Money,
+    pub(crate) stage: Stage,
+    pub(crate) placed_at: Timestamp,
     /// The ship-by date first promised (16 CFR 435.2(a)'s "time stated").
-    pub original_ship_by: Date,
+    pub(crate) original_ship_by: Date,
     /// The ship-by date in force: the original, or the latest revised one;
     /// `None` when the newest notice said the date is unknown.
-    pub ship_by: Option<Date>,
-    pub delay_notices: u32,
-    pub consent: Consent,
-    pub offers: Vec<Offer>,
-    pub nurture_due: Option<Timestamp>,
-    pub last_nurture: Option<Timestamp>,
+    pub(crate) ship_by: Option<Date>,
+    pub(crate) delay_notices: u32,
+    pub(crate) consent: Consent,
+    pub(crate) offers: Vec<Offer>,
+    pub(crate) nurture_due: Option<Timestamp>,
+    pub(crate) last_nurture: Option<Timestamp>,
     /// Refunds and store credit given back so far (bonus not included).
-    pub returned: Money,
-    pub follow_up_due: Option<Timestamp>,
-    pub win_back_due: Option<Timestamp>,
-    pub first_backorder_of_customer: bool,
-    pub last_event_at: Timestamp,
-    pub wake_up: Option<Timestamp>,
+    pub(crate) returned: Money,
+    pub(crate) follow_up_due: Option<Timestamp>,
+    pub(crate) win_back_due: Option<Timestamp>,
+    pub(crate) first_backorder_of_customer: bool,
+    pub(crate) last_event_at: Timestamp,
+    pub(crate) wake_up: Option<Timestamp>,
 }
 
 impl Order {
+    pub fn id(&self) -> &OrderId {
+        &self.id
+    }
+
+    pub fn customer(&self) -> &CustomerId {
+        &self.customer
+    }
+
+    /// The number of accepted events that changed this order.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    pub fn currency(&self) -> Currency {
+        self.currency
+    }
+
+    pub fn lines(&self) -> &[Line] {
+        &self.lines
+    }
+
+    pub fn paid(&self) -> Money {
+        self.paid
+    }
+
+    /// Refunds and store credit given back so far (bonus not included).
+    pub fn returned(&self) -> Money {
+        self.returned
+    }
+
+    pub fn stage(&self) -> Stage {
+        self.stage
+    }
+
+    pub fn placed_at(&self) -> Timestamp {
+        self.placed_at
+    }
+
+    pub fn ship_by(&self) -> Option<Date> {
+        self.ship_by
+    }
+
+    pub fn consent(&self) -> Consent {
+        self.consent
+    }
+
+    pub fn offers(&self) -> &[Offer] {
+        &self.offers
+    }
+
+    /// When the order next wants `Event::TimePassed`.
+    pub fn wake_up(&self) -> Option<Timestamp> {
+        self.wake_up
+    }
+
+    pub fn last_event_at(&self) -> Timestamp {
+        self.last_event_at
+    }
+
     pub fn live_offer(&self, now: Timestamp) -> Option<&Offer> {
         self.offers.iter().find(|offer| offer.is_live(now))
     }

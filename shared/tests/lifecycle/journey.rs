@@ -97,7 +97,7 @@ impl Journey {
 
     /// Lets time pass until the wake-up the order asked for, and applies it.
     pub fn wake(&mut self) -> &mut Journey {
-        match self.order.as_ref().and_then(|o| o.wake_up) {
+        match self.order.as_ref().and_then(|o| o.wake_up()) {
             Some(at) => {
                 self.now = at;
                 self.event(Event::TimePassed)

@@ -122,7 +122,7 @@ fn event_for(happening: &Happening, now: Timestamp, order: Option<&Order>) -> Ev
         },
         Happening::Delivered => Event::Delivered,
         Happening::Chose { offer, choice } => {
-            let newest = order.and_then(|o| o.offers.last()).map_or(1, |o| o.id.0);
+            let newest = order.and_then(|o| o.offers().last()).map_or(1, |o| o.id.0);
             let offer = if *offer == 0 { newest } else { *offer };
             Event::Chose {
                 offer: OfferId(offer),
@@ -148,7 +148,7 @@ fn check_step(
     watch: &mut Watch,
 ) -> Result<(), TestCaseError> {
     let live = order
-        .offers
+        .offers()
         .iter()
         .filter(|offer| offer.is_live(now))
         .count();
@@ -197,19 +197,22 @@ fn check_step(
         }
     }
     prop_assert!(
-        watch.money_out <= order.paid.minor,
+        watch.money_out <= order.paid().minor,
         "more given back than was paid"
     );
-    prop_assert_eq!(order.returned, Money::new(order.currency, watch.money_out));
-    if let Consent::Required { by } = order.consent
-        && order.stage.is_open()
+    prop_assert_eq!(
+        order.returned(),
+        Money::new(order.currency(), watch.money_out)
+    );
+    if let Consent::Required { by } = order.consent()
+        && order.stage().is_open()
     {
         prop_assert!(
             by > now,
             "consent was due at {by} and the order is still open at {now}"
         );
         prop_assert!(
-            order.wake_up.is_some_and(|at| at <= by),
+            order.wake_up().is_some_and(|at| at <= by),
             "no wake-up before {by}"
         );
     }
@@ -242,7 +245,7 @@ proptest! {
         check_step(&policy, &order, &effects, now, &mut watch)?;
         for step in steps {
             let event = match &step {
-                Step::WakeUp => match order.wake_up {
+                Step::WakeUp => match order.wake_up() {
                     Some(at) => {
                         now = now.max(at);
                         Event::TimePassed

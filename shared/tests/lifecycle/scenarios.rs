@@ -65,15 +65,15 @@ fn happy_backorder_from_receipt_to_win_back() {
         .wake();
     journey.check(expect![[r#"
         2027-01-04T09:00Z placed
-          TagOrder("backorder")
-          TagCustomer("backorder-customer")
+          TagOrder { tag: "backorder" }
+          TagCustomer { tag: "backorder-customer" }
           Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19) })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-01..2027-02-14), live_offer: None })
-          WakeUpAt(2027-01-16T09:00Z)
+          WakeUpAt { at: 2027-01-16T09:00Z }
         2027-01-30T09:00Z stock_arrived
           Send(Restocked { sku: TENT, order_complete: true })
           ShowStatus(PublicStatus { stage: Processing, window: None, live_offer: None })
-          WakeUpAt(2027-02-15T00:00Z)
+          WakeUpAt { at: 2027-02-15T00:00Z }
         2027-01-31T09:00Z processed
           Send(Processed)
           ShowStatus(PublicStatus { stage: Processed, window: None, live_offer: None })
@@ -82,10 +82,10 @@ fn happy_backorder_from_receipt_to_win_back() {
           ShowStatus(PublicStatus { stage: Shipped, window: None, live_offer: None })
         2027-02-03T09:00Z delivered
           ShowStatus(PublicStatus { stage: Delivered, window: None, live_offer: None })
-          WakeUpAt(2027-02-08T09:00Z)
+          WakeUpAt { at: 2027-02-08T09:00Z }
         2027-02-08T09:00Z time_passed
           Send(FollowUp)
-          WakeUpAt(2027-04-04T09:00Z)
+          WakeUpAt { at: 2027-04-04T09:00Z }
         2027-04-04T09:00Z time_passed
           Send(WinBack)
     "#]]);
@@ -107,19 +107,19 @@ fn restock_of_one_line_tells_the_customer_and_waits_for_the_rest() {
         .event(Event::StockArrived { sku: sku("TENT") });
     journey.check(expect![[r#"
         2027-01-04T09:00Z placed
-          TagOrder("backorder")
-          TagCustomer("backorder-customer")
+          TagOrder { tag: "backorder" }
+          TagCustomer { tag: "backorder-customer" }
           Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14), (LANTERN, 2027-02-05..2027-02-10)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19) })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-01..2027-02-14), live_offer: None })
-          WakeUpAt(2027-01-16T09:00Z)
+          WakeUpAt { at: 2027-01-16T09:00Z }
         2027-01-20T09:00Z stock_arrived
           Send(Restocked { sku: LANTERN, order_complete: false })
           Send(Nurture { window: Some(2027-02-01..2027-02-14), offer: None })
-          WakeUpAt(2027-02-01T09:00Z)
+          WakeUpAt { at: 2027-02-01T09:00Z }
         2027-01-22T09:00Z stock_arrived
           Send(Restocked { sku: TENT, order_complete: true })
           ShowStatus(PublicStatus { stage: Processing, window: None, live_offer: None })
-          WakeUpAt(2027-02-15T00:00Z)
+          WakeUpAt { at: 2027-02-15T00:00Z }
         2027-01-22T09:00Z stock_arrived
           rejected: stock_arrived cannot happen while the order is Processing
     "#]]);
@@ -142,26 +142,26 @@ fn long_wait_gets_a_nurture_email_every_twelve_days_and_no_more() {
         .event(Event::StockArrived { sku: sku("TENT") });
     journey.check(expect![[r#"
         2027-01-04T09:00Z placed
-          TagOrder("backorder")
-          TagCustomer("backorder-customer")
+          TagOrder { tag: "backorder" }
+          TagCustomer { tag: "backorder-customer" }
           Send(Receipt { lines: [(TENT, 2027-03-20..2027-04-10)], ship: Some(2027-03-20..2027-04-10), delivery: Some(2027-03-22..2027-04-15) })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-03-20..2027-04-10), live_offer: None })
-          WakeUpAt(2027-01-16T09:00Z)
+          WakeUpAt { at: 2027-01-16T09:00Z }
         2027-01-16T09:00Z time_passed
           Send(Nurture { window: Some(2027-03-20..2027-04-10), offer: None })
-          WakeUpAt(2027-01-28T09:00Z)
+          WakeUpAt { at: 2027-01-28T09:00Z }
         2027-01-20T09:00Z time_passed
           (nothing)
         2027-01-28T09:00Z time_passed
           Send(Nurture { window: Some(2027-03-20..2027-04-10), offer: None })
-          WakeUpAt(2027-02-09T09:00Z)
+          WakeUpAt { at: 2027-02-09T09:00Z }
         2027-02-09T09:00Z time_passed
           Send(Nurture { window: Some(2027-03-20..2027-04-10), offer: None })
-          WakeUpAt(2027-02-21T09:00Z)
+          WakeUpAt { at: 2027-02-21T09:00Z }
         2027-02-20T09:00Z stock_arrived
           Send(Restocked { sku: TENT, order_complete: true })
           ShowStatus(PublicStatus { stage: Processing, window: None, live_offer: None })
-          WakeUpAt(2027-04-11T00:00Z)
+          WakeUpAt { at: 2027-04-11T00:00Z }
     "#]]);
 }
 
@@ -170,16 +170,16 @@ fn first_slip_apologises_at_once_with_every_option() {
     let journey = slipped_with_log(WITH_SHELTER);
     journey.check(expect![[r#"
         2027-01-04T09:00Z placed
-          TagOrder("backorder")
-          TagCustomer("backorder-customer")
+          TagOrder { tag: "backorder" }
+          TagCustomer { tag: "backorder-customer" }
           Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19) })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-01..2027-02-14), live_offer: None })
-          WakeUpAt(2027-01-16T09:00Z)
+          WakeUpAt { at: 2027-01-16T09:00Z }
         2027-01-25T09:00Z window_changed
           OfferOpened { offer: OfferId(1), expires_at: 2027-02-01T09:00Z }
           Send(DelayNotice(DelayNotice { reason: "The ship carrying our tents was held at port.", fix: "We booked the first truck out of the port.", window: Some(2027-02-20..2027-03-01), offer: OfferId(1), options: [KeepWaiting { expedited: true }, SwitchItem { alternatives: [(TENT, SHELTER)] }, ShipAvailableNow { skus: [LANTERN] }, StoreCredit { value: USD 189.00, bonus: USD 18.90 }, Cancel { refund: USD 219.00 }], offer_expires_at: 2027-02-01T09:00Z, us_rule: Some(UsRuleTerms { renewed: false, revised_ship_by: Some(2027-03-01), silence_is_consent: true, consent_by: None, cancel_any_time_until_shipped: false }) }))
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-20..2027-03-01), live_offer: Some(OfferId(1)) })
-          WakeUpAt(2027-02-01T09:00Z)
+          WakeUpAt { at: 2027-02-01T09:00Z }
     "#]]);
 }
 
@@ -208,11 +208,11 @@ fn keep_waiting_gets_free_expedited_shipping_and_plain_news_after() {
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-20..2027-03-01), live_offer: None })
         2027-02-01T09:00Z time_passed
           Send(Nurture { window: Some(2027-02-20..2027-03-01), offer: None })
-          WakeUpAt(2027-02-13T09:00Z)
+          WakeUpAt { at: 2027-02-13T09:00Z }
         2027-02-20T09:00Z stock_arrived
           Send(Restocked { sku: TENT, order_complete: true })
           ShowStatus(PublicStatus { stage: Processing, window: None, live_offer: None })
-          WakeUpAt(2027-03-02T00:00Z)
+          WakeUpAt { at: 2027-03-02T00:00Z }
         2027-02-20T09:00Z processed
           Send(Processed)
           ShowStatus(PublicStatus { stage: Processed, window: None, live_offer: None })
@@ -248,7 +248,7 @@ fn us_rule_a_revised_date_passing_without_renewed_consent_cancels() {
           Send(Cancelled { cause: NoConsentToDelay, refund: USD 219.00, refund_by: 2027-03-11 })
           ShowStatus(PublicStatus { stage: Cancelled, window: None, live_offer: None })
     "#]]);
-    assert_eq!(journey.order().stage, Stage::Cancelled);
+    assert_eq!(journey.order().stage(), Stage::Cancelled);
 }
 
 #[test]
@@ -276,9 +276,9 @@ fn switching_to_an_in_stock_item_in_season() {
           SwitchItem { from: TENT, to: SHELTER }
           Send(ChoiceConfirmed { choice: SwitchItem { sku: SHELTER } })
           ShowStatus(PublicStatus { stage: Processing, window: None, live_offer: None })
-          WakeUpAt(2027-03-02T00:00Z)
+          WakeUpAt { at: 2027-03-02T00:00Z }
     "#]]);
-    assert_eq!(journey.order().stage, Stage::Processing);
+    assert_eq!(journey.order().stage(), Stage::Processing);
 }
 
 #[test]
@@ -301,7 +301,7 @@ fn split_shipment_sends_the_in_stock_part_now() {
         2027-02-21T09:00Z stock_arrived
           Send(Restocked { sku: TENT, order_complete: true })
           ShowStatus(PublicStatus { stage: Processing, window: None, live_offer: None })
-          WakeUpAt(2027-03-02T00:00Z)
+          WakeUpAt { at: 2027-03-02T00:00Z }
     "#]]);
 }
 
@@ -319,7 +319,7 @@ fn store_credit_for_the_waiting_part_with_a_bonus() {
           IssueStoreCredit { value: USD 189.00, bonus: USD 18.90 }
           Send(ChoiceConfirmed { choice: StoreCredit })
           ShowStatus(PublicStatus { stage: Processing, window: None, live_offer: None })
-          WakeUpAt(2027-03-02T00:00Z)
+          WakeUpAt { at: 2027-03-02T00:00Z }
     "#]]);
 }
 
@@ -338,7 +338,7 @@ fn cancel_refunds_everything_unshipped_by_the_legal_deadline() {
           Send(Cancelled { cause: CustomerChose, refund: USD 219.00, refund_by: 2027-02-04 })
           ShowStatus(PublicStatus { stage: Cancelled, window: None, live_offer: None })
     "#]]);
-    assert_eq!(journey.order().stage, Stage::Cancelled);
+    assert_eq!(journey.order().stage(), Stage::Cancelled);
 }
 
 #[test]
@@ -365,7 +365,7 @@ fn double_click_and_a_second_different_choice() {
           IssueStoreCredit { value: USD 189.00, bonus: USD 18.90 }
           Send(ChoiceConfirmed { choice: StoreCredit })
           ShowStatus(PublicStatus { stage: Processing, window: None, live_offer: None })
-          WakeUpAt(2027-03-02T00:00Z)
+          WakeUpAt { at: 2027-03-02T00:00Z }
         2027-01-26T09:00Z chose
           (nothing)
         2027-01-26T09:00Z chose
@@ -391,7 +391,7 @@ fn a_late_choice_on_an_expired_offer_is_refused() {
         2027-02-01T09:00Z time_passed
           OfferClosed { offer: OfferId(1), outcome: Expired { at: 2027-02-01T09:00Z } }
           Send(Nurture { window: Some(2027-02-20..2027-03-01), offer: None })
-          WakeUpAt(2027-02-13T09:00Z)
+          WakeUpAt { at: 2027-02-13T09:00Z }
         2027-02-03T09:00Z chose
           rejected: offer 1 is no longer open
         2027-02-03T09:00Z chose
@@ -411,11 +411,11 @@ fn us_rule_a_first_delay_of_at_most_30_days_takes_silence_as_consent() {
         2027-02-01T09:00Z time_passed
           OfferClosed { offer: OfferId(1), outcome: Expired { at: 2027-02-01T09:00Z } }
           Send(Nurture { window: Some(2027-02-20..2027-03-01), offer: None })
-          WakeUpAt(2027-02-13T09:00Z)
+          WakeUpAt { at: 2027-02-13T09:00Z }
         2027-02-21T09:00Z stock_arrived
           Send(Restocked { sku: TENT, order_complete: true })
           ShowStatus(PublicStatus { stage: Processing, window: None, live_offer: None })
-          WakeUpAt(2027-03-02T00:00Z)
+          WakeUpAt { at: 2027-03-02T00:00Z }
     "#]]);
 }
 
@@ -438,30 +438,30 @@ fn us_rule_a_longer_delay_without_consent_cancels_and_refunds() {
         .event(Event::TimePassed);
     journey.check(expect![[r#"
         2027-01-04T09:00Z placed
-          TagOrder("backorder")
-          TagCustomer("backorder-customer")
+          TagOrder { tag: "backorder" }
+          TagCustomer { tag: "backorder-customer" }
           Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19) })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-01..2027-02-14), live_offer: None })
-          WakeUpAt(2027-01-16T09:00Z)
+          WakeUpAt { at: 2027-01-16T09:00Z }
         2027-01-25T09:00Z window_changed
           OfferOpened { offer: OfferId(1), expires_at: 2027-02-01T09:00Z }
           Send(DelayNotice(DelayNotice { reason: "Our supplier's factory is closed for a fortnight.", fix: "We ordered from a second factory as well.", window: Some(2027-03-10..2027-03-31), offer: OfferId(1), options: [KeepWaiting { expedited: true }, ShipAvailableNow { skus: [LANTERN] }, StoreCredit { value: USD 189.00, bonus: USD 18.90 }, Cancel { refund: USD 219.00 }], offer_expires_at: 2027-02-01T09:00Z, us_rule: Some(UsRuleTerms { renewed: false, revised_ship_by: Some(2027-03-31), silence_is_consent: false, consent_by: Some(2027-03-17T00:00Z), cancel_any_time_until_shipped: false }) }))
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-03-10..2027-03-31), live_offer: Some(OfferId(1)) })
-          WakeUpAt(2027-02-01T09:00Z)
+          WakeUpAt { at: 2027-02-01T09:00Z }
         2027-02-01T09:00Z time_passed
           OfferClosed { offer: OfferId(1), outcome: Expired { at: 2027-02-01T09:00Z } }
           OfferOpened { offer: OfferId(2), expires_at: 2027-02-08T09:00Z }
           Send(Nurture { window: Some(2027-03-10..2027-03-31), offer: Some(OfferId(2)) })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-03-10..2027-03-31), live_offer: Some(OfferId(2)) })
-          WakeUpAt(2027-02-08T09:00Z)
+          WakeUpAt { at: 2027-02-08T09:00Z }
         2027-02-08T09:00Z time_passed
           OfferClosed { offer: OfferId(2), outcome: Expired { at: 2027-02-08T09:00Z } }
-          WakeUpAt(2027-02-13T09:00Z)
+          WakeUpAt { at: 2027-02-13T09:00Z }
         2027-02-13T09:00Z time_passed
           OfferOpened { offer: OfferId(3), expires_at: 2027-02-20T09:00Z }
           Send(Nurture { window: Some(2027-03-10..2027-03-31), offer: Some(OfferId(3)) })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-03-10..2027-03-31), live_offer: Some(OfferId(3)) })
-          WakeUpAt(2027-02-20T09:00Z)
+          WakeUpAt { at: 2027-02-20T09:00Z }
         2027-03-17T09:00Z time_passed
           OfferClosed { offer: OfferId(3), outcome: Expired { at: 2027-02-20T09:00Z } }
           CancelLines { skus: [TENT, LANTERN] }
@@ -469,7 +469,7 @@ fn us_rule_a_longer_delay_without_consent_cancels_and_refunds() {
           Send(Cancelled { cause: NoConsentToDelay, refund: USD 219.00, refund_by: 2027-03-26 })
           ShowStatus(PublicStatus { stage: Cancelled, window: None, live_offer: None })
     "#]]);
-    assert_eq!(journey.order().stage, Stage::Cancelled);
+    assert_eq!(journey.order().stage(), Stage::Cancelled);
 }
 
 #[test]
@@ -493,16 +493,16 @@ fn us_rule_a_longer_delay_with_consent_keeps_the_order() {
         .event(Event::TimePassed);
     journey.check(expect![[r#"
         2027-01-04T09:00Z placed
-          TagOrder("backorder")
-          TagCustomer("backorder-customer")
+          TagOrder { tag: "backorder" }
+          TagCustomer { tag: "backorder-customer" }
           Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19) })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-01..2027-02-14), live_offer: None })
-          WakeUpAt(2027-01-16T09:00Z)
+          WakeUpAt { at: 2027-01-16T09:00Z }
         2027-01-25T09:00Z window_changed
           OfferOpened { offer: OfferId(1), expires_at: 2027-02-01T09:00Z }
           Send(DelayNotice(DelayNotice { reason: "Our supplier stopped answering.", fix: "We are looking for another supplier.", window: None, offer: OfferId(1), options: [KeepWaiting { expedited: true }, ShipAvailableNow { skus: [LANTERN] }, StoreCredit { value: USD 189.00, bonus: USD 18.90 }, Cancel { refund: USD 219.00 }], offer_expires_at: 2027-02-01T09:00Z, us_rule: Some(UsRuleTerms { renewed: false, revised_ship_by: None, silence_is_consent: false, consent_by: Some(2027-03-17T00:00Z), cancel_any_time_until_shipped: true }) }))
           ShowStatus(PublicStatus { stage: Waiting, window: None, live_offer: Some(OfferId(1)) })
-          WakeUpAt(2027-02-01T09:00Z)
+          WakeUpAt { at: 2027-02-01T09:00Z }
         2027-01-27T09:00Z chose
           OfferClosed { offer: OfferId(1), outcome: Chosen { choice: KeepWaiting, at: 2027-01-27T09:00Z } }
           ExpediteShipping
@@ -510,9 +510,9 @@ fn us_rule_a_longer_delay_with_consent_keeps_the_order() {
           ShowStatus(PublicStatus { stage: Waiting, window: None, live_offer: None })
         2027-03-30T09:00Z time_passed
           Send(Nurture { window: None, offer: None })
-          WakeUpAt(2027-04-11T09:00Z)
+          WakeUpAt { at: 2027-04-11T09:00Z }
     "#]]);
-    assert_eq!(journey.order().stage, Stage::Waiting);
+    assert_eq!(journey.order().stage(), Stage::Waiting);
 }
 
 #[test]
@@ -521,16 +521,16 @@ fn a_missed_date_without_news_is_a_delay_too() {
     journey.on_day("2027-02-15").event(Event::TimePassed);
     journey.check(expect![[r#"
         2027-01-04T09:00Z placed
-          TagOrder("backorder")
-          TagCustomer("backorder-customer")
+          TagOrder { tag: "backorder" }
+          TagCustomer { tag: "backorder-customer" }
           Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19) })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-01..2027-02-14), live_offer: None })
-          WakeUpAt(2027-01-16T09:00Z)
+          WakeUpAt { at: 2027-01-16T09:00Z }
         2027-02-15T09:00Z time_passed
           OfferOpened { offer: OfferId(1), expires_at: 2027-02-22T09:00Z }
           Send(DelayNotice(DelayNotice { reason: "The stock we expected has not reached us by the date we promised.", fix: "We are chasing our supplier and will write again as soon as we know more.", window: None, offer: OfferId(1), options: [KeepWaiting { expedited: true }, ShipAvailableNow { skus: [LANTERN] }, StoreCredit { value: USD 189.00, bonus: USD 18.90 }, Cancel { refund: USD 219.00 }], offer_expires_at: 2027-02-22T09:00Z, us_rule: Some(UsRuleTerms { renewed: false, revised_ship_by: None, silence_is_consent: false, consent_by: Some(2027-03-17T00:00Z), cancel_any_time_until_shipped: true }) }))
           ShowStatus(PublicStatus { stage: Waiting, window: None, live_offer: Some(OfferId(1)) })
-          WakeUpAt(2027-02-22T09:00Z)
+          WakeUpAt { at: 2027-02-22T09:00Z }
     "#]]);
 }
 
@@ -553,12 +553,12 @@ fn a_second_slip_sends_a_renewed_notice_where_silence_is_not_consent() {
         2027-02-01T09:00Z time_passed
           OfferClosed { offer: OfferId(1), outcome: Expired { at: 2027-02-01T09:00Z } }
           Send(Nurture { window: Some(2027-02-20..2027-03-01), offer: None })
-          WakeUpAt(2027-02-13T09:00Z)
+          WakeUpAt { at: 2027-02-13T09:00Z }
         2027-02-25T09:00Z window_changed
           OfferOpened { offer: OfferId(2), expires_at: 2027-03-02T00:00Z }
           Send(DelayNotice(DelayNotice { reason: "The truck broke down.", fix: "A second truck is on its way.", window: Some(2027-03-05..2027-03-12), offer: OfferId(2), options: [KeepWaiting { expedited: true }, ShipAvailableNow { skus: [LANTERN] }, StoreCredit { value: USD 189.00, bonus: USD 18.90 }, Cancel { refund: USD 219.00 }], offer_expires_at: 2027-03-02T00:00Z, us_rule: Some(UsRuleTerms { renewed: true, revised_ship_by: Some(2027-03-12), silence_is_consent: false, consent_by: Some(2027-03-02T00:00Z), cancel_any_time_until_shipped: false }) }))
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-03-05..2027-03-12), live_offer: Some(OfferId(2)) })
-          WakeUpAt(2027-03-02T00:00Z)
+          WakeUpAt { at: 2027-03-02T00:00Z }
         2027-03-02T00:00Z time_passed
           OfferClosed { offer: OfferId(2), outcome: Expired { at: 2027-03-02T00:00Z } }
           CancelLines { skus: [TENT, LANTERN] }
@@ -592,23 +592,23 @@ fn non_us_shops_keep_waiting_on_silence_and_may_turn_cancel_off() {
         .wake();
     journey.check(expect![[r#"
         2027-01-04T09:00Z placed
-          TagOrder("backorder")
-          TagCustomer("backorder-customer")
+          TagOrder { tag: "backorder" }
+          TagCustomer { tag: "backorder-customer" }
           Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19) })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-01..2027-02-14), live_offer: None })
-          WakeUpAt(2027-01-16T09:00Z)
+          WakeUpAt { at: 2027-01-16T09:00Z }
         2027-01-25T09:00Z window_changed
           OfferOpened { offer: OfferId(1), expires_at: 2027-02-01T09:00Z }
           Send(DelayNotice(DelayNotice { reason: "Customs are holding the shipment.", fix: "Our broker is on it.", window: None, offer: OfferId(1), options: [KeepWaiting { expedited: true }, ShipAvailableNow { skus: [LANTERN] }, StoreCredit { value: USD 189.00, bonus: USD 18.90 }], offer_expires_at: 2027-02-01T09:00Z, us_rule: None }))
           ShowStatus(PublicStatus { stage: Waiting, window: None, live_offer: Some(OfferId(1)) })
-          WakeUpAt(2027-02-01T09:00Z)
+          WakeUpAt { at: 2027-02-01T09:00Z }
         2027-02-01T09:00Z time_passed
           OfferClosed { offer: OfferId(1), outcome: Expired { at: 2027-02-01T09:00Z } }
           Send(Nurture { window: None, offer: None })
-          WakeUpAt(2027-02-13T09:00Z)
+          WakeUpAt { at: 2027-02-13T09:00Z }
         2027-02-13T09:00Z time_passed
           Send(Nurture { window: None, offer: None })
-          WakeUpAt(2027-02-25T09:00Z)
+          WakeUpAt { at: 2027-02-25T09:00Z }
     "#]]);
 }
 
@@ -666,11 +666,11 @@ fn bad_events_are_refused_and_change_nothing() {
         2027-01-04T09:00Z placed
           rejected: invalid order: no line is on backorder
         2027-01-04T09:00Z placed
-          TagOrder("backorder")
-          TagCustomer("backorder-customer")
+          TagOrder { tag: "backorder" }
+          TagCustomer { tag: "backorder-customer" }
           Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19) })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-01..2027-02-14), live_offer: None })
-          WakeUpAt(2027-01-16T09:00Z)
+          WakeUpAt { at: 2027-01-16T09:00Z }
         2027-01-04T09:00Z placed
           rejected: this order was placed already
         2027-01-04T09:00Z stock_arrived
@@ -684,4 +684,43 @@ fn bad_events_are_refused_and_change_nothing() {
         2027-01-03T09:00Z time_passed
           rejected: the order already saw 2027-01-04T09:00Z; events cannot go back in time
     "#]]);
+}
+
+#[test]
+fn the_store_cancelling_closes_the_offer_and_sends_nothing() {
+    let mut journey = slipped("{}");
+    journey
+        .on_day("2027-01-26")
+        .event(Event::CancelledByStore)
+        .event(Event::CancelledByStore);
+    journey.check(expect![[r#"
+        2027-01-26T09:00Z cancelled_by_store
+          OfferClosed { offer: OfferId(1), outcome: Withdrawn { at: 2027-01-26T09:00Z } }
+          ShowStatus(PublicStatus { stage: Cancelled, window: None, live_offer: None })
+        2027-01-26T09:00Z cancelled_by_store
+          rejected: cancelled_by_store cannot happen while the order is Cancelled
+    "#]]);
+    assert_eq!(journey.order().stage(), Stage::Cancelled);
+}
+
+#[test]
+fn every_handled_event_bumps_the_sequence_and_a_repeat_does_not() {
+    let mut journey = slipped("{}");
+    let after_slip = journey.order().seq();
+    assert_eq!(after_slip, 2, "placed, then the window change");
+    let offer = OfferId(1);
+    journey.event(Event::Chose {
+        offer,
+        choice: Choice::KeepWaiting,
+    });
+    assert_eq!(journey.order().seq(), 3);
+    journey.event(Event::Chose {
+        offer,
+        choice: Choice::KeepWaiting,
+    });
+    assert_eq!(
+        journey.order().seq(),
+        3,
+        "a repeated choice changes nothing"
+    );
 }

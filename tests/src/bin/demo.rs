@@ -12,7 +12,7 @@ use e2e::shop::{BACKORDER_SKU, SHOP, ShopServer, demo_history, estimated_catalog
 use e2e::worker::{EdgeWorker, WorkerLog};
 
 /// The shop page's demo token; the demo listens on 127.0.0.1 only.
-const DEMO_ADMIN_TOKEN: &str = "demo-admin-token";
+const DEMO_OPERATOR_TOKEN: &str = "demo-operator-token";
 
 /// A port from the environment, or the demo's usual one.
 fn port(variable: &str, default: u16) -> u16 {
@@ -36,9 +36,10 @@ async fn main() {
     }
     let state = e2e::repo_root().join(".demo");
     std::fs::create_dir_all(&state).expect("the demo state folder can be made");
-    let worker = EdgeWorker::start(edge_port, &state, DEMO_ADMIN_TOKEN, WorkerLog::Terminal).await;
+    let worker =
+        EdgeWorker::start(edge_port, &state, DEMO_OPERATOR_TOKEN, WorkerLog::Terminal).await;
 
-    let admin = AdminApi::new(&worker);
+    let admin = AdminApi::open_or_create(&worker, SHOP, &state.join("shop-keys.json")).await;
     // The tent's window is estimated from the supplier's record: its
     // promised arrival three weeks ahead, and thirty past deliveries.
     // The demo keeps its KV in .demo/ between runs: the history is seeded on
@@ -63,8 +64,10 @@ async fn main() {
         "  Try the API:     curl {}",
         admin.product_url(SHOP, "TENT-2P")
     );
+    println!("  Operator token:  {DEMO_OPERATOR_TOKEN} (POST {{edge}}/v1/shops creates a shop)");
     println!(
-        "  Admin token:     {DEMO_ADMIN_TOKEN} (for PUT {{edge}}/v1/shops/{SHOP}/products/{{sku}})"
+        "  Shop API key:    {} (for PUT {{edge}}/v1/shops/{SHOP}/products/{{sku}})",
+        admin.api_key()
     );
     println!();
     println!("  Press Ctrl-C to stop.");

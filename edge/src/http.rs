@@ -1,0 +1,129 @@
+//! Small HTTP helpers shared by the routes and the Durable Objects: the path
+//! and query without the `url` crate (it costs 75 KB of wasm), JSON bodies,
+//! and calls from one part of the worker to a Durable Object.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use worker::{Headers, Method, Request, RequestInit, Response, Stub};
+
+use crate::error::EdgeError;
+
+/// The path's segments, percent-escapes left as they are (ids never need
+/// them; a segment holding one fails id validation, as it should).
+pub fn segments(req: &Request) -> Vec<String> {
+    req.path()
+        .split('/')
+        .filter(|segment| !segment.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The first value of a query parameter, percent-decoded.
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    let url = req.inner().url();
+    let query = url.split_once('?')?.1;
+    let query = query.split('#').next().unwrap_or_default();
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (key == name).then(|| percent_decode(value))
+    })
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match u8::from_str_radix(text.get(i + 1..i + 3).unwrap_or("zz"), 16) {
+                    Ok(byte) => {
+                        out.push(byte);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            byte => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The largest body any route takes (a store's order webhook); the shop's
+/// Durable Object applies each route's own, smaller limit.
+pub const MAX_FORWARDED_BYTES: usize = 512 * 1024;
+
+/// The same request with its body read into memory, to forward to a
+/// Durable Object: an object that answers without reading a streamed body
+/// (a 401, say) would otherwise leave the stream dangling, which workerd
+/// treats as an uncaught error.
+pub async fn buffered(mut req: Request) -> Result<Request, EdgeError> {
+    let method = req.method();
+    let body = if matches!(method, Method::Get | Method::Head | Method::Options) {
+        None
+    } else {
+        Some(body_bytes(&mut req, MAX_FORWARDED_BYTES).await?)
+    };
+    let mut init = RequestInit::new();
+    init.with_method(method).with_headers(req.headers().clone());
+    if let Some(body) = body {
+        init.with_body(Some(js_sys::Uint8Array::from(body.as_slice()).into()));
+    }
+    Ok(Request::new_with_init(&req.inner().url(), &init)?)
+}
+
+/// Reads a body of at most `max` bytes.
+pub async fn body_bytes(req: &mut Request, max: usize) -> Result<Vec<u8>, EdgeError> {
+    let body = req.bytes().await?;
+    if body.len() > max {
+        return Err(EdgeError::BodyTooLarge { max });
+    }
+    Ok(body)
+}
+
+/// Reads a JSON body of at most `max` bytes into `T`, or says what is wrong.
+pub async fn json_body<T: DeserializeOwned>(req: &mut Request, max: usize) -> Result<T, EdgeError> {
+    let body = body_bytes(req, max).await?;
+    serde_json::from_slice(&body).map_err(|err| EdgeError::InvalidBody(err.to_string()))
+}
+
+pub fn json<T: Serialize>(value: &T, status: u16) -> Result<Response, EdgeError> {
+    Ok(Response::from_json(value)?.with_status(status))
+}
+
+/// Calls a Durable Object's internal route with a JSON body. The object
+/// answers JSON, or an error body in the usual shape.
+pub async fn call<T: Serialize>(stub: &Stub, path: &str, body: &T) -> Result<Response, EdgeError> {
+    let text = serde_json::to_string(body)
+        .map_err(|err| EdgeError::Internal(format!("serialising a call to {path}: {err}")))?;
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(text.into()));
+    let request = Request::new_with_init(&format!("https://internal{path}"), &init)?;
+    Ok(stub.fetch_with_request(request).await?)
+}
+
+/// Like [`call`], and reads a successful answer as `R`; an error answer
+/// becomes `EdgeError::Internal` with its text.
+pub async fn call_json<T: Serialize, R: DeserializeOwned>(
+    stub: &Stub,
+    path: &str,
+    body: &T,
+) -> Result<R, EdgeError> {
+    let mut response = call(stub, path, body).await?;
+    let status = response.status_code();
+    let text = response.text().await?;
+    if !(200..300).contains(&status) {
+        return Err(EdgeError::Internal(format!(
+            "{path} answered {status}: {text}"
+        )));
+    }
+    serde_json::from_str(&text)
+        .map_err(|err| EdgeError::Internal(format!("{path} answered unreadable JSON: {err}")))
+}

@@ -1,0 +1,200 @@
+//! What a customer may see of their order: its stage, window, lines, the open
+//! offer and a timeline of what happened. No customer PII is in any of it, so
+//! the edge may publish it where the order page reads it. A wire contract:
+//! add fields with defaults, never rename.
+
+use serde::{Deserialize, Serialize};
+
+use crate::availability::ShipWindow;
+use crate::date::Date;
+use crate::ids::{OrderId, Sku};
+use crate::lifecycle::effect::{CancelCause, Effect, Email};
+use crate::lifecycle::event::{Choice, Event};
+use crate::lifecycle::order::{LineState, OfferId, OfferOutcome, OfferedOption, Order, Stage};
+use crate::money::Money;
+use crate::time::Timestamp;
+
+/// Something that happened to the order, as the customer is told it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum Happening {
+    Placed {
+        window: Option<ShipWindow>,
+    },
+    Restocked {
+        sku: Sku,
+    },
+    /// Better news about a SKU's window (not a delay).
+    WindowNews {
+        sku: Sku,
+        window: Option<ShipWindow>,
+    },
+    Delayed {
+        reason: String,
+        fix: String,
+        window: Option<ShipWindow>,
+    },
+    Processed,
+    Shipped {
+        carrier: String,
+        tracking: String,
+    },
+    Delivered,
+    Chose {
+        choice: Choice,
+    },
+    OfferExpired {
+        offer: OfferId,
+    },
+    Cancelled {
+        cause: CancelCause,
+        refund: Money,
+        refund_by: Date,
+    },
+    CancelledByStore,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: Timestamp,
+    #[serde(flatten)]
+    pub happening: Happening,
+}
+
+/// The timeline entries that an accepted `event` and its `effects` add.
+pub fn timeline_entries(event: &Event, effects: &[Effect], now: Timestamp) -> Vec<TimelineEntry> {
+    let mut happenings = Vec::new();
+    for effect in effects {
+        match effect {
+            Effect::Send(email) => match email {
+                Email::Receipt { ship, .. } => happenings.push(Happening::Placed { window: *ship }),
+                Email::Restocked { sku, .. } => {
+                    happenings.push(Happening::Restocked { sku: sku.clone() });
+                }
+                Email::DelayNotice(notice) => happenings.push(Happening::Delayed {
+                    reason: notice.reason.clone(),
+                    fix: notice.fix.clone(),
+                    window: notice.window,
+                }),
+                Email::Processed => happenings.push(Happening::Processed),
+                Email::Shipped { carrier, tracking } => happenings.push(Happening::Shipped {
+                    carrier: carrier.clone(),
+                    tracking: tracking.clone(),
+                }),
+                Email::Cancelled {
+                    cause,
+                    refund,
+                    refund_by,
+                } => happenings.push(Happening::Cancelled {
+                    cause: *cause,
+                    refund: *refund,
+                    refund_by: *refund_by,
+                }),
+                _ => {}
+            },
+            Effect::OfferClosed { offer, outcome } => match outcome {
+                OfferOutcome::Chosen { choice, .. } => happenings.push(Happening::Chose {
+                    choice: choice.clone(),
+                }),
+                OfferOutcome::Expired { .. } => {
+                    happenings.push(Happening::OfferExpired { offer: *offer });
+                }
+                OfferOutcome::Superseded { .. } | OfferOutcome::Withdrawn { .. } => {}
+            },
+            _ => {}
+        }
+    }
+    match event {
+        Event::Delivered => happenings.push(Happening::Delivered),
+        Event::CancelledByStore => happenings.push(Happening::CancelledByStore),
+        Event::WindowChanged { sku, window, .. }
+            if !happenings
+                .iter()
+                .any(|h| matches!(h, Happening::Delayed { .. })) =>
+        {
+            happenings.push(Happening::WindowNews {
+                sku: sku.clone(),
+                window: *window,
+            });
+        }
+        _ => {}
+    }
+    happenings
+        .into_iter()
+        .map(|happening| TimelineEntry { at: now, happening })
+        .collect()
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineView {
+    pub sku: Sku,
+    pub quantity: u32,
+    pub state: LineState,
+    pub window: Option<ShipWindow>,
+    /// The SKU this line replaced, when the customer switched items.
+    pub replaces: Option<Sku>,
+}
+
+/// The offer a customer can answer now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferView {
+    pub id: OfferId,
+    pub expires_at: Timestamp,
+    pub options: Vec<OfferedOption>,
+}
+
+/// The order as its customer sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub order: OrderId,
+    /// The order's sequence number: a newer view has a larger one.
+    pub seq: u64,
+    pub stage: Stage,
+    /// The window for everything still waiting; `None` when unknown or when
+    /// nothing waits.
+    pub window: Option<ShipWindow>,
+    pub lines: Vec<LineView>,
+    pub offer: Option<OfferView>,
+    /// The answer to the newest offer, once given.
+    pub chosen: Option<Choice>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+impl OrderView {
+    pub fn of(order: &Order, timeline: &[TimelineEntry], now: Timestamp) -> OrderView {
+        OrderView {
+            order: order.id().clone(),
+            seq: order.seq(),
+            stage: order.stage(),
+            window: if order.stage() == Stage::Waiting {
+                order.window()
+            } else {
+                None
+            },
+            lines: order
+                .lines()
+                .iter()
+                .map(|line| LineView {
+                    sku: line.sku.clone(),
+                    quantity: line.quantity,
+                    state: line.state,
+                    window: line.window,
+                    replaces: line.replaces.clone(),
+                })
+                .collect(),
+            offer: order.live_offer(now).map(|offer| OfferView {
+                id: offer.id,
+                expires_at: offer.expires_at,
+                options: offer.options.clone(),
+            }),
+            chosen: order
+                .offers()
+                .last()
+                .and_then(|offer| match &offer.outcome {
+                    Some(OfferOutcome::Chosen { choice, .. }) => Some(choice.clone()),
+                    _ => None,
+                }),
+            timeline: timeline.to_vec(),
+        }
+    }
+}
