@@ -730,7 +730,8 @@ impl ShopRecords {
             Source::WooCommerce => {
                 let signature = header("X-WC-Webhook-Signature")
                     .ok_or(EdgeError::BadSignature("X-WC-Webhook-Signature is missing"))?;
-                if !crypto::verify_base64_body_hmac(&secret, &body, &signature) {
+                let key = wp_specialchars_decode(&secret);
+                if !crypto::verify_base64_body_hmac(&key, &body, &signature) {
                     return Err(EdgeError::BadSignature(
                         "X-WC-Webhook-Signature does not match",
                     ));
@@ -1462,6 +1463,19 @@ fn parse_sku(sku: &str) -> Result<Sku, EdgeError> {
 
 fn parse_order(order: &str) -> Result<OrderId, EdgeError> {
     OrderId::parse(order).map_err(|err| invalid("order", err.to_string()))
+}
+
+/// WooCommerce keys its HMAC with `wp_specialchars_decode($secret,
+/// ENT_QUOTES)`: the secret as typed in its admin, with these entities
+/// decoded.
+fn wp_specialchars_decode(secret: &str) -> String {
+    secret
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#039;", "'")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }
 
 /// Webhook secrets as each source issues them.

@@ -5,6 +5,7 @@
 #![allow(clippy::expect_used, clippy::panic)]
 
 mod api;
+mod orders;
 mod page;
 mod widget;
 

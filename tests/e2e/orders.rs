@@ -1,0 +1,444 @@
+//! Orders from the stores' signed webhooks to the customer's public status,
+//! the outbox of emails and the merchant's action list, in workerd. Each
+//! store's payloads are shaped like the fixtures; duplicates, reordering,
+//! bad signatures, replays and stale timestamps are covered.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use e2e::admin::AdminApi;
+use e2e::payloads;
+use e2e::store::Store;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+use crate::World;
+
+const SHOP: &str = "order-shop";
+const TENT: &str = "TENT-2P";
+const LAMP: &str = "LAMP-01";
+/// An id above 2^53: JSON parsers that go through doubles would change it.
+const BIG_ORDER: u64 = 820_982_911_946_154_508;
+
+const TENT_WINDOW: &str =
+    r#"{"status":"backorder","window":{"earliest":"2030-02-01","latest":"2030-02-14"}}"#;
+
+async fn open_shop(world: &World) -> (AdminApi, Store) {
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let store = Store::connect(&admin).await;
+    let tent: Value = serde_json::from_str(TENT_WINDOW).expect("valid");
+    admin.put_product_json(TENT, &tent).await;
+    admin
+        .put_product_json(LAMP, &json!({"status": "in_stock"}))
+        .await;
+    (admin, store)
+}
+
+/// Polls `probe` until it gives a value (queues deliver asynchronously).
+async fn eventually<T, F, Fut>(what: &str, probe: F) -> T
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn get_json(url: &str) -> (StatusCode, Value) {
+    let response = Client::new().get(url).send().await.expect("answers");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// The kinds of email in the outbox for `order`, in order.
+async fn emails(admin: &AdminApi, order: &str) -> Vec<String> {
+    let outbox = admin.get("/outbox").await;
+    outbox["emails"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|email| email["order"] == order)
+        .map(|email| email["kind"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+async fn wait_for_emails(admin: &AdminApi, order: &str, expected: &[&str]) {
+    let expected: Vec<String> = expected.iter().map(|k| (*k).to_owned()).collect();
+    eventually(&format!("emails {expected:?} for {order}"), || async {
+        let got = emails(admin, order).await;
+        (got == expected).then_some(())
+    })
+    .await;
+    // Nothing more arrives later (a duplicate would come in milliseconds).
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(emails(admin, order).await, expected, "more emails arrived");
+}
+
+async fn stage(link: &str) -> String {
+    let (status, view) = get_json(link).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    view["stage"].as_str().unwrap_or_default().to_owned()
+}
+
+async fn wait_for_stage(link: &str, expected: &str) -> Value {
+    eventually(&format!("stage {expected}"), || async {
+        let (status, view) = get_json(link).await;
+        (status == StatusCode::OK && view["stage"] == expected).then_some(view)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shopify_order_lives_from_checkout_to_delivery() {
+    let world = World::start().await;
+    let (admin, store) = open_shop(&world).await;
+    let order = BIG_ORDER.to_string();
+    let body = payloads::shopify_order(
+        BIG_ORDER,
+        &[
+            (Some(TENT), 1, "199.00"),
+            (Some(LAMP), 2, "12.50"),
+            (None, 1, "5.00"),
+        ],
+        "ann@example.com",
+    );
+    assert!(
+        body.contains("820982911946154508"),
+        "the id goes out exactly"
+    );
+
+    // The same delivery twice, as Shopify retries: one order, one receipt.
+    for _ in 0..2 {
+        let response = store.shopify("orders/create", &body).await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let link = admin.customer_link(&order).await;
+    let view = wait_for_stage(&link, "waiting").await;
+    assert_eq!(view["order"], order.as_str());
+    assert_eq!(view["window"]["latest"], "2030-02-14");
+    assert_eq!(view["lines"][0]["state"], "waiting");
+    assert_eq!(view["lines"][1]["state"], "ready");
+    assert_eq!(
+        view["lines"].as_array().map(Vec::len),
+        Some(2),
+        "no SKU, not tracked"
+    );
+    let serialized = view.to_string();
+    assert!(
+        !serialized.contains("ann@example.com"),
+        "no PII in the public view"
+    );
+    wait_for_emails(&admin, &order, &["receipt"]).await;
+
+    // Stock arrives: products/update maps the inventory item, then a level.
+    let product = payloads::shopify_product(TENT, 4_404, 0);
+    assert_eq!(
+        store.shopify("products/update", &product).await.status(),
+        200
+    );
+    let level = payloads::shopify_inventory_level(4_404, 12);
+    assert_eq!(
+        store
+            .shopify("inventory_levels/update", &level)
+            .await
+            .status(),
+        200
+    );
+    wait_for_stage(&link, "processing").await;
+    let (_, product) = get_json(&admin.product_url(SHOP, TENT)).await;
+    assert_eq!(product["availability"]["status"], "in_stock");
+
+    // Shipped, then delivered: each step's email, nothing twice.
+    let shipped = payloads::shopify_fulfillment(BIG_ORDER, None);
+    for _ in 0..2 {
+        assert_eq!(
+            store
+                .shopify("fulfillments/create", &shipped)
+                .await
+                .status(),
+            200
+        );
+    }
+    wait_for_stage(&link, "shipped").await;
+    let delivered = payloads::shopify_fulfillment(BIG_ORDER, Some("delivered"));
+    assert_eq!(
+        store
+            .shopify("fulfillments/update", &delivered)
+            .await
+            .status(),
+        200
+    );
+    let view = wait_for_stage(&link, "delivered").await;
+    let timeline: Vec<&str> = view["timeline"]
+        .as_array()
+        .expect("a timeline")
+        .iter()
+        .map(|entry| entry["what"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        timeline,
+        ["placed", "restocked", "processed", "shipped", "delivered"]
+    );
+    assert_eq!(view["timeline"][3]["carrier"], "UPS");
+    wait_for_emails(
+        &admin,
+        &order,
+        &["receipt", "restocked", "processed", "shipped"],
+    )
+    .await;
+
+    // The shop's index and its CSV for support.
+    let orders = admin.get("/orders?stage=delivered&tag=backorder").await;
+    assert_eq!(orders["orders"][0]["order"], order.as_str());
+    let csv = Client::new()
+        .get(admin.url("/orders?format=csv"))
+        .bearer_auth(admin.api_key())
+        .send()
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("text");
+    assert!(csv.starts_with("order,stage,customer"), "{csv}");
+    assert!(csv.contains(&format!("{order},delivered,")), "{csv}");
+    // Tags for the back office, waiting for it to read them (no endpoint).
+    let actions = admin.get("/actions?state=pending").await;
+    let kinds: Vec<&str> = actions["actions"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|action| action["kind"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(kinds, ["tag_order", "tag_customer"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forged_webhooks_are_refused_and_change_nothing() {
+    let world = World::start().await;
+    let (admin, store) = open_shop(&world).await;
+    let body = payloads::shopify_order(77, &[(Some(TENT), 1, "199.00")], "bo@example.com");
+    let refused = [
+        store.shopify_signed("orders/create", &body, "").await,
+        store
+            .shopify_signed(
+                "orders/create",
+                &body,
+                "B23tXN681gZ0qIWNRrgtzBE9XSDo5yaUu6wfmhu3a7g=",
+            )
+            .await,
+        // Signed, then altered on the way: the price.
+        store
+            .shopify_signed(
+                "orders/create",
+                &body.replace("199.00", "1.00"),
+                &e2e::store::shopify_signature(&body),
+            )
+            .await,
+    ];
+    for response in refused {
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let error: Value = response.json().await.expect("JSON");
+        assert_eq!(error["error"]["code"], "bad_signature");
+    }
+    // Standard Webhooks: stale, from the future, replayed with another body.
+    let placed = payloads::standard(
+        "order.placed",
+        json!({"id": "S-1", "currency": "EUR", "total": "209.00",
+               "lines": [{"sku": TENT, "quantity": 1, "unit_price": "199.00"}],
+               "customer": {"id": "c-9", "email": "cy@example.com", "locale": "it"}}),
+    );
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs(),
+    )
+    .expect("fits");
+    for timestamp in [now - 301, now + 301] {
+        let response = store.standard_at("msg_stale", timestamp, &placed).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let response = Client::new()
+        .post(store.url("standard"))
+        .header("webhook-id", "msg_1")
+        .header("webhook-timestamp", now.to_string())
+        .body(placed.clone())
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "no signature");
+    let orders = admin.get("/orders").await;
+    assert_eq!(orders["orders"], json!([]), "nothing was stored");
+    assert_eq!(admin.get("/outbox").await["emails"], json!([]));
+
+    // A WooCommerce ping has no signature and must get exactly 200.
+    let ping = store.woocommerce_ping().await;
+    assert_eq!(ping.status(), StatusCode::OK);
+    assert_eq!(admin.get("/orders").await["orders"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn standard_webhooks_cover_the_lifecycle_in_any_order() {
+    let world = World::start().await;
+    let (admin, store) = open_shop(&world).await;
+    let placed = |id: &str| {
+        payloads::standard(
+            "order.placed",
+            json!({"id": id, "currency": "EUR", "total": "234.00",
+                   "lines": [{"sku": TENT, "quantity": 1, "unit_price": "199.00"},
+                             {"sku": LAMP, "quantity": 2, "unit_price": "12.50"}],
+                   "customer": {"id": "c-1", "email": "cy@example.com", "locale": "it"}}),
+        )
+    };
+    // The shipment of S-2 arrives before its order: kept, then applied.
+    let shipped = payloads::standard(
+        "order.shipped",
+        json!({"order": "S-2", "carrier": "DHL", "tracking": "JD0123"}),
+    );
+    assert_eq!(store.standard("msg_ship_2", &shipped).await.status(), 200);
+    assert_eq!(
+        store.standard("msg_place_1", &placed("S-1")).await.status(),
+        200
+    );
+    assert_eq!(
+        store.standard("msg_place_2", &placed("S-2")).await.status(),
+        200
+    );
+    let link_2 = admin.customer_link("S-2").await;
+    wait_for_stage(&link_2, "shipped").await;
+
+    // Supplier news that stores cannot send: a later window, explained.
+    let news = payloads::standard(
+        "window.changed",
+        json!({"sku": TENT, "window": {"earliest": "2030-03-01", "latest": "2030-03-20"},
+               "reason": "The ship was held at port.", "fix": "We booked the first truck out."}),
+    );
+    assert_eq!(store.standard("msg_news", &news).await.status(), 200);
+    // The same message id again (a retry) is applied once.
+    assert_eq!(store.standard("msg_news", &news).await.status(), 200);
+    let link_1 = admin.customer_link("S-1").await;
+    let view = eventually("the delay offer", || async {
+        let (_, view) = get_json(&link_1).await;
+        (!view["offer"].is_null()).then_some(view)
+    })
+    .await;
+    assert_eq!(view["window"]["latest"], "2030-03-20");
+    let options: Vec<&str> = view["offer"]["options"]
+        .as_array()
+        .expect("options")
+        .iter()
+        .map(|option| option["option"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        options,
+        [
+            "keep_waiting",
+            "ship_available_now",
+            "store_credit",
+            "cancel"
+        ]
+    );
+    wait_for_emails(&admin, "S-1", &["receipt", "delay_notice"]).await;
+    let (_, product) = get_json(&admin.product_url(SHOP, TENT)).await;
+    assert_eq!(product["availability"]["window"]["latest"], "2030-03-20");
+
+    for (id, event, data) in [
+        ("msg_stock", "stock.arrived", json!({"sku": TENT})),
+        ("msg_processed", "order.processed", json!({"order": "S-1"})),
+        (
+            "msg_shipped",
+            "order.shipped",
+            json!({"order": "S-1", "carrier": "DHL", "tracking": "JD1"}),
+        ),
+        ("msg_delivered", "order.delivered", json!({"order": "S-1"})),
+        ("msg_unknown", "refund.created", json!({"order": "S-1"})),
+    ] {
+        let response = store.standard(id, &payloads::standard(event, data)).await;
+        assert_eq!(response.status(), StatusCode::OK, "{event}");
+        if event == "stock.arrived" {
+            wait_for_stage(&link_1, "processing").await;
+        }
+    }
+    assert_eq!(stage(&link_1).await, "delivered");
+    wait_for_emails(
+        &admin,
+        "S-1",
+        &[
+            "receipt",
+            "delay_notice",
+            "restocked",
+            "processed",
+            "shipped",
+        ],
+    )
+    .await;
+
+    // The store cancels an order: closed, no email from us.
+    let tent: Value = serde_json::from_str(TENT_WINDOW).expect("valid");
+    admin.put_product_json(TENT, &tent).await;
+    assert_eq!(
+        store.standard("msg_place_3", &placed("S-3")).await.status(),
+        200
+    );
+    let cancel = payloads::standard("order.cancelled", json!({"order": "S-3"}));
+    assert_eq!(store.standard("msg_cancel_3", &cancel).await.status(), 200);
+    let link_3 = admin.customer_link("S-3").await;
+    wait_for_stage(&link_3, "cancelled").await;
+    wait_for_emails(&admin, "S-3", &["receipt"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn woocommerce_orders_in_php_json_restock_and_complete() {
+    let world = World::start().await;
+    let (admin, store) = open_shop(&world).await;
+    let created = payloads::woocommerce_order(727, "processing", TENT, "zoe@example.com");
+    assert!(
+        created.contains("\\/") && created.contains("\\u00eb"),
+        "PHP escapes"
+    );
+    assert_eq!(
+        store.woocommerce("order.created", &created).await.status(),
+        200
+    );
+    // order.updated with the same content right after: nothing twice.
+    assert_eq!(
+        store.woocommerce("order.updated", &created).await.status(),
+        200
+    );
+    let link = admin.customer_link("727").await;
+    wait_for_stage(&link, "waiting").await;
+
+    let restocked = payloads::woocommerce_product(TENT, "instock");
+    assert_eq!(
+        store
+            .woocommerce("product.updated", &restocked)
+            .await
+            .status(),
+        200
+    );
+    wait_for_stage(&link, "processing").await;
+
+    let completed = payloads::woocommerce_order(727, "completed", TENT, "zoe@example.com");
+    assert_eq!(
+        store
+            .woocommerce("order.updated", &completed)
+            .await
+            .status(),
+        200
+    );
+    wait_for_stage(&link, "shipped").await;
+    wait_for_emails(
+        &admin,
+        "727",
+        &["receipt", "restocked", "processed", "shipped"],
+    )
+    .await;
+    let outbox = admin.get("/outbox").await;
+    assert_eq!(outbox["emails"][0]["to"], "zoe@example.com");
+}
