@@ -1299,7 +1299,8 @@ impl ShopRecords {
                 vec![
                     SqlStorageValue::from(now),
                     result.error.clone().into(),
-                    SqlStorageValue::from(result.ok),
+                    // An integer: a JS boolean binding is not truthy in SQL here.
+                    SqlStorageValue::from(i64::from(result.ok)),
                     SqlStorageValue::from(max),
                     text_value(result.key.as_str()),
                 ],

@@ -5,6 +5,7 @@
 #![allow(clippy::expect_used, clippy::panic)]
 
 mod api;
+mod customers;
 mod orders;
 mod page;
 mod widget;
@@ -12,22 +13,33 @@ mod widget;
 use e2e::worker::{EdgeWorker, WorkerLog};
 use tempfile::TempDir;
 
-/// A worker with its own fresh KV state; both go away when dropped.
+/// A worker with its own fresh state; both go away when dropped.
 #[derive(Debug)]
 pub struct World {
     pub worker: EdgeWorker,
-    _state: TempDir,
+    port: u16,
+    token: String,
+    state: TempDir,
 }
 
 impl World {
     pub async fn start() -> World {
         let state = tempfile::tempdir().expect("a temporary state folder");
         let token = format!("test-token-{}", std::process::id());
-        let worker =
-            EdgeWorker::start(e2e::free_port(), state.path(), &token, WorkerLog::Quiet).await;
+        let port = e2e::free_port();
+        let worker = EdgeWorker::start(port, state.path(), &token, WorkerLog::Quiet).await;
         World {
             worker,
-            _state: state,
+            port,
+            token,
+            state,
         }
+    }
+
+    /// Stops the worker and starts it again on the same port and state.
+    pub async fn restart(&mut self) {
+        self.worker.stop();
+        self.worker =
+            EdgeWorker::start(self.port, self.state.path(), &self.token, WorkerLog::Quiet).await;
     }
 }

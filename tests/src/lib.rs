@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod browser;
+pub mod endpoint;
 pub mod payloads;
 pub mod process;
 pub mod shop;

@@ -14,6 +14,7 @@ use nix::unistd::Pid;
 pub struct ProcessGroup {
     name: String,
     child: Child,
+    stopped: bool,
 }
 
 impl ProcessGroup {
@@ -25,6 +26,7 @@ impl ProcessGroup {
         ProcessGroup {
             name: name.to_owned(),
             child,
+            stopped: false,
         }
     }
 
@@ -40,6 +42,17 @@ impl ProcessGroup {
 
 impl Drop for ProcessGroup {
     fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl ProcessGroup {
+    /// Stops the process and everything it started: SIGTERM, then SIGKILL
+    /// after five seconds. Stopping twice does nothing the second time.
+    pub fn stop(&mut self) {
+        if std::mem::replace(&mut self.stopped, true) {
+            return;
+        }
         let Ok(pid) = i32::try_from(self.child.id()) else {
             return;
         };

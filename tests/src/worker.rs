@@ -106,6 +106,11 @@ impl EdgeWorker {
         );
     }
 
+    /// Stops workerd now, as a shutdown would; its state stays on disk.
+    pub fn stop(&mut self) {
+        self.process.stop();
+    }
+
     /// The worker's origin, e.g. `http://127.0.0.1:43121`.
     pub fn base_url(&self) -> &str {
         &self.base_url
