@@ -342,7 +342,6 @@ async fn actions_reach_the_merchants_endpoint_signed_once_each_after_retries() {
         .expect("answers");
     assert_eq!(response.status(), StatusCode::OK);
 
-    let waited = Instant::now();
     let actions = eventually("every action done", || async {
         assert_eq!(
             endpoint.bad_signatures(),
