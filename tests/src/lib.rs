@@ -7,6 +7,7 @@
 #![allow(clippy::expect_used, clippy::panic)]
 
 pub mod admin;
+pub mod back_office;
 pub mod browser;
 pub mod endpoint;
 pub mod payloads;

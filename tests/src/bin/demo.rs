@@ -8,6 +8,7 @@
 use std::sync::mpsc;
 
 use e2e::admin::AdminApi;
+use e2e::back_office::BackOffice;
 use e2e::shop::{BACKORDER_SKU, SHOP, ShopServer, demo_history, estimated_catalogue};
 use e2e::worker::{EdgeWorker, WorkerLog};
 
@@ -28,7 +29,12 @@ fn port(variable: &str, default: u16) -> u16 {
 async fn main() {
     let edge_port = port("DEMO_EDGE_PORT", 8787);
     let shop_port = port("DEMO_SHOP_PORT", 8080);
-    for (variable, port) in [("DEMO_EDGE_PORT", edge_port), ("DEMO_SHOP_PORT", shop_port)] {
+    let back_office_port = port("DEMO_BACK_OFFICE_PORT", 8081);
+    for (variable, port) in [
+        ("DEMO_EDGE_PORT", edge_port),
+        ("DEMO_SHOP_PORT", shop_port),
+        ("DEMO_BACK_OFFICE_PORT", back_office_port),
+    ] {
         if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
             eprintln!("Port {port} is in use: set {variable} to a free port and try again.");
             std::process::exit(1);
@@ -56,9 +62,20 @@ async fn main() {
         admin.set_product(SHOP, sku, &setting).await;
     }
     let shop = ShopServer::serve(shop_port, worker.base_url());
+    let sell_out = estimated_catalogue(promised)
+        .into_iter()
+        .find(|(sku, _)| *sku == BACKORDER_SKU)
+        .map(|(_, setting)| serde_json::to_value(setting).expect("serialises"))
+        .expect("the tent is in the catalogue");
+    let back_office =
+        BackOffice::serve(back_office_port, admin.clone(), shop.url(), sell_out).await;
 
     println!();
     println!("  Demo shop page:  {}", shop.url());
+    println!(
+        "  Back office:     {} (orders, signed webhooks, outbox)",
+        back_office.url()
+    );
     println!("  Edge worker:     {}", worker.base_url());
     println!(
         "  Try the API:     curl {}",
@@ -79,6 +96,7 @@ async fn main() {
     .expect("a Ctrl-C handler can be set");
     let _ = stopped.recv();
     println!("\nStopping the demo…");
+    drop(back_office);
     drop(shop);
     drop(worker);
 }

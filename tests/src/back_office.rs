@@ -1,0 +1,434 @@
+//! The demo's store side: a small back office that does what a store does,
+//! through the same signed webhooks a real store sends (Shopify's for
+//! orders, stock and fulfilment, a Standard Webhook for supplier news), and
+//! shows what the edge made of it: the shop's backorder orders, each
+//! customer's order page (through its capability link), the outbox of
+//! emails and the actions waiting for the back office.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::JoinHandle;
+
+use serde_json::{Value, json};
+use tokio::runtime::Handle;
+
+use crate::admin::AdminApi;
+use crate::payloads;
+use crate::shop::{BACKORDER_SKU, IN_STOCK_SKU};
+use crate::store::Store;
+
+/// The Shopify inventory item the demo's tent is stocked as.
+pub const TENT_INVENTORY_ITEM: u64 = 808_950_810;
+
+/// The back office, served over HTTP until dropped.
+pub struct BackOffice {
+    url: String,
+    server: Arc<tiny_http::Server>,
+    thread: Option<JoinHandle<()>>,
+}
+
+struct Desk {
+    admin: AdminApi,
+    store: Store,
+    shop_url: String,
+    /// Restores the tent's backorder setting after a restock.
+    sell_out: Value,
+    next_order: AtomicU64,
+}
+
+impl BackOffice {
+    /// Serves the back office on 127.0.0.1:`port`. `sell_out` is the tent's
+    /// backorder setting, put back by the "sold out again" button.
+    pub async fn serve(port: u16, admin: AdminApi, shop_url: &str, sell_out: Value) -> BackOffice {
+        let store = Store::connect(&admin).await;
+        // Shopify names stock by inventory item: map the tent's once.
+        let product = payloads::shopify_product(BACKORDER_SKU, TENT_INVENTORY_ITEM, 0);
+        let mapped = store.shopify("products/update", &product).await;
+        assert!(
+            mapped.status().is_success(),
+            "mapping the tent's inventory item"
+        );
+        let first = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_secs() % 100_000)
+            * 10;
+        let desk = Arc::new(Desk {
+            admin,
+            store,
+            shop_url: shop_url.to_owned(),
+            sell_out,
+            next_order: AtomicU64::new(1_000_000 + first),
+        });
+        let server = tiny_http::Server::http(("127.0.0.1", port)).unwrap_or_else(|err| {
+            panic!("the back office cannot listen on 127.0.0.1:{port}: {err}")
+        });
+        let server = Arc::new(server);
+        let serving = Arc::clone(&server);
+        let runtime = Handle::current();
+        let thread = std::thread::spawn(move || {
+            for mut request in serving.incoming_requests() {
+                let mut form = String::new();
+                let _ = request.as_reader().read_to_string(&mut form);
+                let method = request.method().clone();
+                let url = request.url().to_owned();
+                let response = runtime.block_on(desk.answer(&method, &url, &form));
+                let _ = request.respond(response);
+            }
+        });
+        BackOffice {
+            url: format!("http://127.0.0.1:{port}/"),
+            server,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+type Page = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
+
+fn html(body: String) -> Page {
+    let header = tiny_http::Header::from_bytes("Content-Type", "text/html; charset=utf-8")
+        .expect("a valid header");
+    tiny_http::Response::from_string(body).with_header(header)
+}
+
+fn redirect(to: &str) -> Page {
+    let header = tiny_http::Header::from_bytes("Location", to).expect("a valid header");
+    tiny_http::Response::from_string("")
+        .with_status_code(303)
+        .with_header(header)
+}
+
+/// The value of `name` in a form body or query (`a=1&b=2`).
+fn field(form: &str, name: &str) -> Option<String> {
+    form.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        (key == name).then(|| value.replace('+', " "))
+    })
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+impl Desk {
+    async fn answer(&self, method: &tiny_http::Method, url: &str, form: &str) -> Page {
+        use tiny_http::Method::{Get, Post};
+        let (path, query) = url.split_once('?').unwrap_or((url, ""));
+        let outcome = match (method, path) {
+            (Get, "/") => return html(self.home().await),
+            (Get, path) if path.starts_with("/orders/") => {
+                return html(self.order_page(&path["/orders/".len()..]).await);
+            }
+            (Post, "/place") => self.place().await,
+            (Post, "/supplier-news") => self.supplier_news().await,
+            (Post, "/restock") => self.restock().await,
+            (Post, "/sell-out") => {
+                self.admin
+                    .put_product_json(BACKORDER_SKU, &self.sell_out)
+                    .await;
+                "The tent is sold out again: new orders for it are backorders.".to_owned()
+            }
+            (Post, "/ship") => self.fulfil(query, None).await,
+            (Post, "/deliver") => self.fulfil(query, Some("delivered")).await,
+            (Post, path) if path.starts_with("/orders/") && path.ends_with("/choose") => {
+                let order = &path["/orders/".len()..path.len() - "/choose".len()];
+                self.choose(order, form).await;
+                return redirect(&format!("/orders/{order}"));
+            }
+            _ => return tiny_http::Response::from_string("not found").with_status_code(404),
+        };
+        redirect(&format!("/?done={}", outcome.replace(' ', "+")))
+    }
+
+    async fn place(&self) -> String {
+        let id = self.next_order.fetch_add(1, Ordering::Relaxed);
+        let body = payloads::shopify_order(
+            id,
+            &[
+                (Some(BACKORDER_SKU), 1, "189.00"),
+                (Some(IN_STOCK_SKU), 2, "24.00"),
+            ],
+            &format!("customer{id}@example.com"),
+        );
+        let response = self.store.shopify("orders/create", &body).await;
+        format!(
+            "Shopify sent orders/create for order {id}: the edge answered {}.",
+            response.status()
+        )
+    }
+
+    async fn supplier_news(&self) -> String {
+        let today = crate::today();
+        let (earliest, latest) = (
+            today.add_days(40).unwrap_or(today),
+            today.add_days(52).unwrap_or(today),
+        );
+        let body = payloads::standard(
+            "window.changed",
+            json!({"sku": BACKORDER_SKU,
+                   "window": {"earliest": earliest.to_string(), "latest": latest.to_string()},
+                   "reason": "The container with our tents was held at the port for inspection.",
+                   "fix": "We booked it onto the first truck once it is released, and we will write again as soon as it moves."}),
+        );
+        let id = format!(
+            "msg_news_{}",
+            self.next_order.fetch_add(1, Ordering::Relaxed)
+        );
+        let response = self.store.standard(&id, &body).await;
+        format!(
+            "The supplier's news went out as a Standard Webhook: {}.",
+            response.status()
+        )
+    }
+
+    async fn restock(&self) -> String {
+        let level = payloads::shopify_inventory_level(TENT_INVENTORY_ITEM, 40);
+        let response = self.store.shopify("inventory_levels/update", &level).await;
+        format!(
+            "Shopify sent inventory_levels/update (40 tents): {}.",
+            response.status()
+        )
+    }
+
+    async fn fulfil(&self, query: &str, shipment_status: Option<&str>) -> String {
+        let Some(order) = field(query, "order").and_then(|o| o.parse::<u64>().ok()) else {
+            return "No order given.".to_owned();
+        };
+        let body = payloads::shopify_fulfillment(order, shipment_status);
+        let topic = if shipment_status.is_some() {
+            "fulfillments/update"
+        } else {
+            "fulfillments/create"
+        };
+        let response = self.store.shopify(topic, &body).await;
+        format!(
+            "Shopify sent {topic} for order {order}: {}.",
+            response.status()
+        )
+    }
+
+    async fn choose(&self, order: &str, form: &str) {
+        let Some(option) = field(form, "option") else {
+            return;
+        };
+        let offer: u32 = field(form, "offer")
+            .and_then(|o| o.parse().ok())
+            .unwrap_or(1);
+        let link = self.admin.customer_link(order).await;
+        let url = match link.split_once('?') {
+            Some((path, query)) => format!("{path}/choices?{query}"),
+            None => return,
+        };
+        let _ = reqwest::Client::new()
+            .post(url)
+            .json(&json!({"offer": offer, "choice": {"option": option}}))
+            .send()
+            .await;
+    }
+
+    async fn home(&self) -> String {
+        let orders = self.admin.get("/orders").await;
+        let outbox = self.admin.get("/outbox").await;
+        let actions = self.admin.get("/actions").await;
+        let mut rows = String::new();
+        for order in orders["orders"].as_array().into_iter().flatten() {
+            let id = order["order"].as_str().unwrap_or_default();
+            let window = window_words(
+                &order["window"],
+                order["stage"].as_str().unwrap_or_default(),
+            );
+            rows.push_str(&format!(
+                "<tr><td><a href=\"/orders/{id}\">#{id}</a></td><td>{}</td><td>{window}</td><td>{}</td>\
+                 <td><form method=post action=\"/ship?order={id}\"><button>Ship</button></form>\
+                 <form method=post action=\"/deliver?order={id}\"><button>Delivered</button></form></td></tr>",
+                escape(order["stage"].as_str().unwrap_or_default()),
+                escape(&order["tags"].to_string()),
+            ));
+        }
+        if rows.is_empty() {
+            rows = "<tr><td colspan=5>No backorder orders yet: place one above.</td></tr>".into();
+        }
+        let mut emails = String::new();
+        for email in outbox["emails"].as_array().into_iter().flatten().rev() {
+            emails.push_str(&format!(
+                "<li><b>{}</b> to {} ({}) for order #{}<details><summary>what it says</summary><pre>{}</pre></details></li>",
+                escape(email["kind"].as_str().unwrap_or_default()),
+                escape(email["to"].as_str().unwrap_or("(no address)")),
+                escape(email["locale"].as_str().unwrap_or_default()),
+                escape(email["order"].as_str().unwrap_or_default()),
+                escape(&serde_json::to_string_pretty(&email["email"]).unwrap_or_default()),
+            ));
+        }
+        let mut todo = String::new();
+        for action in actions["actions"].as_array().into_iter().flatten().rev() {
+            todo.push_str(&format!(
+                "<li><b>{}</b> for order #{}: {} <code>{}</code></li>",
+                escape(action["kind"].as_str().unwrap_or_default()),
+                escape(action["order"].as_str().unwrap_or_default()),
+                escape(action["state"].as_str().unwrap_or_default()),
+                escape(&action["action"].to_string()),
+            ));
+        }
+        page(
+            "Back office",
+            &format!(
+                "<p>This is the store's side. Each button sends the webhook a real store sends, \
+                 signed with the shop's secret, to the edge. The <a href=\"{shop}\">shop page</a> \
+                 shows the widget.</p>\
+                 <div class=actions>\
+                 <form method=post action=/place><button>Place an order (tent on backorder + 2 lanterns)</button></form>\
+                 <form method=post action=/supplier-news><button>Supplier news: the tent is late</button></form>\
+                 <form method=post action=/restock><button>Tents arrive at the warehouse</button></form>\
+                 <form method=post action=/sell-out><button>Tent sold out again</button></form></div>\
+                 <h2>Backorder orders</h2><table><tr><th>order</th><th>stage</th><th>ships</th><th>tags</th><th>fulfilment</th></tr>{rows}</table>\
+                 <h2>Outbox: emails sent to customers</h2><ul>{emails}</ul>\
+                 <h2>Actions for the back office</h2><ul>{todo}</ul>",
+                shop = escape(&self.shop_url),
+            ),
+        )
+    }
+
+    async fn order_page(&self, order: &str) -> String {
+        let link = self.admin.customer_link(order).await;
+        let Ok(response) = reqwest::get(&link).await else {
+            return page("Order", "<p>The edge did not answer.</p>");
+        };
+        let view: Value = response.json().await.unwrap_or(Value::Null);
+        let mut timeline = String::new();
+        for entry in view["timeline"].as_array().into_iter().flatten() {
+            let at = entry["at"].as_i64().map_or_else(String::new, |s| {
+                shared::Timestamp::from_unix_seconds(s).to_string()
+            });
+            let what = entry["what"].as_str().unwrap_or_default();
+            let detail = match what {
+                "delayed" => format!(
+                    "{} {}",
+                    escape(entry["reason"].as_str().unwrap_or_default()),
+                    escape(entry["fix"].as_str().unwrap_or_default())
+                ),
+                "shipped" => format!(
+                    "with {} ({})",
+                    escape(entry["carrier"].as_str().unwrap_or_default()),
+                    escape(entry["tracking"].as_str().unwrap_or_default())
+                ),
+                _ => String::new(),
+            };
+            timeline.push_str(&format!(
+                "<li><b>{what}</b> {detail} <small>{at}</small></li>"
+            ));
+        }
+        let mut offer = String::new();
+        if let Some(options) = view["offer"]["options"].as_array() {
+            let id = view["offer"]["id"].as_u64().unwrap_or(1);
+            offer.push_str("<h2>Your order is late: what would you like?</h2><div class=actions>");
+            for option in options {
+                let name = option["option"].as_str().unwrap_or_default();
+                offer.push_str(&format!(
+                    "<form method=post action=\"/orders/{order}/choose\"><input type=hidden name=offer value={id}>\
+                     <input type=hidden name=option value={name}><button>{}</button></form>",
+                    escape(&option_words(option))
+                ));
+            }
+            offer.push_str("</div>");
+        }
+        if view["chosen"].is_object() {
+            offer.push_str(&format!(
+                "<p>You chose: <b>{}</b>.</p>",
+                escape(&option_words(&view["chosen"]))
+            ));
+        }
+        page(
+            &format!("Order #{order}"),
+            &format!(
+                "<p><a href=\"/\">← back office</a> · the customer's view, read through their link \
+                 <code>{}</code></p><p>Stage: <b>{}</b> · ships: <b>{}</b></p><h2>What happened</h2><ol>{timeline}</ol>{offer}",
+                escape(&link),
+                escape(view["stage"].as_str().unwrap_or("unknown")),
+                escape(&window_words(
+                    &view["window"],
+                    view["stage"].as_str().unwrap_or_default()
+                )),
+            ),
+        )
+    }
+}
+
+fn money(value: &Value) -> String {
+    let minor = value["minor"].as_u64().unwrap_or_default();
+    format!(
+        "{} {}.{:02}",
+        value["currency"].as_str().unwrap_or_default(),
+        minor / 100,
+        minor % 100
+    )
+}
+
+/// When it ships, said for the order's stage: only a waiting order has a
+/// window, and one without a date says so.
+fn window_words(window: &Value, stage: &str) -> String {
+    match (
+        stage,
+        window["earliest"].as_str(),
+        window["latest"].as_str(),
+    ) {
+        ("waiting", Some(from), Some(to)) => format!("between {from} and {to}"),
+        ("waiting", _, _) => "no date yet".to_owned(),
+        ("processing" | "processed", _, _) => "being prepared now".to_owned(),
+        _ => "—".to_owned(),
+    }
+}
+
+/// What a customer reads on an option's button. (The widget's chooser, with
+/// the wording in three languages, is the order page's own work.)
+fn option_words(option: &Value) -> String {
+    match option["option"].as_str().unwrap_or_default() {
+        "keep_waiting" if option["expedited"] == true => {
+            "Keep waiting, with free expedited shipping".to_owned()
+        }
+        "keep_waiting" => "Keep waiting".to_owned(),
+        "switch_item" => "Switch to a similar item in stock".to_owned(),
+        "ship_available_now" => "Ship what is in stock now, the rest later".to_owned(),
+        "store_credit" => format!(
+            "Store credit of {} (+{} bonus)",
+            money(&option["value"]),
+            money(&option["bonus"])
+        ),
+        "cancel" => format!("Cancel and refund {}", money(&option["refund"])),
+        other => other.to_owned(),
+    }
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>{title} — Trailhead Outfitters</title>\
+         <style>body{{font-family:system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem 2rem;color:#222;background:#f6f4ef}}\
+         h1{{color:#2f4f3a}} table{{border-collapse:collapse;width:100%;background:#fff}} td,th{{border-bottom:1px solid #ddd;padding:.4rem;text-align:left}}\
+         .actions{{display:flex;gap:.5rem;flex-wrap:wrap}} form{{display:inline}} button{{background:#2f4f3a;color:#fff;border:0;border-radius:4px;padding:.5rem .8rem;cursor:pointer}}\
+         li{{margin:.3rem 0}} pre{{background:#fff;padding:.5rem;overflow:auto}}</style></head>\
+         <body><h1>{title}</h1>{body}</body></html>"
+    )
+}
+
+impl std::fmt::Debug for BackOffice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackOffice")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for BackOffice {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
