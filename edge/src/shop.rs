@@ -348,9 +348,31 @@ impl ShopRecords {
                 },
                 "endpoint": endpoint.map(|e| e.url),
                 "policy": self.raw_policy()?,
+                "orders_by_stage": self.counts("SELECT stage AS name, COUNT(*) AS n FROM orders GROUP BY stage")?,
+                "emails_by_kind": self.counts("SELECT kind AS name, COUNT(*) AS n FROM emails GROUP BY kind")?,
+                "actions_by_state": self.counts("SELECT state AS name, COUNT(*) AS n FROM actions GROUP BY state")?,
             }),
             200,
         )
+    }
+
+    /// `{name: count}` from a query selecting `name` and `n`.
+    fn counts(&self, query: &str) -> Result<Value, EdgeError> {
+        #[derive(Deserialize)]
+        struct Count {
+            name: String,
+            n: i64,
+        }
+        let rows: Vec<Count> = self
+            .sql()
+            .exec(query, None)
+            .and_then(|cursor| cursor.to_array())
+            .map_err(sql_err)?;
+        Ok(Value::Object(
+            rows.into_iter()
+                .map(|row| (row.name, Value::from(row.n)))
+                .collect(),
+        ))
     }
 
     fn rotate_key(&self) -> Result<Response, EdgeError> {
