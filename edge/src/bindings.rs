@@ -14,5 +14,8 @@ pub const SHOPS: &str = "SHOPS";
 /// One Durable Object per order: the lifecycle's shell.
 pub const ORDERS: &str = "ORDERS";
 
-/// The queue of slow work: emails, outbound webhooks, restock fan-out.
+/// The queue of slow work: emails and outbound webhooks.
 pub const JOBS: &str = "JOBS";
+
+/// The queue of restock and delay fan-out to waiting orders.
+pub const FANOUT: &str = "FANOUT";

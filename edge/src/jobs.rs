@@ -1,4 +1,5 @@
-//! Slow work, through one Queue: emails into the shop's outbox, outbound
+//! Slow work, through two Queues (fan-out apart, so that it never waits
+//! behind mail): emails into the shop's outbox, outbound
 //! webhooks to the merchant's endpoint (signed, retried with backoff), and
 //! the restock and delay fan-out to every waiting order. Every job is keyed,
 //! and every consumer step is idempotent, so a redelivered job does nothing
@@ -138,8 +139,10 @@ pub async fn send(env: &Env, job: &Job) -> Result<(), EdgeError> {
     Ok(())
 }
 
-pub async fn send_all(env: &Env, jobs: Vec<Job>) -> Result<(), EdgeError> {
-    let queue = env.queue(bindings::JOBS)?;
+/// Sends fan-out jobs on their own queue, so that they never wait behind
+/// emails.
+pub async fn send_fan_out(env: &Env, jobs: Vec<Job>) -> Result<(), EdgeError> {
+    let queue = env.queue(bindings::FANOUT)?;
     // A queue takes at most 100 messages a batch.
     let mut jobs = jobs;
     while !jobs.is_empty() {

@@ -653,7 +653,7 @@ impl ShopRecords {
                 })
             })
             .collect();
-        jobs::send_all(&self.env, jobs).await?;
+        jobs::send_fan_out(&self.env, jobs).await?;
         Ok(orders.len())
     }
 

@@ -385,3 +385,133 @@ async fn delivery_records_are_validated_whole_before_any_is_learnt() {
         .await;
     assert_eq!(answer, json!({"recorded": 1, "deliveries_in_history": 2}));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_shop_key_opens_only_its_own_shop_and_rotates() {
+    let world = World::start().await;
+    let mine = AdminApi::create_shop(&world.worker, "shop-a").await;
+    let theirs = AdminApi::create_shop(&world.worker, "shop-b").await;
+    let http = Client::new();
+
+    // The operator creates shops and can do nothing else; a shop exists once.
+    let operator = world.worker.operator_token();
+    let again = http
+        .post(format!("{}/v1/shops", mine.base_url()))
+        .bearer_auth(operator)
+        .json(&json!({"shop": "shop-a"}));
+    check(
+        &http,
+        again,
+        Expect {
+            status: StatusCode::CONFLICT,
+            code: "shop_exists",
+            message_has: "shop-a",
+        },
+    )
+    .await;
+    let unauthorized = || Expect {
+        status: StatusCode::UNAUTHORIZED,
+        code: "unauthorized",
+        message_has: "bearer token",
+    };
+    check(
+        &http,
+        http.get(mine.url("/orders")).bearer_auth(operator),
+        unauthorized(),
+    )
+    .await;
+    // Another shop's key opens nothing here.
+    for path in ["", "/orders", "/outbox", "/actions", "/policy"] {
+        check(
+            &http,
+            http.get(mine.url(path)).bearer_auth(theirs.api_key()),
+            unauthorized(),
+        )
+        .await;
+    }
+    check(
+        &http,
+        http.put(mine.url("/products/TENT-2P"))
+            .bearer_auth(theirs.api_key())
+            .body(r#"{"status":"unavailable"}"#),
+        unauthorized(),
+    )
+    .await;
+
+    // No read returns a secret.
+    mine.set_webhook_secret("shopify", "shpss_very_secret")
+        .await;
+    let summary = mine.get("").await.to_string();
+    assert!(!summary.contains("shpss_very_secret"), "{summary}");
+    assert!(!summary.contains(mine.api_key()), "{summary}");
+    assert!(!summary.contains(mine.link_secret()), "{summary}");
+
+    // Rotation: the new key works at once, the old one never again.
+    let rotated: Value = http
+        .post(mine.url("/api-key"))
+        .bearer_auth(mine.api_key())
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON");
+    let new_key = rotated["api_key"].as_str().expect("a new key");
+    assert_ne!(new_key, mine.api_key());
+    check(
+        &http,
+        http.get(mine.url("")).bearer_auth(mine.api_key()),
+        unauthorized(),
+    )
+    .await;
+    let status = http
+        .get(mine.url(""))
+        .bearer_auth(new_key)
+        .send()
+        .await
+        .expect("answers")
+        .status();
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_policy_is_validated_and_errors_name_the_field() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let http = Client::new();
+    let put = |body: &str| {
+        http.put(admin.url("/policy"))
+            .bearer_auth(admin.api_key())
+            .body(body.to_owned())
+    };
+    check(
+        &http,
+        put(r#"{"nurture_every_days": 3}"#),
+        Expect {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_input",
+            message_has: "nurture_every_days",
+        },
+    )
+    .await;
+    check(
+        &http,
+        put(r#"{"nurture_every_dayz": 12}"#),
+        Expect {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_body",
+            message_has: "unknown field",
+        },
+    )
+    .await;
+    let before = admin.get("/policy").await;
+    assert_eq!(
+        before["nurture_every_days"], 12,
+        "unchanged by the bad writes"
+    );
+    let set = admin
+        .set_policy(&json!({"nurture_every_days": 14, "locale": "it", "country": "IT"}))
+        .await;
+    assert_eq!(set["nurture_every_days"], 14);
+    assert_eq!(admin.get("/policy").await["locale"], "it");
+}

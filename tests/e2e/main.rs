@@ -6,6 +6,7 @@
 
 mod api;
 mod customers;
+mod openapi;
 mod orders;
 mod page;
 mod widget;

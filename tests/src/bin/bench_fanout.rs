@@ -87,7 +87,20 @@ async fn main() {
         waiting as f64 / placing.elapsed().as_secs_f64()
     );
     // Let the placements' emails and actions drain before measuring.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    let draining = Instant::now();
+    loop {
+        let summary = admin.get("").await;
+        let receipts = summary["emails_by_kind"]["receipt"].as_u64().unwrap_or(0);
+        let actions = summary["actions_by_state"]["pending"].as_u64().unwrap_or(0);
+        if receipts as usize >= orders && actions as usize >= 2 * orders {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    eprintln!(
+        "their emails and actions recorded {:.1} s later",
+        draining.elapsed().as_secs_f64()
+    );
 
     let restock = Instant::now();
     let answer: Value = admin
