@@ -27,8 +27,8 @@ impl World {
     pub async fn start() -> World {
         let state = tempfile::tempdir().expect("a temporary state folder");
         let token = format!("test-token-{}", std::process::id());
-        let port = e2e::free_port();
-        let worker = EdgeWorker::start(port, state.path(), &token, WorkerLog::Quiet).await;
+        let (worker, port) =
+            EdgeWorker::start_on_free_port(state.path(), &token, WorkerLog::Quiet).await;
         World {
             worker,
             port,

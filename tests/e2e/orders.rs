@@ -414,6 +414,17 @@ async fn woocommerce_orders_in_php_json_restock_and_complete() {
     let link = admin.customer_link("727").await;
     wait_for_stage(&link, "waiting").await;
 
+    // The tent's window comes from supply facts; when it arrives, the
+    // delivery (promised against today) is learnt by itself.
+    let promised = e2e::today().add_days(20).expect("a date");
+    admin
+        .put_product_json(
+            TENT,
+            &json!({"status": "backorder", "supply": {"supplier": "Ridge", "mode": "Ocean",
+                    "promised_arrival": promised.to_string(), "handling_business_days": 2}}),
+        )
+        .await;
+    assert_eq!(admin.get("/deliveries").await["deliveries_in_history"], 0);
     let restocked = payloads::woocommerce_product(TENT, "instock");
     assert_eq!(
         store
@@ -423,6 +434,7 @@ async fn woocommerce_orders_in_php_json_restock_and_complete() {
         200
     );
     wait_for_stage(&link, "processing").await;
+    assert_eq!(admin.get("/deliveries").await["deliveries_in_history"], 1);
 
     let completed = payloads::woocommerce_order(727, "completed", TENT, "zoe@example.com");
     assert_eq!(

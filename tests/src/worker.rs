@@ -27,6 +27,9 @@ pub struct EdgeWorker {
     process: ProcessGroup,
 }
 
+/// What workerd says when another process holds its port.
+const PORT_TAKEN: &str = "Address already in use";
+
 /// Fails with a clear word when the build that the worker serves is missing.
 fn require_build(root: &Path) {
     for built in [
@@ -41,14 +44,46 @@ fn require_build(root: &Path) {
 }
 
 impl EdgeWorker {
-    /// Starts the worker on 127.0.0.1:`port` with its KV state in
-    /// `state_dir`, and waits until it answers.
+    /// Starts the worker on 127.0.0.1:`port` with its state in `state_dir`,
+    /// and waits until it answers.
     pub async fn start(
         port: u16,
         state_dir: &Path,
         operator_token: &str,
         log: WorkerLog,
     ) -> EdgeWorker {
+        match EdgeWorker::try_start(port, state_dir, operator_token, log).await {
+            Ok(worker) => worker,
+            Err(why) => panic!("{why}"),
+        }
+    }
+
+    /// Starts the worker on a free port, and on another one if something
+    /// took that port between choosing it and binding it (tests start many
+    /// workers at once). Returns the worker and its port.
+    pub async fn start_on_free_port(
+        state_dir: &Path,
+        operator_token: &str,
+        log: WorkerLog,
+    ) -> (EdgeWorker, u16) {
+        let mut last = String::new();
+        for _ in 0..5 {
+            let port = free_port();
+            match EdgeWorker::try_start(port, state_dir, operator_token, log).await {
+                Ok(worker) => return (worker, port),
+                Err(why) if why.contains(PORT_TAKEN) => last = why,
+                Err(why) => panic!("{why}"),
+            }
+        }
+        panic!("five ports were taken in a row:\n{last}");
+    }
+
+    async fn try_start(
+        port: u16,
+        state_dir: &Path,
+        operator_token: &str,
+        log: WorkerLog,
+    ) -> Result<EdgeWorker, String> {
         let root = repo_root();
         require_build(&root);
         let log_path = state_dir.join("wrangler.log");
@@ -76,16 +111,20 @@ impl EdgeWorker {
             log_path,
             process,
         };
-        worker.wait_until_ready().await;
-        worker
+        worker.wait_until_ready().await?;
+        Ok(worker)
     }
 
-    async fn wait_until_ready(&mut self) {
+    async fn wait_until_ready(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(90);
         let health = format!("{}/health", self.base_url);
         let client = reqwest::Client::new();
         while Instant::now() < deadline {
             if self.process.has_exited() {
+                break;
+            }
+            let log = std::fs::read_to_string(&self.log_path).unwrap_or_default();
+            if log.contains(PORT_TAKEN) {
                 break;
             }
             let answer = client
@@ -94,16 +133,17 @@ impl EdgeWorker {
                 .send()
                 .await;
             if answer.is_ok_and(|response| response.status().is_success()) {
-                return;
+                return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         let log = std::fs::read_to_string(&self.log_path).unwrap_or_default();
-        panic!(
+        self.process.stop();
+        Err(format!(
             "{} did not become ready at {}:\n{log}",
             self.process.name(),
             self.base_url
-        );
+        ))
     }
 
     /// Stops workerd now, as a shutdown would; its state stays on disk.

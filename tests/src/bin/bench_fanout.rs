@@ -43,7 +43,7 @@ async fn main() {
         .nth(1)
         .map_or(10_000, |n| n.parse().expect("N is a number of orders"));
     let state = tempfile::tempdir().expect("a temporary folder");
-    let worker = EdgeWorker::start(e2e::free_port(), state.path(), "bench", WorkerLog::Quiet).await;
+    let (worker, _) = EdgeWorker::start_on_free_port(state.path(), "bench", WorkerLog::Quiet).await;
     let admin = AdminApi::create_shop(&worker, SHOP).await;
     let store = Store::connect(&admin).await;
     admin
