@@ -3,7 +3,7 @@
 //! a GET changes nothing, concurrent writes are all kept, actions reach the
 //! merchant's endpoint signed and retried, and a restart loses nothing.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use e2e::admin::AdminApi;
 use e2e::endpoint::Endpoint;
@@ -15,32 +15,11 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use shared::estimate::Delivery;
 
-use crate::World;
+use crate::{World, eventually, get_json};
 
 const SHOP: &str = "customer-shop";
 const TENT: &str = "TENT-2P";
 const LAMP: &str = "LAMP-01";
-
-async fn eventually<T, F, Fut>(what: &str, probe: F) -> T
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn get_json(url: &str) -> (StatusCode, Value) {
-    let response = Client::new().get(url).send().await.expect("answers");
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 /// A shop whose order `id` waits for the tent and has a delay offer open.
 async fn slipped_order(admin: &AdminApi, store: &Store, id: &str) -> String {

@@ -44,3 +44,30 @@ impl World {
             EdgeWorker::start(self.port, self.state.path(), &self.token, WorkerLog::Quiet).await;
     }
 }
+
+/// Polls `probe` until it gives a value: queues, alarms and KV answer a
+/// moment after the request that set them off. Fails after 30 seconds.
+pub async fn eventually<T, F, Fut>(what: &str, probe: F) -> T
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// GETs `url` and reads its status and JSON body (null when not JSON).
+pub async fn get_json(url: &str) -> (reqwest::StatusCode, serde_json::Value) {
+    let response = reqwest::get(url).await.expect("the edge answers");
+    let status = response.status();
+    (status, response.json().await.unwrap_or_default())
+}

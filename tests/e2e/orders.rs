@@ -3,8 +3,7 @@
 //! store's payloads are shaped like the fixtures; duplicates, reordering,
 //! bad signatures, replays and stale timestamps are covered.
 
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use e2e::admin::AdminApi;
 use e2e::payloads;
@@ -12,7 +11,7 @@ use e2e::store::Store;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
-use crate::World;
+use crate::{World, eventually, get_json};
 
 const SHOP: &str = "order-shop";
 const TENT: &str = "TENT-2P";
@@ -32,28 +31,6 @@ async fn open_shop(world: &World) -> (AdminApi, Store) {
         .put_product_json(LAMP, &json!({"status": "in_stock"}))
         .await;
     (admin, store)
-}
-
-/// Polls `probe` until it gives a value (queues deliver asynchronously).
-async fn eventually<T, F, Fut>(what: &str, probe: F) -> T
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn get_json(url: &str) -> (StatusCode, Value) {
-    let response = Client::new().get(url).send().await.expect("answers");
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 /// The kinds of email in the outbox for `order`, in order.
