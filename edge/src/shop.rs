@@ -472,16 +472,19 @@ impl ShopRecords {
         let old = self.product(&sku)?;
         let waiting = self.waiting_orders(&sku)?;
         let today = clock::today();
-        let window_of = |setting: &ProductSetting| match setting {
-            ProductSetting::Backorder {
-                window: Some(window),
-                ..
-            } => Some(*window),
+        // What each setting means for a waiting order: the window it ships
+        // in, stated or estimated from the history, `Some(None)` for a
+        // backorder nobody can date, `None` when not on backorder.
+        let history = self.history()?;
+        let window_of = |setting: &ProductSetting| match setting.resolve(&history, &[], today) {
+            Availability::Backorder { window, .. } => Some(window),
             _ => None,
         };
         let (old_window, new_window) = (old.as_ref().and_then(window_of), window_of(&setting));
         let later = match (old_window, new_window) {
-            (Some(old), Some(new)) => new.latest() > old.latest(),
+            (Some(Some(old)), Some(Some(new))) => new.latest() > old.latest(),
+            // From a date to no date at all is a delay too.
+            (Some(Some(_)), Some(None)) => true,
             _ => false,
         };
         if later && !waiting.is_empty() && delay.is_none() {
@@ -504,11 +507,12 @@ impl ShopRecords {
         if restocked {
             notified = self.restock(shop, &sku, old.as_ref(), today).await?;
         } else if let Some(new) = new_window
+            && old_window.is_some()
             && old_window != Some(new)
             && !waiting.is_empty()
         {
             let text = delay.unwrap_or_else(DelayText::better_news);
-            notified = self.window_changed(shop, &sku, Some(new), text).await?;
+            notified = self.window_changed(shop, &sku, new, text).await?;
         }
         let stored = StoredProduct { sku, setting };
         http::json(
@@ -982,7 +986,15 @@ impl ShopRecords {
                     }
                     let history = history.as_ref().ok_or(EdgeError::NotFound)?;
                     match setting.resolve(history, &[], today) {
-                        Availability::Backorder { window, .. } => window,
+                        Availability::Backorder {
+                            window: Some(window),
+                            ..
+                        } => Some(window),
+                        // Nobody can date it: 16 CFR 435.1(a)(1) makes the
+                        // promise "within 30 days" when no time is stated,
+                        // so that is the window the order is held to (and a
+                        // delay notice follows if it passes).
+                        Availability::Backorder { window: None, .. } => default_window(today),
                         _ => None,
                     }
                 }
@@ -1441,6 +1453,16 @@ impl ShopRecords {
             .collect();
         http::json(&json!({ "orders": orders }), 200)
     }
+}
+
+/// Days within which an order must ship when no time was stated
+/// (16 CFR 435.1(a)(1)).
+const NO_STATED_TIME_DAYS: i64 = 30;
+
+fn default_window(today: shared::Date) -> Option<ShipWindow> {
+    let earliest = today.add_days(1)?;
+    let latest = today.add_days(NO_STATED_TIME_DAYS)?;
+    ShipWindow::new(earliest, latest).ok()
 }
 
 /// What happened and what is done about it, for a window change.

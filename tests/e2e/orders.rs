@@ -431,3 +431,64 @@ async fn woocommerce_orders_in_php_json_restock_and_complete() {
     let outbox = admin.get("/outbox").await;
     assert_eq!(outbox["emails"][0]["to"], "zoe@example.com");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn undated_backorders_are_tracked_and_losing_a_date_is_a_delay() {
+    let world = World::start().await;
+    let (admin, store) = open_shop(&world).await;
+    let placed = |id: &str| {
+        payloads::standard(
+            "order.placed",
+            json!({"id": id, "currency": "EUR", "total": "199.00",
+                   "lines": [{"sku": TENT, "quantity": 1, "unit_price": "199.00"}],
+                   "customer": {"id": format!("c-{id}")}}),
+        )
+    };
+    assert_eq!(store.standard("msg_u1", &placed("U-1")).await.status(), 200);
+    let link = admin.customer_link("U-1").await;
+    wait_for_stage(&link, "waiting").await;
+
+    // The supplier can no longer give a date: the product says so, and the
+    // waiting order hears it as a delay, which must be explained.
+    let undated = json!({"status": "backorder", "supply": {"supplier": "Ridge", "mode": "Ocean",
+                         "promised_arrival": null, "handling_business_days": 2}});
+    let response = Client::new()
+        .put(admin.product_url(SHOP, TENT))
+        .bearer_auth(admin.api_key())
+        .json(&undated)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let error: Value = response.json().await.expect("JSON");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("delay.reason")),
+        "{error}"
+    );
+    let mut explained = undated.clone();
+    explained["delay"] = json!({"reason": "The factory stopped the line.",
+                                "fix": "We are looking for a second maker."});
+    let answer = admin.put_product_json(TENT, &explained).await;
+    assert_eq!(answer["orders_notified"], 1, "{answer}");
+    let view = eventually("the delay without a date", || async {
+        let (_, view) = get_json(&link).await;
+        (!view["offer"].is_null()).then_some(view)
+    })
+    .await;
+    assert_eq!(view["window"], Value::Null, "no date is said as no date");
+    assert_eq!(view["timeline"][1]["what"], "delayed");
+    assert_eq!(
+        view["timeline"][1]["reason"],
+        "The factory stopped the line."
+    );
+
+    // A new order for the undated item is tracked, held to the 30 days the
+    // US mail-order rule allows when no time was stated.
+    assert_eq!(store.standard("msg_u2", &placed("U-2")).await.status(), 200);
+    let link_2 = admin.customer_link("U-2").await;
+    let view = wait_for_stage(&link_2, "waiting").await;
+    let latest = e2e::today().add_days(30).expect("a date").to_string();
+    assert_eq!(view["window"]["latest"], latest.as_str(), "{view}");
+}
