@@ -14,8 +14,8 @@ type HmacSha256 = Hmac<Sha256>;
 /// How far a Standard Webhooks timestamp may be from our clock, either way.
 pub const TIMESTAMP_TOLERANCE_SECS: i64 = 5 * 60;
 
-/// `n` random bytes, hex-encoded, from `crypto.getRandomValues`.
-pub fn random_hex(n: u32) -> Result<String, String> {
+/// `n` random bytes from `crypto.getRandomValues`.
+pub fn random_bytes(n: u32) -> Result<Vec<u8>, String> {
     let bytes = js_sys::Uint8Array::new_with_length(n);
     let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into())
         .map_err(|_| "no crypto object in this runtime".to_owned())?;
@@ -27,7 +27,12 @@ pub fn random_hex(n: u32) -> Result<String, String> {
     get_random
         .call1(&crypto, &bytes)
         .map_err(|_| "crypto.getRandomValues failed".to_owned())?;
-    Ok(hex::encode(bytes.to_vec()))
+    Ok(bytes.to_vec())
+}
+
+/// `n` random bytes, hex-encoded.
+pub fn random_hex(n: u32) -> Result<String, String> {
+    random_bytes(n).map(hex::encode)
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

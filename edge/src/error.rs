@@ -45,6 +45,13 @@ impl From<worker::Error> for EdgeError {
     }
 }
 
+/// The runtime's own failures, described in words (crypto, storage shapes).
+impl From<String> for EdgeError {
+    fn from(err: String) -> EdgeError {
+        EdgeError::Internal(err)
+    }
+}
+
 impl From<worker::KvError> for EdgeError {
     fn from(err: worker::KvError) -> EdgeError {
         EdgeError::Internal(format!("KV: {err}"))

@@ -264,10 +264,11 @@ fn backoff_seconds(attempts: u32) -> u32 {
 }
 
 async fn post_signed(endpoint: &Endpoint, action: &ActionJob) -> Result<(), String> {
-    let now = clock::now().unix_seconds();
+    let sent_at = clock::now();
+    let now = sent_at.unix_seconds();
     let body = serde_json::json!({
         "type": format!("action.{}", action_kind(&action.effect)),
-        "timestamp": clock::now().to_string(),
+        "timestamp": sent_at.to_string(),
         "data": { "order": action.order, "action": action.effect },
     })
     .to_string();
@@ -299,8 +300,19 @@ async fn post_signed(endpoint: &Endpoint, action: &ActionJob) -> Result<(), Stri
 
 /// The action's name on the wire: the effect's own tag.
 pub fn action_kind(effect: &Effect) -> String {
-    serde_json::to_value(effect)
+    serde_tag(effect, "effect")
+}
+
+/// The email's kind on the wire: its own tag.
+pub fn email_kind(email: &Email) -> String {
+    serde_tag(email, "email")
+}
+
+/// The tag an internally tagged enum writes into `field`, so that no wire
+/// name is typed a second time.
+fn serde_tag<T: Serialize>(value: &T, field: &str) -> String {
+    serde_json::to_value(value)
         .ok()
-        .and_then(|value| value["effect"].as_str().map(str::to_owned))
+        .and_then(|value| value[field].as_str().map(str::to_owned))
         .unwrap_or_else(|| "unknown".to_owned())
 }

@@ -214,10 +214,7 @@ impl OrderShell {
             return answer(Outcome::Duplicate, None, Some(record), now);
         }
         let events = events_for(existing.as_ref().map(|r| &r.order), &command.news);
-        let (mut current, mut record) = match existing {
-            Some(record) => (Some(record.order.clone()), Some(record)),
-            None => (None, None),
-        };
+        let mut current = existing.as_ref().map(|r| r.order.clone());
         let mut effects_by_event = Vec::new();
         let mut rejection = None;
         for event in &events {
@@ -236,9 +233,14 @@ impl OrderShell {
             rejection = Some(Rejection::UnknownOrder);
         }
         let Some(order) = current.filter(|_| !effects_by_event.is_empty()) else {
-            return answer(Outcome::Rejected, rejection.as_ref(), record.as_ref(), now);
+            return answer(
+                Outcome::Rejected,
+                rejection.as_ref(),
+                existing.as_ref(),
+                now,
+            );
         };
-        let mut record = match record.take() {
+        let mut record = match existing {
             Some(record) => record,
             None => {
                 let News::Place { contact, .. } = &command.news else {
@@ -368,7 +370,7 @@ impl OrderShell {
                             .contact
                             .locale
                             .clone()
-                            .unwrap_or_else(|| locale_code(record.policy.locale).to_owned()),
+                            .unwrap_or_else(|| record.policy.locale.code().to_owned()),
                     }),
                 )
                 .await
@@ -466,19 +468,14 @@ fn events_for(order: Option<&Order>, news: &News) -> Vec<Event> {
     if matches!(stage, Stage::Waiting | Stage::Processing) {
         events.push(Event::Processed);
     }
-    if stage.is_open() {
+    let deliver = matches!(news, News::Deliver);
+    // A shipment for an order already shipped goes to the core too, which
+    // refuses it and says why.
+    if stage.is_open() || !deliver {
         events.push(Event::Shipped { carrier, tracking });
     }
-    if matches!(news, News::Deliver) || events.is_empty() {
-        // Delivered, or nothing left to do: the core says which.
-        events.push(if matches!(news, News::Deliver) {
-            Event::Delivered
-        } else {
-            Event::Shipped {
-                carrier: "-".into(),
-                tracking: "-".into(),
-            }
-        });
+    if deliver {
+        events.push(Event::Delivered);
     }
     events
 }
@@ -530,13 +527,4 @@ fn queue_effects(
         }
     }
     push(Entry::Index, outbox);
-}
-
-/// A locale's code, as the mail path names it.
-pub fn locale_code(locale: shared::lifecycle::Locale) -> &'static str {
-    match locale {
-        shared::lifecycle::Locale::En => "en",
-        shared::lifecycle::Locale::It => "it",
-        shared::lifecycle::Locale::Ar => "ar",
-    }
 }

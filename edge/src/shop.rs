@@ -9,6 +9,9 @@
 //! batches at once both count. Every public route that reaches it is
 //! authenticated here, in one place.
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use shared::estimate::{Delivery, DeliveryHistory};
@@ -120,26 +123,41 @@ impl ShopRecords {
         self.state.storage().sql()
     }
 
-    fn setting(&self, name: &str) -> Result<Option<String>, EdgeError> {
-        let rows: Vec<Row<String>> = self
-            .sql()
-            .exec(
-                "SELECT value FROM settings WHERE name = ?",
-                vec![text_value(name)],
-            )
+    /// Runs a query and reads every row it gives as a `T`.
+    fn rows<T: DeserializeOwned>(
+        &self,
+        query: &str,
+        bindings: Vec<SqlStorageValue>,
+    ) -> Result<Vec<T>, EdgeError> {
+        self.sql()
+            .exec(query, bindings)
             .and_then(|cursor| cursor.to_array())
-            .map_err(sql_err)?;
+            .map_err(sql_err)
+    }
+
+    /// Runs a statement; how many rows it wrote.
+    fn run(&self, query: &str, bindings: Vec<SqlStorageValue>) -> Result<usize, EdgeError> {
+        Ok(self
+            .sql()
+            .exec(query, bindings)
+            .map_err(sql_err)?
+            .rows_written())
+    }
+
+    fn setting(&self, name: &str) -> Result<Option<String>, EdgeError> {
+        let rows: Vec<Row<String>> = self.rows(
+            "SELECT value FROM settings WHERE name = ?",
+            vec![text_value(name)],
+        )?;
         Ok(rows.into_iter().next().map(|row| row.value))
     }
 
     fn set_setting(&self, name: &str, value: &str) -> Result<(), EdgeError> {
-        self.sql()
-            .exec(
-                "INSERT INTO settings (name, value) VALUES (?, ?)
+        self.run(
+            "INSERT INTO settings (name, value) VALUES (?, ?)
                  ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                vec![text_value(name), text_value(value)],
-            )
-            .map_err(sql_err)?;
+            vec![text_value(name), text_value(value)],
+        )?;
         Ok(())
     }
 
@@ -269,7 +287,7 @@ impl ShopRecords {
                 {
                     return Err(invalid("url", "an http(s) URL of at most 2000 characters"));
                 }
-                let secret = format!("whsec_{}", base64_of_hex(&crypto::random_hex(32)?));
+                let secret = format!("whsec_{}", STANDARD.encode(crypto::random_bytes(32)?));
                 let endpoint = Endpoint {
                     url: body.url,
                     secret: secret.clone(),
@@ -335,9 +353,7 @@ impl ShopRecords {
 
     fn summary(&self, shop: &ShopId) -> Result<Response, EdgeError> {
         let has = |name: &str| self.setting(name).map(|value| value.is_some());
-        let endpoint: Option<Endpoint> = self
-            .setting("endpoint")?
-            .and_then(|text| serde_json::from_str(&text).ok());
+        let endpoint = self.endpoint()?;
         http::json(
             &json!({
                 "shop": shop,
@@ -363,11 +379,7 @@ impl ShopRecords {
             name: String,
             n: i64,
         }
-        let rows: Vec<Count> = self
-            .sql()
-            .exec(query, None)
-            .and_then(|cursor| cursor.to_array())
-            .map_err(sql_err)?;
+        let rows: Vec<Count> = self.rows(query, Vec::new())?;
         Ok(Value::Object(
             rows.into_iter()
                 .map(|row| (row.name, Value::from(row.n)))
@@ -390,14 +402,10 @@ impl ShopRecords {
     // ---- products, history ------------------------------------------------
 
     fn product(&self, sku: &Sku) -> Result<Option<ProductSetting>, EdgeError> {
-        let rows: Vec<Row<String>> = self
-            .sql()
-            .exec(
-                "SELECT setting AS value FROM products WHERE sku = ?",
-                vec![text_value(sku.as_str())],
-            )
-            .and_then(|cursor| cursor.to_array())
-            .map_err(sql_err)?;
+        let rows: Vec<Row<String>> = self.rows(
+            "SELECT setting AS value FROM products WHERE sku = ?",
+            vec![text_value(sku.as_str())],
+        )?;
         match rows.into_iter().next() {
             Some(row) => serde_json::from_str(&row.value)
                 .map(Some)
@@ -412,13 +420,11 @@ impl ShopRecords {
         sku: &Sku,
         setting: &ProductSetting,
     ) -> Result<(), EdgeError> {
-        self.sql()
-            .exec(
-                "INSERT INTO products (sku, setting) VALUES (?, ?)
+        self.run(
+            "INSERT INTO products (sku, setting) VALUES (?, ?)
                  ON CONFLICT(sku) DO UPDATE SET setting = excluded.setting",
-                vec![text_value(sku.as_str()), text_value(to_text(setting)?)],
-            )
-            .map_err(sql_err)?;
+            vec![text_value(sku.as_str()), text_value(to_text(setting)?)],
+        )?;
         let stored = StoredProduct {
             sku: sku.clone(),
             setting: setting.clone(),
@@ -559,7 +565,6 @@ impl ShopRecords {
     // ---- orders: index, fan-out ---------------------------------------------
 
     fn index(&self, index: &OrderIndex) -> Result<Response, EdgeError> {
-        let sql = self.sql();
         let (earliest, latest) = match index.window {
             Some(window) => (
                 Some(window.earliest().to_string()),
@@ -571,65 +576,52 @@ impl ShopRecords {
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
-        let changed = sql
-            .exec(
-                "INSERT INTO orders (id, seq, stage, customer, placed_at, window_earliest,
+        let changed = self.run(
+            "INSERT INTO orders (id, seq, stage, customer, placed_at, window_earliest,
                    window_latest, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                  ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, stage = excluded.stage,
                    window_earliest = excluded.window_earliest,
                    window_latest = excluded.window_latest, tags = excluded.tags
                  WHERE excluded.seq > orders.seq",
-                vec![
-                    text_value(index.order.as_str()),
-                    SqlStorageValue::from(i64::try_from(index.seq).unwrap_or(i64::MAX)),
-                    text_value(stage),
-                    text_value(index.customer.as_str()),
-                    SqlStorageValue::from(index.placed_at.unix_seconds()),
-                    earliest.into(),
-                    latest.into(),
-                    text_value(index.tags.join(",")),
-                ],
-            )
-            .map_err(sql_err)?
-            .rows_written();
+            vec![
+                text_value(index.order.as_str()),
+                SqlStorageValue::from(i64::try_from(index.seq).unwrap_or(i64::MAX)),
+                text_value(stage),
+                text_value(index.customer.as_str()),
+                SqlStorageValue::from(index.placed_at.unix_seconds()),
+                earliest.into(),
+                latest.into(),
+                text_value(index.tags.join(",")),
+            ],
+        )?;
         if changed > 0 {
-            sql.exec(
+            self.run(
                 "DELETE FROM waiting WHERE order_id = ?",
                 vec![text_value(index.order.as_str())],
-            )
-            .map_err(sql_err)?;
+            )?;
             for sku in &index.waiting {
-                sql.exec(
+                self.run(
                     "INSERT OR IGNORE INTO waiting (sku, order_id) VALUES (?, ?)",
                     vec![text_value(sku.as_str()), text_value(index.order.as_str())],
-                )
-                .map_err(sql_err)?;
+                )?;
             }
         }
         http::json(&json!({ "indexed": changed > 0 }), 200)
     }
 
     fn is_tracked(&self, order: &OrderId) -> Result<bool, EdgeError> {
-        let rows: Vec<Row<i64>> = self
-            .sql()
-            .exec(
-                "SELECT COUNT(*) AS value FROM orders WHERE id = ?",
-                vec![text_value(order.as_str())],
-            )
-            .and_then(|cursor| cursor.to_array())
-            .map_err(sql_err)?;
+        let rows: Vec<Row<i64>> = self.rows(
+            "SELECT COUNT(*) AS value FROM orders WHERE id = ?",
+            vec![text_value(order.as_str())],
+        )?;
         Ok(rows.first().is_some_and(|row| row.value > 0))
     }
 
     fn waiting_orders(&self, sku: &Sku) -> Result<Vec<OrderId>, EdgeError> {
-        let rows: Vec<Row<String>> = self
-            .sql()
-            .exec(
-                "SELECT order_id AS value FROM waiting WHERE sku = ? ORDER BY order_id",
-                vec![text_value(sku.as_str())],
-            )
-            .and_then(|cursor| cursor.to_array())
-            .map_err(sql_err)?;
+        let rows: Vec<Row<String>> = self.rows(
+            "SELECT order_id AS value FROM waiting WHERE sku = ? ORDER BY order_id",
+            vec![text_value(sku.as_str())],
+        )?;
         Ok(rows
             .into_iter()
             .filter_map(|row| OrderId::parse(&row.value).ok())
@@ -881,24 +873,18 @@ impl ShopRecords {
                 Ok(format!("window changed: {notified} orders told"))
             }
             Inbound::InventoryItem { item, sku } => {
-                self.sql()
-                    .exec(
-                        "INSERT INTO inventory_items (item, sku) VALUES (?, ?)
+                self.run(
+                    "INSERT INTO inventory_items (item, sku) VALUES (?, ?)
                          ON CONFLICT(item) DO UPDATE SET sku = excluded.sku",
-                        vec![text_value(item), text_value(sku)],
-                    )
-                    .map_err(sql_err)?;
+                    vec![text_value(item), text_value(sku)],
+                )?;
                 Ok("inventory item mapped".into())
             }
             Inbound::InventoryLevel { item, available } => {
-                let rows: Vec<Row<String>> = self
-                    .sql()
-                    .exec(
-                        "SELECT sku AS value FROM inventory_items WHERE item = ?",
-                        vec![text_value(item)],
-                    )
-                    .and_then(|cursor| cursor.to_array())
-                    .map_err(sql_err)?;
+                let rows: Vec<Row<String>> = self.rows(
+                    "SELECT sku AS value FROM inventory_items WHERE item = ?",
+                    vec![text_value(item)],
+                )?;
                 let sku = rows
                     .into_iter()
                     .next()
@@ -981,10 +967,11 @@ impl ShopRecords {
             }
             let window = match self.product(&sku)? {
                 Some(setting @ ProductSetting::Backorder { .. }) => {
-                    if history.is_none() {
-                        history = Some(self.history()?);
-                    }
-                    let history = history.as_ref().ok_or(EdgeError::NotFound)?;
+                    // Read once, and only for an order with a backorder.
+                    let history = match &mut history {
+                        Some(history) => history,
+                        slot @ None => slot.insert(self.history()?),
+                    };
                     match setting.resolve(history, &[], today) {
                         Availability::Backorder {
                             window: Some(window),
@@ -1046,15 +1033,11 @@ impl ShopRecords {
     }
 
     fn completed_backorders(&self, customer: &CustomerId) -> Result<u32, EdgeError> {
-        let rows: Vec<Row<i64>> = self
-            .sql()
-            .exec(
-                "SELECT COUNT(*) AS value FROM orders WHERE customer = ?
+        let rows: Vec<Row<i64>> = self.rows(
+            "SELECT COUNT(*) AS value FROM orders WHERE customer = ?
                    AND stage IN ('shipped', 'delivered')",
-                vec![text_value(customer.as_str())],
-            )
-            .and_then(|cursor| cursor.to_array())
-            .map_err(sql_err)?;
+            vec![text_value(customer.as_str())],
+        )?;
         Ok(rows
             .first()
             .map_or(0, |row| u32::try_from(row.value).unwrap_or(0)))
@@ -1073,23 +1056,19 @@ impl ShopRecords {
         let order = parse_order(order)?;
         if !self.is_tracked(&order)? {
             let now = clock::now().unix_seconds();
-            self.sql()
-                .exec(
-                    "DELETE FROM early_news WHERE at < ?",
-                    vec![SqlStorageValue::from(now - EARLY_NEWS_SECS)],
-                )
-                .map_err(sql_err)?;
-            self.sql()
-                .exec(
-                    "INSERT INTO early_news (order_id, news, key, at) VALUES (?, ?, ?, ?)",
-                    vec![
-                        text_value(order.as_str()),
-                        text_value(to_text(&news)?),
-                        text_value(key),
-                        SqlStorageValue::from(now),
-                    ],
-                )
-                .map_err(sql_err)?;
+            self.run(
+                "DELETE FROM early_news WHERE at < ?",
+                vec![SqlStorageValue::from(now - EARLY_NEWS_SECS)],
+            )?;
+            self.run(
+                "INSERT INTO early_news (order_id, news, key, at) VALUES (?, ?, ?, ?)",
+                vec![
+                    text_value(order.as_str()),
+                    text_value(to_text(&news)?),
+                    text_value(key),
+                    SqlStorageValue::from(now),
+                ],
+            )?;
             return Ok("kept until the order is known".into());
         }
         let answer = self.command(shop, &order, news, key).await?;
@@ -1110,24 +1089,18 @@ impl ShopRecords {
             news: String,
             key: String,
         }
-        let early: Vec<Early> = self
-            .sql()
-            .exec(
-                "SELECT id, news, key FROM early_news WHERE order_id = ? ORDER BY id",
-                vec![text_value(order.as_str())],
-            )
-            .and_then(|cursor| cursor.to_array())
-            .map_err(sql_err)?;
+        let early: Vec<Early> = self.rows(
+            "SELECT id, news, key FROM early_news WHERE order_id = ? ORDER BY id",
+            vec![text_value(order.as_str())],
+        )?;
         for item in early {
             if let Ok(news) = serde_json::from_str::<News>(&item.news) {
                 self.command(shop, order, news, &item.key).await?;
             }
-            self.sql()
-                .exec(
-                    "DELETE FROM early_news WHERE id = ?",
-                    vec![SqlStorageValue::from(item.id)],
-                )
-                .map_err(sql_err)?;
+            self.run(
+                "DELETE FROM early_news WHERE id = ?",
+                vec![SqlStorageValue::from(item.id)],
+            )?;
         }
         Ok(())
     }
@@ -1217,27 +1190,20 @@ impl ShopRecords {
     // ---- the mail outbox and the action list -------------------------------
 
     fn record_email(&self, email: &EmailJob) -> Result<Response, EdgeError> {
-        let kind = serde_json::to_value(&email.email)
-            .ok()
-            .and_then(|v| v["email"].as_str().map(str::to_owned))
-            .unwrap_or_default();
-        let written = self
-            .sql()
-            .exec(
-                "INSERT OR IGNORE INTO emails (key, order_id, kind, recipient, locale, body,
+        let kind = jobs::email_kind(&email.email);
+        let written = self.run(
+            "INSERT OR IGNORE INTO emails (key, order_id, kind, recipient, locale, body,
                    created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                vec![
-                    text_value(email.key.as_str()),
-                    text_value(email.order.as_str()),
-                    text_value(kind),
-                    email.to.email.clone().into(),
-                    text_value(email.locale.as_str()),
-                    text_value(to_text(&json!({ "email": email.email, "to": email.to }))?),
-                    SqlStorageValue::from(clock::now().unix_seconds()),
-                ],
-            )
-            .map_err(sql_err)?
-            .rows_written();
+            vec![
+                text_value(email.key.as_str()),
+                text_value(email.order.as_str()),
+                text_value(kind),
+                email.to.email.clone().into(),
+                text_value(email.locale.as_str()),
+                text_value(to_text(&json!({ "email": email.email, "to": email.to }))?),
+                SqlStorageValue::from(clock::now().unix_seconds()),
+            ],
+        )?;
         http::json(&json!({ "recorded": written > 0 }), 200)
     }
 
@@ -1252,15 +1218,11 @@ impl ShopRecords {
             body: String,
             created_at: i64,
         }
-        let rows: Vec<EmailRow> = self
-            .sql()
-            .exec(
-                "SELECT key, order_id, kind, recipient, locale, body, created_at FROM emails
+        let rows: Vec<EmailRow> = self.rows(
+            "SELECT key, order_id, kind, recipient, locale, body, created_at FROM emails
                  ORDER BY created_at, key",
-                None,
-            )
-            .and_then(|cursor| cursor.to_array())
-            .map_err(sql_err)?;
+            Vec::new(),
+        )?;
         let emails: Vec<Value> = rows
             .into_iter()
             .map(|row| {
@@ -1282,33 +1244,27 @@ impl ShopRecords {
     }
 
     fn action_state(&self, key: &str) -> Result<Option<ActionState>, EdgeError> {
-        let rows: Vec<ActionState> = self
-            .sql()
-            .exec(
-                "SELECT state, attempts FROM actions WHERE key = ?",
-                vec![text_value(key)],
-            )
-            .and_then(|cursor| cursor.to_array())
-            .map_err(sql_err)?;
+        let rows: Vec<ActionState> = self.rows(
+            "SELECT state, attempts FROM actions WHERE key = ?",
+            vec![text_value(key)],
+        )?;
         Ok(rows.into_iter().next())
     }
 
     fn claim_action(&self, action: &ActionJob) -> Result<Response, EdgeError> {
         let now = clock::now().unix_seconds();
-        self.sql()
-            .exec(
-                "INSERT OR IGNORE INTO actions (key, order_id, kind, body, state, attempts,
+        self.run(
+            "INSERT OR IGNORE INTO actions (key, order_id, kind, body, state, attempts,
                    created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)",
-                vec![
-                    text_value(action.key.as_str()),
-                    text_value(action.order.as_str()),
-                    text_value(jobs::action_kind(&action.effect)),
-                    text_value(to_text(&action.effect)?),
-                    SqlStorageValue::from(now),
-                    SqlStorageValue::from(now),
-                ],
-            )
-            .map_err(sql_err)?;
+            vec![
+                text_value(action.key.as_str()),
+                text_value(action.order.as_str()),
+                text_value(jobs::action_kind(&action.effect)),
+                text_value(to_text(&action.effect)?),
+                SqlStorageValue::from(now),
+                SqlStorageValue::from(now),
+            ],
+        )?;
         let state = self
             .action_state(&action.key)?
             .map_or_else(|| "pending".to_owned(), |s| s.state);
@@ -1324,22 +1280,20 @@ impl ShopRecords {
     fn action_result(&self, result: &ActionResult) -> Result<Response, EdgeError> {
         let now = clock::now().unix_seconds();
         let max = i64::from(jobs::MAX_ACTION_ATTEMPTS);
-        self.sql()
-            .exec(
-                "UPDATE actions SET attempts = attempts + 1, updated_at = ?, last_error = ?,
+        self.run(
+            "UPDATE actions SET attempts = attempts + 1, updated_at = ?, last_error = ?,
                    state = CASE WHEN ? THEN 'done' WHEN attempts + 1 >= ? THEN 'failed'
                                 ELSE 'pending' END
                  WHERE key = ? AND state = 'pending'",
-                vec![
-                    SqlStorageValue::from(now),
-                    result.error.clone().into(),
-                    // An integer: a JS boolean binding is not truthy in SQL here.
-                    SqlStorageValue::from(i64::from(result.ok)),
-                    SqlStorageValue::from(max),
-                    text_value(result.key.as_str()),
-                ],
-            )
-            .map_err(sql_err)?;
+            vec![
+                SqlStorageValue::from(now),
+                result.error.clone().into(),
+                // An integer: a JS boolean binding is not truthy in SQL here.
+                SqlStorageValue::from(i64::from(result.ok)),
+                SqlStorageValue::from(max),
+                text_value(result.key.as_str()),
+            ],
+        )?;
         let state = self.action_state(&result.key)?.unwrap_or(ActionState {
             state: "failed".into(),
             attempts: 0,
@@ -1365,15 +1319,11 @@ impl ShopRecords {
         {
             return Err(invalid("state", "one of pending, done, failed"));
         }
-        let rows: Vec<ActionRow> = self
-            .sql()
-            .exec(
-                "SELECT key, order_id, kind, body, state, attempts, last_error, created_at
+        let rows: Vec<ActionRow> = self.rows(
+            "SELECT key, order_id, kind, body, state, attempts, last_error, created_at
                  FROM actions WHERE (? IS NULL OR state = ?) ORDER BY created_at, key",
-                vec![state.clone().into(), state.into()],
-            )
-            .and_then(|cursor| cursor.to_array())
-            .map_err(sql_err)?;
+            vec![state.clone().into(), state.into()],
+        )?;
         let actions: Vec<Value> = rows
             .into_iter()
             .map(|row| {
@@ -1401,22 +1351,18 @@ impl ShopRecords {
         }
         let stage = http::query_param(req, "stage");
         let tag = http::query_param(req, "tag");
-        let rows: Vec<OrderRow> = self
-            .sql()
-            .exec(
-                "SELECT id, stage, customer, placed_at, window_earliest, window_latest, tags
+        let rows: Vec<OrderRow> = self.rows(
+            "SELECT id, stage, customer, placed_at, window_earliest, window_latest, tags
                  FROM orders WHERE (? IS NULL OR stage = ?)
                    AND (? IS NULL OR (',' || tags || ',') LIKE ('%,' || ? || ',%'))
                  ORDER BY placed_at, id",
-                vec![
-                    stage.clone().into(),
-                    stage.into(),
-                    tag.clone().into(),
-                    tag.into(),
-                ],
-            )
-            .and_then(|cursor| cursor.to_array())
-            .map_err(sql_err)?;
+            vec![
+                stage.clone().into(),
+                stage.into(),
+                tag.clone().into(),
+                tag.into(),
+            ],
+        )?;
         if http::query_param(req, "format").as_deref() == Some("csv") {
             let mut csv =
                 String::from("order,stage,customer,placed_at,window_earliest,window_latest,tags\n");
@@ -1540,16 +1486,4 @@ fn check_secret(source: Source, secret: &str) -> Result<(), EdgeError> {
 /// A new API key: shown once, stored only as its SHA-256.
 pub fn new_api_key() -> Result<String, EdgeError> {
     Ok(format!("bk_{}", crypto::random_hex(24)?))
-}
-
-fn base64_of_hex(hex_text: &str) -> String {
-    use base64::Engine;
-    let bytes = hex::decode(hex_text).unwrap_or_default();
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-impl From<String> for EdgeError {
-    fn from(err: String) -> EdgeError {
-        EdgeError::Internal(err)
-    }
 }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use e2e::admin::AdminApi;
+use e2e::admin::{AdminApi, choices_url};
 use e2e::endpoint::Endpoint;
 use e2e::payloads;
 use e2e::store::Store;
@@ -58,13 +58,6 @@ async fn slipped_order(admin: &AdminApi, store: &Store, id: &str) -> String {
     })
     .await;
     link
-}
-
-fn choices_url(link: &str) -> String {
-    match link.split_once('?') {
-        Some((path, query)) => format!("{path}/choices?{query}"),
-        None => format!("{link}/choices"),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -177,13 +170,7 @@ async fn links_open_one_order_until_they_expire_and_a_get_changes_nothing() {
     let store = Store::connect(&admin).await;
     let link = slipped_order(&admin, &store, "L-1").await;
     let base = admin.url("/orders");
-    let now = i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("after 1970")
-            .as_secs(),
-    )
-    .expect("fits");
+    let now = e2e::now_unix();
 
     // What a theme computes opens the order.
     let theme = theme_token(admin.link_secret(), SHOP, "L-1", now + 3600);

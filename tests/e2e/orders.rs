@@ -230,13 +230,7 @@ async fn forged_webhooks_are_refused_and_change_nothing() {
                "lines": [{"sku": TENT, "quantity": 1, "unit_price": "199.00"}],
                "customer": {"id": "c-9", "email": "cy@example.com", "locale": "it"}}),
     );
-    let now = i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("after 1970")
-            .as_secs(),
-    )
-    .expect("fits");
+    let now = e2e::now_unix();
     for timestamp in [now - 301, now + 301] {
         let response = store.standard_at("msg_stale", timestamp, &placed).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);

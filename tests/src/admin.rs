@@ -7,6 +7,14 @@ use shared::estimate::Delivery;
 
 use crate::worker::EdgeWorker;
 
+/// Where a customer's choice goes, given their order link.
+pub fn choices_url(link: &str) -> String {
+    match link.split_once('?') {
+        Some((path, query)) => format!("{path}/choices?{query}"),
+        None => format!("{link}/choices"),
+    }
+}
+
 /// A shop's back office, holding the API key the edge gave it.
 #[derive(Debug, Clone)]
 pub struct AdminApi {

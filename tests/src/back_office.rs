@@ -222,12 +222,8 @@ impl Desk {
             .and_then(|o| o.parse().ok())
             .unwrap_or(1);
         let link = self.admin.customer_link(order).await;
-        let url = match link.split_once('?') {
-            Some((path, query)) => format!("{path}/choices?{query}"),
-            None => return,
-        };
         let _ = reqwest::Client::new()
-            .post(url)
+            .post(crate::admin::choices_url(&link))
             .json(&json!({"offer": offer, "choice": {"option": option}}))
             .send()
             .await;

@@ -22,13 +22,18 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use shared::Date;
 
-/// Today in UTC, by this machine's clock, as the edge sees it.
-pub fn today() -> Date {
+/// Now, in Unix seconds, by this machine's clock, as the edge sees it.
+pub fn now_unix() -> i64 {
     let seconds = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let days = i64::try_from(seconds / 86_400).unwrap_or_default();
-    Date::from_days_since_epoch(days).expect("the clock is within the years 1 to 9999")
+    i64::try_from(seconds).expect("the clock is before the year 292 billion")
+}
+
+/// Today in UTC, by this machine's clock, as the edge sees it.
+pub fn today() -> Date {
+    Date::from_days_since_epoch(now_unix().div_euclid(86_400))
+        .expect("the clock is within the years 1 to 9999")
 }
 
 /// The repository's root folder.

@@ -99,11 +99,7 @@ impl Store {
 
     /// A Standard Webhooks delivery with id `id`, signed now.
     pub async fn standard(&self, id: &str, body: &str) -> Response {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        self.standard_at(id, i64::try_from(now).unwrap_or(0), body)
-            .await
+        self.standard_at(id, crate::now_unix(), body).await
     }
 
     pub async fn standard_at(&self, id: &str, timestamp: i64, body: &str) -> Response {

@@ -60,6 +60,17 @@ pub enum Locale {
     Ar,
 }
 
+impl Locale {
+    /// The language's code, as on the wire (BCP 47).
+    pub fn code(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::It => "it",
+            Locale::Ar => "ar",
+        }
+    }
+}
+
 /// The policy as a merchant writes it; every field has a sensible default.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
