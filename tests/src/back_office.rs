@@ -337,7 +337,7 @@ impl Desk {
         if view["chosen"].is_object() {
             offer.push_str(&format!(
                 "<p>You chose: <b>{}</b>.</p>",
-                escape(&option_words(&view["chosen"]))
+                escape(&choice_words(&view["chosen"]))
             ));
         }
         page(
@@ -397,6 +397,22 @@ fn option_words(option: &Value) -> String {
             money(&option["bonus"])
         ),
         "cancel" => format!("Cancel and refund {}", money(&option["refund"])),
+        other => other.to_owned(),
+    }
+}
+
+/// What a customer reads about the choice they made. A choice names the
+/// option only; its amounts were the offer's, so none are shown here.
+fn choice_words(choice: &Value) -> String {
+    match choice["option"].as_str().unwrap_or_default() {
+        "keep_waiting" => "Keep waiting".to_owned(),
+        "switch_item" => format!(
+            "Switch to {}",
+            choice["sku"].as_str().unwrap_or("a similar item")
+        ),
+        "ship_available_now" => "Ship what is in stock now, the rest later".to_owned(),
+        "store_credit" => "Store credit for the waiting items".to_owned(),
+        "cancel" => "Cancel with a refund".to_owned(),
         other => other.to_owned(),
     }
 }
