@@ -30,6 +30,8 @@ pub enum EdgeError {
     NotOffered(String),
     #[error("{field}: {reason}")]
     InvalidInput { field: &'static str, reason: String },
+    #[error("the template does not work: {0}")]
+    InvalidTemplate(crate::mail::render::TemplateError),
     #[error("the request body is not valid: {0}")]
     InvalidBody(String),
     #[error("the request body must be at most {max} bytes")]
@@ -70,6 +72,11 @@ struct ErrorDetail<'a> {
     /// The choice already recorded, for `already_chosen`.
     #[serde(skip_serializing_if = "Option::is_none")]
     chosen: Option<serde_json::Value>,
+    /// Which template failed, and on which line, for `invalid_template`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    template: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
 }
 
 impl EdgeError {
@@ -87,6 +94,7 @@ impl EdgeError {
             EdgeError::OfferClosed(_) => (409, "offer_closed"),
             EdgeError::NotOffered(_) => (400, "not_offered"),
             EdgeError::InvalidInput { .. } => (400, "invalid_input"),
+            EdgeError::InvalidTemplate(_) => (400, "invalid_template"),
             EdgeError::InvalidBody(_) => (400, "invalid_body"),
             EdgeError::BodyTooLarge { .. } => (413, "body_too_large"),
             EdgeError::Internal(_) => (500, "internal"),
@@ -102,6 +110,10 @@ impl EdgeError {
             worker::console_error!("internal error: {detail}");
         }
         let message = self.to_string();
+        let (template, line) = match &self {
+            EdgeError::InvalidTemplate(err) => (Some(err.template.clone()), err.line),
+            _ => (None, None),
+        };
         let chosen = match self {
             EdgeError::AlreadyChosen { chosen } => Some(chosen),
             _ => None,
@@ -111,6 +123,8 @@ impl EdgeError {
                 code,
                 message,
                 chosen,
+                template,
+                line,
             },
         };
         let mut response = Response::from_json(&body)?.with_status(status);

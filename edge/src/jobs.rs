@@ -1,5 +1,5 @@
 //! Slow work, through two Queues (fan-out apart, so that it never waits
-//! behind mail): emails into the shop's outbox, outbound
+//! behind mail): emails to the customer (`mail`), outbound
 //! webhooks to the merchant's endpoint (signed, retried with backoff), and
 //! the restock and delay fan-out to every waiting order. Every job is keyed,
 //! and every consumer step is idempotent, so a redelivered job does nothing
@@ -17,7 +17,7 @@ use worker::{
 use crate::error::EdgeError;
 use crate::order::{Answer, Command, News, Outcome};
 use crate::webhooks::Contact;
-use crate::{bindings, clock, crypto, http};
+use crate::{bindings, clock, crypto, http, mail};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "job", rename_all = "snake_case")]
@@ -25,6 +25,17 @@ pub enum Job {
     Email(EmailJob),
     Action(ActionJob),
     FanOut(FanOutJob),
+}
+
+impl Job {
+    /// Whose job it is: the order it is for (a fan-out is its own owner).
+    fn owner(&self) -> String {
+        match self {
+            Job::Email(email) => format!("{}/{}", email.shop, email.order),
+            Job::Action(action) => format!("{}/{}", action.shop, action.order),
+            Job::FanOut(fan_out) => format!("fan-out/{}", fan_out.key),
+        }
+    }
 }
 
 /// One email to one customer, keyed by order, sequence and index.
@@ -170,16 +181,30 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) {
             return;
         }
     };
-    for message in messages {
-        let verdict = match run(&env, message.body()).await {
-            Ok(verdict) => verdict,
-            Err(err) => {
-                worker::console_error!("queue job failed, retrying: {err}");
-                Verdict::RetryIn(2)
-            }
-        };
-        settle(&message, verdict);
+    // Jobs of different orders run at once; one order's jobs run in the
+    // order they were queued, so its emails go out in sequence.
+    let mut by_order: Vec<(String, Vec<&Message<Job>>)> = Vec::new();
+    for message in &messages {
+        let owner = message.body().owner();
+        match by_order.iter_mut().find(|(key, _)| *key == owner) {
+            Some((_, group)) => group.push(message),
+            None => by_order.push((owner, vec![message])),
+        }
     }
+    let env = &env;
+    futures_util::future::join_all(by_order.into_iter().map(|(_, group)| async move {
+        for message in group {
+            let verdict = match run(env, message.body()).await {
+                Ok(verdict) => verdict,
+                Err(err) => {
+                    worker::console_error!("queue job failed, retrying: {err}");
+                    Verdict::RetryIn(2)
+                }
+            };
+            settle(message, verdict);
+        }
+    }))
+    .await;
 }
 
 fn settle(message: &Message<Job>, verdict: Verdict) {
@@ -195,11 +220,10 @@ fn settle(message: &Message<Job>, verdict: Verdict) {
 
 async fn run(env: &Env, job: &Job) -> Result<Verdict, EdgeError> {
     match job {
-        Job::Email(email) => {
-            let stub = shop_stub(env, &email.shop)?;
-            let _: serde_json::Value = http::call_json(&stub, "/internal/emails", email).await?;
-            Ok(Verdict::Done)
-        }
+        Job::Email(email) => Ok(match mail::deliver(env, email).await? {
+            mail::Next::Done => Verdict::Done,
+            mail::Next::RetryIn(seconds) => Verdict::RetryIn(seconds),
+        }),
         Job::Action(action) => deliver_action(env, action).await,
         Job::FanOut(fan_out) => {
             let mut failed = 0;
@@ -257,7 +281,7 @@ async fn deliver_action(env: &Env, action: &ActionJob) -> Result<Verdict, EdgeEr
 }
 
 /// Exponential backoff with jitter: about 2, 4, 8 … seconds, at most 5 min.
-fn backoff_seconds(attempts: u32) -> u32 {
+pub fn backoff_seconds(attempts: u32) -> u32 {
     let base = 2u32.saturating_pow(attempts.min(8)).min(300);
     let jitter = u32::try_from(clock::now_millis().rem_euclid(1000)).unwrap_or(0) * base / 2000;
     base + jitter

@@ -12,6 +12,7 @@ mod error;
 mod http;
 mod jobs;
 mod links;
+mod mail;
 mod order;
 mod routes;
 mod shop;

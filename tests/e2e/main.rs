@@ -6,6 +6,7 @@
 
 mod api;
 mod customers;
+mod mail;
 mod openapi;
 mod orders;
 mod page;
@@ -21,27 +22,51 @@ pub struct World {
     port: u16,
     token: String,
     state: TempDir,
+    vars: Vec<(String, String)>,
 }
 
 impl World {
     pub async fn start() -> World {
+        World::start_with(Vec::new()).await
+    }
+
+    /// A world whose mail providers all live at `mail` (a local server), and
+    /// which gives a provider `timeout_ms` to answer.
+    pub async fn start_with_mail(mail: &e2e::mail_server::MailServer, timeout_ms: u32) -> World {
+        let mut vars = Vec::new();
+        for name in ["RESEND_API_URL", "POSTMARK_API_URL", "SENDGRID_API_URL"] {
+            vars.push((name.to_owned(), mail.base_url.clone()));
+        }
+        vars.push(("MAIL_TIMEOUT_MS".to_owned(), timeout_ms.to_string()));
+        World::start_with(vars).await
+    }
+
+    async fn start_with(vars: Vec<(String, String)>) -> World {
         let state = tempfile::tempdir().expect("a temporary state folder");
         let token = format!("test-token-{}", std::process::id());
         let (worker, port) =
-            EdgeWorker::start_on_free_port(state.path(), &token, WorkerLog::Quiet).await;
+            EdgeWorker::start_on_free_port_with(state.path(), &token, WorkerLog::Quiet, &vars)
+                .await;
         World {
             worker,
             port,
             token,
             state,
+            vars,
         }
     }
 
     /// Stops the worker and starts it again on the same port and state.
     pub async fn restart(&mut self) {
         self.worker.stop();
-        self.worker =
-            EdgeWorker::start(self.port, self.state.path(), &self.token, WorkerLog::Quiet).await;
+        self.worker = EdgeWorker::start_with(
+            self.port,
+            self.state.path(),
+            &self.token,
+            WorkerLog::Quiet,
+            &self.vars,
+        )
+        .await;
     }
 }
 

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod back_office;
 pub mod browser;
 pub mod endpoint;
+pub mod mail_server;
 pub mod payloads;
 pub mod process;
 pub mod shop;

@@ -52,7 +52,18 @@ impl EdgeWorker {
         operator_token: &str,
         log: WorkerLog,
     ) -> EdgeWorker {
-        match EdgeWorker::try_start(port, state_dir, operator_token, log).await {
+        EdgeWorker::start_with(port, state_dir, operator_token, log, &[]).await
+    }
+
+    /// As `start`, with more `--var NAME:value`s (mail provider URLs …).
+    pub async fn start_with(
+        port: u16,
+        state_dir: &Path,
+        operator_token: &str,
+        log: WorkerLog,
+        vars: &[(String, String)],
+    ) -> EdgeWorker {
+        match EdgeWorker::try_start(port, state_dir, operator_token, log, vars).await {
             Ok(worker) => worker,
             Err(why) => panic!("{why}"),
         }
@@ -66,10 +77,20 @@ impl EdgeWorker {
         operator_token: &str,
         log: WorkerLog,
     ) -> (EdgeWorker, u16) {
+        EdgeWorker::start_on_free_port_with(state_dir, operator_token, log, &[]).await
+    }
+
+    /// As `start_on_free_port`, with more `--var NAME:value`s.
+    pub async fn start_on_free_port_with(
+        state_dir: &Path,
+        operator_token: &str,
+        log: WorkerLog,
+        vars: &[(String, String)],
+    ) -> (EdgeWorker, u16) {
         let mut last = String::new();
         for _ in 0..5 {
             let port = free_port();
-            match EdgeWorker::try_start(port, state_dir, operator_token, log).await {
+            match EdgeWorker::try_start(port, state_dir, operator_token, log, vars).await {
                 Ok(worker) => return (worker, port),
                 Err(why) if why.contains(PORT_TAKEN) => last = why,
                 Err(why) => panic!("{why}"),
@@ -83,6 +104,7 @@ impl EdgeWorker {
         state_dir: &Path,
         operator_token: &str,
         log: WorkerLog,
+        vars: &[(String, String)],
     ) -> Result<EdgeWorker, String> {
         let root = repo_root();
         require_build(&root);
@@ -95,10 +117,15 @@ impl EdgeWorker {
             .arg("--persist-to")
             .arg(state_dir)
             .args(["--var", &format!("OPERATOR_TOKEN:{operator_token}")])
+            // Links in emails lead back to this very worker.
+            .args(["--var", &format!("PUBLIC_URL:http://127.0.0.1:{port}")])
             .arg("--show-interactive-dev-session=false")
             .env("WRANGLER_SEND_METRICS", "false")
             .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
             .stdin(Stdio::null());
+        for (name, value) in vars {
+            command.args(["--var", &format!("{name}:{value}")]);
+        }
         if log == WorkerLog::Quiet {
             let file = File::create(&log_path).expect("the state folder is writable");
             let copy = file.try_clone().expect("a log file handle can be cloned");

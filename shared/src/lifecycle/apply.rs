@@ -86,8 +86,8 @@ pub const MAX_TEXT_CHARS: usize = 1000;
 const MAX_LINES: usize = 200;
 
 /// What a delay notice says when the promised date passes with no news.
-const MISSED_REASON: &str = "The stock we expected has not reached us by the date we promised.";
-const MISSED_FIX: &str =
+pub const MISSED_REASON: &str = "The stock we expected has not reached us by the date we promised.";
+pub const MISSED_FIX: &str =
     "We are chasing our supplier and will write again as soon as we know more.";
 
 /// Applies `event` to `order` (`None` before it is placed) at `now`.

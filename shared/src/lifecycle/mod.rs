@@ -15,7 +15,7 @@ mod policy;
 mod us_rule;
 mod view;
 
-pub use apply::{MAX_TEXT_CHARS, Rejection, apply};
+pub use apply::{MAX_TEXT_CHARS, MISSED_FIX, MISSED_REASON, Rejection, apply};
 pub use effect::{CancelCause, DelayNotice, Effect, Email, PublicStatus, UsRuleTerms};
 pub use event::{Choice, Event, NewLine, NewOrder};
 pub use order::{

@@ -69,6 +69,17 @@ impl Locale {
             Locale::Ar => "ar",
         }
     }
+
+    /// The language of a BCP 47 tag ("it-IT", "ar_EG", "EN"), if we write it.
+    pub fn from_tag(tag: &str) -> Option<Locale> {
+        let language = tag.split(['-', '_']).next()?.to_ascii_lowercase();
+        match language.as_str() {
+            "en" => Some(Locale::En),
+            "it" => Some(Locale::It),
+            "ar" => Some(Locale::Ar),
+            _ => None,
+        }
+    }
 }
 
 /// The policy as a merchant writes it; every field has a sensible default.
@@ -316,6 +327,15 @@ impl<'de> Deserialize<'de> for ShopPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_locale_is_read_from_a_language_tag() {
+        assert_eq!(Locale::from_tag("it-IT"), Some(Locale::It));
+        assert_eq!(Locale::from_tag("ar_EG"), Some(Locale::Ar));
+        assert_eq!(Locale::from_tag("EN"), Some(Locale::En));
+        assert_eq!(Locale::from_tag("fr"), None);
+        assert_eq!(Locale::from_tag(""), None);
+    }
 
     #[track_caller]
     fn check(json: &str, expect: Result<(), &str>) {

@@ -9,6 +9,8 @@
 //! batches at once both count. Every public route that reaches it is
 //! authenticated here, in one place.
 
+mod mail;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::de::DeserializeOwned;
@@ -54,9 +56,18 @@ CREATE TABLE IF NOT EXISTS waiting (
 CREATE TABLE IF NOT EXISTS early_news (
   id INTEGER PRIMARY KEY AUTOINCREMENT, order_id TEXT NOT NULL, news TEXT NOT NULL,
   key TEXT NOT NULL, at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS emails (
+CREATE TABLE IF NOT EXISTS mails (
   key TEXT PRIMARY KEY, order_id TEXT NOT NULL, kind TEXT NOT NULL, recipient TEXT,
-  locale TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL);
+  locale TEXT NOT NULL, job TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL,
+  provider TEXT, message_id TEXT, last_error TEXT, template_error TEXT,
+  subject TEXT, html TEXT, text TEXT, claimed_at INTEGER,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS mails_by_state ON mails (state);
+CREATE INDEX IF NOT EXISTS mails_by_order ON mails (order_id);
+CREATE TABLE IF NOT EXISTS suppressed (address TEXT PRIMARY KEY, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS templates (
+  locale TEXT NOT NULL, name TEXT NOT NULL, source TEXT NOT NULL, updated_at INTEGER NOT NULL,
+  PRIMARY KEY (locale, name));
 CREATE TABLE IF NOT EXISTS actions (
   key TEXT PRIMARY KEY, order_id TEXT NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL,
   state TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT,
@@ -208,9 +219,14 @@ impl ShopRecords {
                 let index: OrderIndex = http::json_body(&mut req, MAX_SETTING_BYTES).await?;
                 self.index(&index)
             }
-            (Method::Post, ["internal", "emails"]) => {
+            (Method::Post, ["internal", "emails", "claim"]) => {
                 let email: EmailJob = http::json_body(&mut req, MAX_WEBHOOK_BYTES).await?;
-                self.record_email(&email)
+                self.claim_email(&email)
+            }
+            (Method::Post, ["internal", "emails", "report"]) => {
+                let report: crate::mail::Report =
+                    http::json_body(&mut req, MAX_WEBHOOK_BYTES * 4).await?;
+                self.report_email(&report)
             }
             (Method::Post, ["internal", "actions", "claim"]) => {
                 let action: ActionJob = http::json_body(&mut req, MAX_WEBHOOK_BYTES).await?;
@@ -232,6 +248,21 @@ impl ShopRecords {
                 let order = parse_order(order)?;
                 self.choose(req, &order).await
             }
+            (
+                _,
+                [
+                    "v1",
+                    "shops",
+                    _,
+                    "orders",
+                    order,
+                    action @ ("confirm" | "unsubscribe"),
+                ],
+            ) => {
+                let order = parse_order(order)?;
+                let action = (*action).to_owned();
+                self.customer_page(req, &order, &action).await
+            }
             (method, rest) => {
                 let shop = self.require_key(&req)?;
                 self.merchant(method, rest, req, shop).await
@@ -247,6 +278,9 @@ impl ShopRecords {
         mut req: Request,
         shop: ShopId,
     ) -> Result<Response, EdgeError> {
+        if let Some(answer) = self.mail_routes(&method, parts, &mut req, &shop).await {
+            return answer;
+        }
         match (method, parts) {
             (Method::Get, ["v1", "shops", _]) => self.summary(&shop),
             (Method::Post, ["v1", "shops", _, "api-key"]) => self.rotate_key(),
@@ -332,7 +366,6 @@ impl ShopRecords {
                     200,
                 )
             }
-            (Method::Get, ["v1", "shops", _, "outbox"]) => self.list_emails(),
             (Method::Get, ["v1", "shops", _, "actions"]) => self.list_actions(&req),
             (_, ["v1", "shops", _, "products", _] | ["v1", "shops", _, "deliveries"]) => {
                 Err(EdgeError::MethodNotAllowed)
@@ -365,7 +398,10 @@ impl ShopRecords {
                 "endpoint": endpoint.map(|e| e.url),
                 "policy": self.raw_policy()?,
                 "orders_by_stage": self.counts("SELECT stage AS name, COUNT(*) AS n FROM orders GROUP BY stage")?,
-                "emails_by_kind": self.counts("SELECT kind AS name, COUNT(*) AS n FROM emails GROUP BY kind")?,
+                "emails_by_kind": self.counts("SELECT kind AS name, COUNT(*) AS n FROM mails GROUP BY kind")?,
+                "emails_by_state": self.counts("SELECT state AS name, COUNT(*) AS n FROM mails GROUP BY state")?,
+                "mail": self.mail_settings_view()?,
+                "unsubscribed": self.counts("SELECT 'addresses' AS name, COUNT(*) AS n FROM suppressed")?["addresses"],
                 "actions_by_state": self.counts("SELECT state AS name, COUNT(*) AS n FROM actions GROUP BY state")?,
             }),
             200,
@@ -1161,18 +1197,33 @@ impl ShopRecords {
             choice: Choice,
         }
         let body: ChoiceBody = http::json_body(&mut req, MAX_SETTING_BYTES).await?;
+        let view = self
+            .apply_choice(&shop, order, body.offer, body.choice)
+            .await?;
+        http::json(&view, 200)
+    }
+
+    /// Records a customer's answer to an offer in the order's object; the
+    /// view it produced, or why not.
+    async fn apply_choice(
+        &self,
+        shop: &ShopId,
+        order: &OrderId,
+        offer: u32,
+        choice: Choice,
+    ) -> Result<Value, EdgeError> {
         let command = Command {
             shop: shop.clone(),
             policy: self.raw_policy()?,
             news: News::Event {
                 event: Event::Chose {
-                    offer: shared::lifecycle::OfferId(body.offer),
-                    choice: body.choice,
+                    offer: shared::lifecycle::OfferId(offer),
+                    choice,
                 },
             },
             key: None,
         };
-        let stub = jobs::order_stub(&self.env, &shop, order)?;
+        let stub = jobs::order_stub(&self.env, shop, order)?;
         let answer: Answer = http::call_json(&stub, "/apply", &command).await?;
         match (answer.outcome, answer.rejection) {
             (Outcome::Rejected, Some(rejection)) => Err(match rejection.code.as_str() {
@@ -1183,59 +1234,11 @@ impl ShopRecords {
                 "not_offered" => EdgeError::NotOffered(rejection.message),
                 _ => EdgeError::OfferClosed(rejection.message),
             }),
-            _ => http::json(&answer.view, 200),
+            _ => Ok(serde_json::to_value(&answer.view).unwrap_or(Value::Null)),
         }
     }
 
     // ---- the mail outbox and the action list -------------------------------
-
-    fn record_email(&self, email: &EmailJob) -> Result<Response, EdgeError> {
-        let kind = jobs::email_kind(&email.email);
-        let written = self.run(
-            "INSERT OR IGNORE INTO emails (key, order_id, kind, recipient, locale, body,
-                   created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            vec![
-                text_value(email.key.as_str()),
-                text_value(email.order.as_str()),
-                text_value(kind),
-                email.to.email.clone().into(),
-                text_value(email.locale.as_str()),
-                text_value(to_text(&json!({ "email": email.email, "to": email.to }))?),
-                SqlStorageValue::from(clock::now().unix_seconds()),
-            ],
-        )?;
-        http::json(&json!({ "recorded": written > 0 }), 200)
-    }
-
-    fn list_emails(&self) -> Result<Response, EdgeError> {
-        #[derive(Deserialize, Serialize)]
-        struct EmailRow {
-            key: String,
-            order_id: String,
-            kind: String,
-            recipient: Option<String>,
-            locale: String,
-            body: String,
-            created_at: i64,
-        }
-        let rows: Vec<EmailRow> = self.rows(
-            "SELECT key, order_id, kind, recipient, locale, body, created_at FROM emails
-                 ORDER BY created_at, key",
-            Vec::new(),
-        )?;
-        let emails: Vec<Value> = rows
-            .into_iter()
-            .map(|row| {
-                let body: Value = serde_json::from_str(&row.body).unwrap_or(Value::Null);
-                json!({
-                    "key": row.key, "order": row.order_id, "kind": row.kind,
-                    "to": row.recipient, "locale": row.locale, "status": "queued",
-                    "email": body["email"], "created_at": row.created_at,
-                })
-            })
-            .collect();
-        http::json(&json!({ "emails": emails }), 200)
-    }
 
     fn endpoint(&self) -> Result<Option<Endpoint>, EdgeError> {
         Ok(self

@@ -1,0 +1,298 @@
+//! The facts a template sees: the core's `Email` with every date, range and
+//! amount already written by `Intl` in the customer's language, every outside
+//! text cleaned, and the signed links the customer clicks.
+
+use serde_json::{Value, json};
+use shared::lifecycle::{
+    CancelCause, Choice, DelayNotice, Email, Locale, MAX_TEXT_CHARS, MISSED_FIX, MISSED_REASON,
+    OfferId, OfferedOption, UsRuleTerms,
+};
+use shared::{Money, OrderId, ShipWindow, ShopId, Sku};
+
+use super::intl;
+use super::render::{self, direction, fill_str, outside_text, say};
+
+/// The longest customer or shop name shown.
+const MAX_NAME_CHARS: usize = 100;
+
+/// Who the email is for and where its links lead.
+#[derive(Clone, Debug)]
+pub struct Addressing {
+    pub locale: Locale,
+    pub shop: ShopId,
+    pub shop_name: String,
+    pub order: OrderId,
+    pub customer: Option<String>,
+    /// The edge's public origin, e.g. `https://edge.example.com`.
+    pub base_url: String,
+    /// The order's capability token (`links.rs`).
+    pub token: String,
+}
+
+impl Addressing {
+    fn order_url(&self, action: &str, query: &[(&str, &str)]) -> String {
+        let mut serializer = form_urlencoded::Serializer::new(String::new());
+        serializer.append_pair("t", &self.token);
+        serializer.append_pair("lang", self.locale.code());
+        for (name, value) in query {
+            serializer.append_pair(name, value);
+        }
+        format!(
+            "{}/v1/shops/{}/orders/{}/{action}?{}",
+            self.base_url.trim_end_matches('/'),
+            self.shop,
+            self.order,
+            serializer.finish()
+        )
+    }
+
+    pub fn unsubscribe_url(&self) -> String {
+        self.order_url("unsubscribe", &[])
+    }
+
+    pub fn confirm_url(&self, offer: OfferId, fields: &[(String, String)]) -> String {
+        let offer = offer.0.to_string();
+        let mut query: Vec<(&str, &str)> = vec![("offer", offer.as_str())];
+        query.extend(
+            fields
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_str())),
+        );
+        self.order_url("confirm", &query)
+    }
+}
+
+/// Whether an email is marketing that a customer may turn off (RFC 8058
+/// one-click), rather than news about their order they must get.
+pub fn is_optional(email: &Email) -> bool {
+    matches!(
+        email,
+        Email::FollowUp | Email::WinBack | Email::Nurture { offer: None, .. }
+    )
+}
+
+/// One option of an offer, in words, with what the confirmation form posts.
+#[derive(Clone, Debug)]
+pub struct OptionWords {
+    pub kind: &'static str,
+    pub label: String,
+    pub terms: String,
+    /// `option` and, for a switch, `sku`.
+    pub fields: Vec<(String, String)>,
+}
+
+fn sku_text(sku: &Sku) -> String {
+    outside_text(sku.as_str(), MAX_NAME_CHARS)
+}
+
+/// Each option as a customer reads it; a switch gives one per alternative.
+pub fn option_words(t: &Value, lang: &str, options: &[OfferedOption]) -> Vec<OptionWords> {
+    let mut words = Vec::new();
+    for option in options {
+        match option {
+            OfferedOption::KeepWaiting { expedited } => words.push(OptionWords {
+                kind: "keep_waiting",
+                label: say(t, "option.keep_waiting"),
+                terms: say(
+                    t,
+                    if *expedited {
+                        "option.keep_waiting_expedited"
+                    } else {
+                        "option.keep_waiting_plain"
+                    },
+                ),
+                fields: vec![("option".into(), "keep_waiting".into())],
+            }),
+            OfferedOption::SwitchItem { alternatives } => {
+                for (from, to) in alternatives {
+                    let (from_text, to_text) = (sku_text(from), sku_text(to));
+                    words.push(OptionWords {
+                        kind: "switch_item",
+                        label: fill_str(&say(t, "option.switch_item"), &[("to", &to_text)]),
+                        terms: fill_str(
+                            &say(t, "option.switch_item_terms"),
+                            &[("from", &from_text), ("to", &to_text)],
+                        ),
+                        fields: vec![
+                            ("option".into(), "switch_item".into()),
+                            ("sku".into(), to.as_str().to_owned()),
+                        ],
+                    });
+                }
+            }
+            OfferedOption::ShipAvailableNow { skus } => {
+                let list: Vec<String> = skus.iter().map(sku_text).collect();
+                words.push(OptionWords {
+                    kind: "ship_available_now",
+                    label: say(t, "option.ship_available_now"),
+                    terms: fill_str(
+                        &say(t, "option.ship_available_now_terms"),
+                        &[("skus", &list.join(", "))],
+                    ),
+                    fields: vec![("option".into(), "ship_available_now".into())],
+                });
+            }
+            OfferedOption::StoreCredit { value, bonus } => {
+                let total = value.checked_add(*bonus).unwrap_or(*value);
+                words.push(OptionWords {
+                    kind: "store_credit",
+                    label: say(t, "option.store_credit"),
+                    terms: fill_str(
+                        &say(t, "option.store_credit_terms"),
+                        &[
+                            ("total", &intl::money(lang, total)),
+                            ("value", &intl::money(lang, *value)),
+                            ("bonus", &intl::money(lang, *bonus)),
+                        ],
+                    ),
+                    fields: vec![("option".into(), "store_credit".into())],
+                });
+            }
+            OfferedOption::Cancel { refund } => words.push(OptionWords {
+                kind: "cancel",
+                label: say(t, "option.cancel"),
+                terms: fill_str(
+                    &say(t, "option.cancel_terms"),
+                    &[("refund", &intl::money(lang, *refund))],
+                ),
+                fields: vec![("option".into(), "cancel".into())],
+            }),
+        }
+    }
+    words
+}
+
+/// The choice a customer made, in a sentence.
+pub fn choice_words(t: &Value, choice: &Choice) -> String {
+    match choice {
+        Choice::KeepWaiting => say(t, "choice_confirmed.keep_waiting"),
+        Choice::SwitchItem { sku } => fill_str(
+            &say(t, "choice_confirmed.switch_item"),
+            &[("sku", &sku_text(sku))],
+        ),
+        Choice::ShipAvailableNow => say(t, "choice_confirmed.ship_available_now"),
+        Choice::StoreCredit => say(t, "choice_confirmed.store_credit"),
+        Choice::Cancel => say(t, "choice_confirmed.cancel"),
+    }
+}
+
+fn range(lang: &str, window: Option<&ShipWindow>) -> Value {
+    window.map_or(Value::Null, |window| {
+        Value::String(intl::range(lang, window))
+    })
+}
+
+fn money(lang: &str, amount: Money) -> String {
+    intl::money(lang, amount)
+}
+
+fn us_rule(lang: &str, terms: &UsRuleTerms) -> Value {
+    json!({
+        "renewed": terms.renewed,
+        "revised_ship_by": terms.revised_ship_by.map(|date| intl::date(lang, date)),
+        "silence_is_consent": terms.silence_is_consent,
+        "consent_by": terms.consent_by.map(|at| intl::instant(lang, at)),
+        "cancel_any_time": terms.cancel_any_time_until_shipped,
+    })
+}
+
+fn delay(t: &Value, lang: &str, to: &Addressing, notice: &DelayNotice) -> Value {
+    // The core's own words for a missed date are English: say them in the
+    // customer's language. A merchant's words are shown as written.
+    let (reason, fix) = if notice.reason == MISSED_REASON && notice.fix == MISSED_FIX {
+        (
+            say(t, "delay_notice.missed_reason"),
+            say(t, "delay_notice.missed_fix"),
+        )
+    } else {
+        (
+            outside_text(&notice.reason, MAX_TEXT_CHARS),
+            outside_text(&notice.fix, MAX_TEXT_CHARS),
+        )
+    };
+    let options: Vec<Value> = option_words(t, lang, &notice.options)
+        .into_iter()
+        .map(|option| {
+            json!({
+                "kind": option.kind,
+                "label": option.label,
+                "terms": option.terms,
+                "link": to.confirm_url(notice.offer, &option.fields),
+            })
+        })
+        .collect();
+    json!({
+        "reason": reason,
+        "fix": fix,
+        "range": range(lang, notice.window.as_ref()),
+        "options": options,
+        "expires": intl::instant(lang, notice.offer_expires_at),
+        "us_rule": notice.us_rule.as_ref().map(|terms| us_rule(lang, terms)),
+    })
+}
+
+/// Everything the templates of `email` see.
+pub fn facts(email: &Email, to: &Addressing) -> Value {
+    let t = render::catalog(to.locale);
+    let lang = to.locale.code();
+    let specific = match email {
+        Email::Receipt {
+            lines,
+            ship,
+            delivery,
+        } => json!({
+            "lines": lines
+                .iter()
+                .map(|(sku, window)| json!({ "sku": sku_text(sku), "range": intl::range(lang, window) }))
+                .collect::<Vec<_>>(),
+            "ship": range(lang, ship.as_ref()),
+            "delivery": range(lang, delivery.as_ref()),
+        }),
+        Email::Restocked {
+            sku,
+            order_complete,
+        } => json!({ "sku": sku_text(sku), "order_complete": order_complete }),
+        Email::Processed | Email::FollowUp | Email::WinBack => json!({}),
+        Email::Shipped { carrier, tracking } => json!({
+            "carrier": outside_text(carrier, MAX_NAME_CHARS),
+            "tracking": outside_text(tracking, MAX_NAME_CHARS),
+        }),
+        Email::Nurture { window, offer } => json!({
+            "range": range(lang, window.as_ref()),
+            "options_link": offer.map(|offer| to.confirm_url(offer, &[])),
+        }),
+        Email::DelayNotice(notice) => delay(&t, lang, to, notice),
+        Email::ChoiceConfirmed { choice } => json!({ "choice": choice_words(&t, choice) }),
+        Email::Cancelled {
+            cause,
+            refund,
+            refund_by,
+        } => json!({
+            "cause": match cause {
+                CancelCause::CustomerChose => "customer_chose",
+                CancelCause::NoConsentToDelay => "no_consent_to_delay",
+            },
+            "refund": money(lang, *refund),
+            "refund_by": intl::date(lang, *refund_by),
+        }),
+    };
+    let mut facts = json!({
+        "lang": lang,
+        "dir": direction(to.locale),
+        "shop": outside_text(&to.shop_name, MAX_NAME_CHARS),
+        "customer": to
+            .customer
+            .as_deref()
+            .map(|name| outside_text(name, MAX_NAME_CHARS))
+            .filter(|name| !name.is_empty()),
+        "order": to.order.as_str(),
+        "unsubscribe": is_optional(email).then(|| to.unsubscribe_url()),
+        "t": t,
+    });
+    if let (Some(all), Some(specific)) = (facts.as_object_mut(), specific.as_object()) {
+        for (name, value) in specific {
+            all.insert(name.clone(), value.clone());
+        }
+    }
+    facts
+}

@@ -1,0 +1,310 @@
+//! Email: each `Send` effect reaches its customer once, in their language.
+//!
+//! The order's object queues an `EmailJob` keyed `{shop}/{order}/{seq}/{index}`.
+//! The consumer here **claims** it from the shop's object (which records it,
+//! counts the attempt, and holds a lease so that two deliveries of one job
+//! never send at once), **renders** it (`render`, `facts`, `intl`), **sends**
+//! it (`provider`), and **reports** the outcome, which the shop's object
+//! keeps in the email log: sent with the provider's id, queued for another
+//! try (with backoff), refused for good, or given up after the last try.
+
+pub mod facts;
+pub mod intl;
+pub mod provider;
+pub mod render;
+
+use serde::{Deserialize, Serialize};
+use shared::lifecycle::{
+    CancelCause, Choice, DelayNotice, Email, Locale, OfferId, OfferedOption, UsRuleTerms,
+};
+use shared::{Currency, Date, Money, OrderId, ShipWindow, ShopId, Sku, Timestamp};
+use worker::Env;
+
+use crate::error::EdgeError;
+use crate::http;
+use crate::jobs::{self, EmailJob};
+use facts::Addressing;
+use provider::{Attempt, Endpoints, MailConfig, Outgoing};
+use render::{Rendered, TemplateError};
+
+/// Tries per email before it is given up and shown as dead to the merchant.
+pub const MAX_ATTEMPTS: u32 = 8;
+/// How long one claim holds an email against a second delivery of its job.
+pub const LEASE_SECONDS: i64 = 60;
+
+/// What the shop's object answers to a claim.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Claim {
+    /// Whether to send now.
+    pub go: bool,
+    pub state: String,
+    /// Someone else holds the email: ask again after this long.
+    pub retry_in: Option<u32>,
+    pub attempts: u32,
+    pub config: Option<MailConfig>,
+    /// The shop's own templates for this email's language, by name.
+    pub overrides: Vec<(String, String)>,
+    pub shop_name: String,
+    pub token: String,
+    pub shop_locale: Locale,
+}
+
+/// What the consumer reports after a try.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Report {
+    pub key: String,
+    pub provider: String,
+    pub sent: Attempt,
+    pub rendered: Option<Rendered>,
+    /// A merchant template that failed at send time (the built-in one went).
+    pub template_error: Option<TemplateError>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Settled {
+    pub state: String,
+    pub attempts: u32,
+}
+
+pub fn endpoints(env: &Env) -> Endpoints {
+    let var = |name: &str, default: &str| {
+        env.var(name)
+            .map(|value| value.to_string())
+            .ok()
+            .filter(|value| !value.is_empty())
+            .unwrap_or_else(|| default.to_owned())
+    };
+    Endpoints {
+        resend: var("RESEND_API_URL", "https://api.resend.com"),
+        postmark: var("POSTMARK_API_URL", "https://api.postmarkapp.com"),
+        sendgrid: var("SENDGRID_API_URL", "https://api.sendgrid.com"),
+        timeout_ms: var("MAIL_TIMEOUT_MS", "10000").parse().unwrap_or(10_000),
+    }
+}
+
+/// The edge's public origin, for links in emails.
+pub fn public_url(env: &Env) -> String {
+    env.var("PUBLIC_URL")
+        .map(|value| value.to_string())
+        .unwrap_or_else(|_| "http://127.0.0.1:8787".to_owned())
+}
+
+/// The language an email is written in: the order's, else the shop's.
+pub fn locale_of(job: &EmailJob, shop_locale: Locale) -> Locale {
+    Locale::from_tag(&job.locale).unwrap_or(shop_locale)
+}
+
+/// Renders `job` with the shop's templates, falling back to ours when one of
+/// theirs fails on these facts (the failure is kept in the log).
+pub fn render_job(
+    job: &EmailJob,
+    to: &Addressing,
+    overrides: &[(String, String)],
+) -> Result<(Rendered, Option<TemplateError>), TemplateError> {
+    let kind = jobs::email_kind(&job.email);
+    let facts = facts::facts(&job.email, to);
+    match render::render(&kind, &facts, overrides) {
+        Ok(rendered) => Ok((rendered, None)),
+        Err(err) if !overrides.is_empty() => {
+            render::render(&kind, &facts, &[]).map(|rendered| (rendered, Some(err)))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// The extra headers an email carries: for optional emails, RFC 8058
+/// one-click unsubscribe.
+pub fn headers_for(email: &Email, to: &Addressing) -> Vec<(String, String)> {
+    if !facts::is_optional(email) {
+        return Vec::new();
+    }
+    vec![
+        (
+            "List-Unsubscribe".to_owned(),
+            format!("<{}>", to.unsubscribe_url()),
+        ),
+        (
+            "List-Unsubscribe-Post".to_owned(),
+            "List-Unsubscribe=One-Click".to_owned(),
+        ),
+    ]
+}
+
+/// What the queue should do with the job's message.
+pub enum Next {
+    Done,
+    RetryIn(u32),
+}
+
+/// Claims, renders, sends and reports one email.
+pub async fn deliver(env: &Env, job: &EmailJob) -> Result<Next, EdgeError> {
+    let stub = jobs::shop_stub(env, &job.shop)?;
+    let claim: Claim = http::call_json(&stub, "/internal/emails/claim", job).await?;
+    if !claim.go {
+        return Ok(claim.retry_in.map_or(Next::Done, Next::RetryIn));
+    }
+    let config = claim
+        .config
+        .clone()
+        .unwrap_or_else(|| MailConfig::outbox(&claim.shop_name));
+    let to = Addressing {
+        locale: locale_of(job, claim.shop_locale),
+        shop: job.shop.clone(),
+        shop_name: claim.shop_name.clone(),
+        order: job.order.clone(),
+        customer: job.to.name.clone(),
+        base_url: public_url(env),
+        token: claim.token.clone(),
+    };
+    let report = match render_job(job, &to, &claim.overrides) {
+        Ok((rendered, template_error)) => {
+            let headers = headers_for(&job.email, &to);
+            let outgoing = Outgoing {
+                key: job.key.clone(),
+                kind: jobs::email_kind(&job.email),
+                to_email: job.to.email.clone().unwrap_or_default(),
+                to_name: to
+                    .customer
+                    .as_deref()
+                    .map(|name| render::header_text(name, 100)),
+                subject: rendered.subject.clone(),
+                html: rendered.html.clone(),
+                text: rendered.text.clone(),
+                headers,
+            };
+            let sent = provider::send(&config, &endpoints(env), &outgoing).await;
+            Report {
+                key: job.key.clone(),
+                provider: config.provider.name().to_owned(),
+                sent,
+                rendered: Some(rendered),
+                template_error,
+            }
+        }
+        Err(err) => Report {
+            key: job.key.clone(),
+            provider: config.provider.name().to_owned(),
+            sent: Attempt::Refused {
+                reason: format!("the email could not be written: {err}"),
+            },
+            rendered: None,
+            template_error: Some(err),
+        },
+    };
+    let after = match &report.sent {
+        Attempt::Retry { after_seconds, .. } => *after_seconds,
+        _ => None,
+    };
+    let settled: Settled = http::call_json(&stub, "/internal/emails/report", &report).await?;
+    Ok(if settled.state == "queued" {
+        Next::RetryIn(
+            after
+                .unwrap_or(0)
+                .max(jobs::backoff_seconds(settled.attempts))
+                .min(3600),
+        )
+    } else {
+        Next::Done
+    })
+}
+
+/// Sample facts for previews and for checking a merchant's template: one
+/// email of each kind, with every option, in the customer's currency.
+pub fn sample(kind: &str, locale: Locale) -> Option<Email> {
+    let day = |m, d| Date::from_ymd(2030, m, d).ok();
+    let window = |a: Option<Date>, b: Option<Date>| ShipWindow::new(a?, b?).ok();
+    let currency = Currency::parse(match locale {
+        Locale::En => "USD",
+        Locale::It => "EUR",
+        Locale::Ar => "AED",
+    })
+    .ok()?;
+    let money = |minor| Money::new(currency, minor);
+    let tent = Sku::parse("TENT-2P").ok()?;
+    let stove = Sku::parse("STOVE-1").ok()?;
+    let ship = window(day(6, 7), day(6, 11))?;
+    Some(match kind {
+        "receipt" => Email::Receipt {
+            lines: vec![(tent, ship)],
+            ship: Some(ship),
+            delivery: window(day(6, 10), day(6, 18)),
+        },
+        "restocked" => Email::Restocked {
+            sku: tent,
+            order_complete: true,
+        },
+        "processed" => Email::Processed,
+        "shipped" => Email::Shipped {
+            carrier: "UPS".to_owned(),
+            tracking: "1Z999AA10123456784".to_owned(),
+        },
+        "follow_up" => Email::FollowUp,
+        "win_back" => Email::WinBack,
+        "nurture" => Email::Nurture {
+            window: Some(ship),
+            offer: None,
+        },
+        "delay_notice" => Email::DelayNotice(DelayNotice {
+            reason: "The ship carrying our tents was held at the port.".to_owned(),
+            fix: "We booked the next sailing and ship the day it lands.".to_owned(),
+            window: window(day(7, 1), day(7, 8)),
+            offer: OfferId(1),
+            options: vec![
+                OfferedOption::KeepWaiting { expedited: true },
+                OfferedOption::SwitchItem {
+                    alternatives: vec![(tent.clone(), Sku::parse("TENT-3P").ok()?)],
+                },
+                OfferedOption::ShipAvailableNow { skus: vec![stove] },
+                OfferedOption::StoreCredit {
+                    value: money(12_900),
+                    bonus: money(1_290),
+                },
+                OfferedOption::Cancel {
+                    refund: money(12_900),
+                },
+            ],
+            offer_expires_at: Timestamp::from_unix_seconds(1_907_755_200),
+            us_rule: Some(UsRuleTerms {
+                renewed: false,
+                revised_ship_by: day(7, 8),
+                silence_is_consent: true,
+                consent_by: None,
+                cancel_any_time_until_shipped: false,
+            }),
+        }),
+        "choice_confirmed" => Email::ChoiceConfirmed {
+            choice: Choice::StoreCredit,
+        },
+        "cancelled" => Email::Cancelled {
+            cause: CancelCause::CustomerChose,
+            refund: money(12_900),
+            refund_by: day(6, 14)?,
+        },
+        _ => return None,
+    })
+}
+
+/// Who a sample is addressed to.
+pub fn sample_addressing(
+    locale: Locale,
+    shop: &ShopId,
+    shop_name: &str,
+    base_url: &str,
+) -> Option<Addressing> {
+    Some(Addressing {
+        locale,
+        shop: shop.clone(),
+        shop_name: shop_name.to_owned(),
+        order: OrderId::parse("1001").ok()?,
+        customer: Some(
+            match locale {
+                Locale::En => "Ada Lovelace",
+                Locale::It => "Grazia Deledda",
+                Locale::Ar => "مريم الأسطرلابي",
+            }
+            .to_owned(),
+        ),
+        base_url: base_url.to_owned(),
+        token: "preview".to_owned(),
+    })
+}

@@ -1,0 +1,349 @@
+//! The mail providers, each in its documented wire format (the specs are in
+//! `../shared/fixtures/mail`): Resend `POST /emails` (Bearer, with
+//! `Idempotency-Key`), Postmark `POST /email` (`X-Postmark-Server-Token`, a
+//! message stream), SendGrid `POST /v3/mail/send` (Bearer, 202 and no body).
+//! `outbox` sends nothing: the email log is the mailbox (demo, development).
+//! Each answer is sorted into sent, try again (and when), or refused for good.
+
+use futures_util::future::{Either, select};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, Response};
+
+use crate::clock;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    Outbox,
+    Resend,
+    Postmark,
+    Sendgrid,
+}
+
+impl Provider {
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::Outbox => "outbox",
+            Provider::Resend => "resend",
+            Provider::Postmark => "postmark",
+            Provider::Sendgrid => "sendgrid",
+        }
+    }
+}
+
+/// A shop's mail settings, secret included: only the shop's object and the
+/// mail consumer ever hold this.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MailConfig {
+    pub provider: Provider,
+    #[serde(default)]
+    pub api_key: Option<String>,
+    pub from_email: String,
+    pub from_name: String,
+    /// Postmark's message stream ("outbound" unless set).
+    #[serde(default)]
+    pub message_stream: Option<String>,
+}
+
+impl MailConfig {
+    pub fn outbox(shop_name: &str) -> MailConfig {
+        MailConfig {
+            provider: Provider::Outbox,
+            api_key: None,
+            from_email: "outbox@localhost".to_owned(),
+            from_name: shop_name.to_owned(),
+            message_stream: None,
+        }
+    }
+
+    /// `"Name" <address>`, with the name quoted as RFC 5322 wants.
+    fn sender(&self) -> String {
+        let name = self.from_name.replace(['\\', '"'], "");
+        format!("\"{name}\" <{}>", self.from_email)
+    }
+}
+
+/// One email, ready to go.
+#[derive(Clone, Debug)]
+pub struct Outgoing {
+    pub key: String,
+    pub kind: String,
+    pub to_email: String,
+    pub to_name: Option<String>,
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+    pub headers: Vec<(String, String)>,
+}
+
+/// Where each provider lives; tests point these at a local server.
+#[derive(Clone, Debug)]
+pub struct Endpoints {
+    pub resend: String,
+    pub postmark: String,
+    pub sendgrid: String,
+    pub timeout_ms: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Attempt {
+    Sent {
+        message_id: Option<String>,
+    },
+    /// Worth another try: 429, 5xx, a timeout, a dropped connection.
+    Retry {
+        after_seconds: Option<u32>,
+        reason: String,
+    },
+    /// Refused for good (bad address, inactive recipient, bad key): no retry.
+    Refused {
+        reason: String,
+    },
+}
+
+pub async fn send(config: &MailConfig, endpoints: &Endpoints, mail: &Outgoing) -> Attempt {
+    let (url, headers, body) = match config.provider {
+        Provider::Outbox => {
+            return Attempt::Sent {
+                message_id: Some(format!("outbox:{}", mail.key)),
+            };
+        }
+        Provider::Resend => resend(config, endpoints, mail),
+        Provider::Postmark => postmark(config, endpoints, mail),
+        Provider::Sendgrid => sendgrid(config, endpoints, mail),
+    };
+    let response = match post(&url, &headers, &body, endpoints.timeout_ms).await {
+        Ok(response) => response,
+        Err(reason) => {
+            return Attempt::Retry {
+                after_seconds: None,
+                reason,
+            };
+        }
+    };
+    classify(config.provider, response).await
+}
+
+fn resend(
+    config: &MailConfig,
+    endpoints: &Endpoints,
+    mail: &Outgoing,
+) -> (String, Vec<(String, String)>, Value) {
+    let headers: serde_json::Map<String, Value> = mail
+        .headers
+        .iter()
+        .map(|(name, value)| (name.clone(), Value::String(value.clone())))
+        .collect();
+    let mut body = json!({
+        "from": config.sender(),
+        "to": [mail.to_email],
+        "subject": mail.subject,
+        "html": mail.html,
+        "text": mail.text,
+        "tags": [{ "name": "kind", "value": mail.kind }],
+    });
+    if !headers.is_empty() {
+        body["headers"] = Value::Object(headers);
+    }
+    (
+        format!("{}/emails", endpoints.resend.trim_end_matches('/')),
+        vec![
+            (
+                "authorization".into(),
+                format!("Bearer {}", config.api_key.as_deref().unwrap_or("")),
+            ),
+            // Resend keeps a key 24 hours: the same key and body return the
+            // first answer instead of a second email.
+            ("idempotency-key".into(), mail.key.clone()),
+        ],
+        body,
+    )
+}
+
+fn postmark(
+    config: &MailConfig,
+    endpoints: &Endpoints,
+    mail: &Outgoing,
+) -> (String, Vec<(String, String)>, Value) {
+    let headers: Vec<Value> = mail
+        .headers
+        .iter()
+        .map(|(name, value)| json!({ "Name": name, "Value": value }))
+        .collect();
+    let to = match &mail.to_name {
+        Some(name) => format!("\"{}\" <{}>", name.replace(['\\', '"'], ""), mail.to_email),
+        None => mail.to_email.clone(),
+    };
+    let body = json!({
+        "From": config.sender(),
+        "To": to,
+        "Subject": mail.subject,
+        "HtmlBody": mail.html,
+        "TextBody": mail.text,
+        "Tag": mail.kind,
+        "Headers": headers,
+        "MessageStream": config.message_stream.as_deref().unwrap_or("outbound"),
+        "Metadata": { "key": mail.key },
+    });
+    (
+        format!("{}/email", endpoints.postmark.trim_end_matches('/')),
+        vec![
+            (
+                "x-postmark-server-token".into(),
+                config.api_key.clone().unwrap_or_default(),
+            ),
+            ("accept".into(), "application/json".into()),
+        ],
+        body,
+    )
+}
+
+fn sendgrid(
+    config: &MailConfig,
+    endpoints: &Endpoints,
+    mail: &Outgoing,
+) -> (String, Vec<(String, String)>, Value) {
+    let mut to = json!({ "email": mail.to_email });
+    if let Some(name) = &mail.to_name {
+        to["name"] = Value::String(name.clone());
+    }
+    let headers: serde_json::Map<String, Value> = mail
+        .headers
+        .iter()
+        .map(|(name, value)| (name.clone(), Value::String(value.clone())))
+        .collect();
+    let mut body = json!({
+        // The spec types the top-level `custom_args` as a string; the object
+        // form belongs to the personalization.
+        "personalizations": [{ "to": [to], "custom_args": { "key": mail.key } }],
+        "from": { "email": config.from_email, "name": config.from_name },
+        "subject": mail.subject,
+        "content": [
+            { "type": "text/plain", "value": mail.text },
+            { "type": "text/html", "value": mail.html },
+        ],
+        "categories": [mail.kind],
+    });
+    if !headers.is_empty() {
+        body["headers"] = Value::Object(headers);
+    }
+    (
+        format!("{}/v3/mail/send", endpoints.sendgrid.trim_end_matches('/')),
+        vec![(
+            "authorization".into(),
+            format!("Bearer {}", config.api_key.as_deref().unwrap_or("")),
+        )],
+        body,
+    )
+}
+
+async fn post(
+    url: &str,
+    headers: &[(String, String)],
+    body: &Value,
+    timeout_ms: u32,
+) -> Result<Response, String> {
+    let set = Headers::new();
+    set.set("content-type", "application/json")
+        .map_err(|e| e.to_string())?;
+    for (name, value) in headers {
+        set.set(name, value).map_err(|e| e.to_string())?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(set)
+        .with_body(Some(body.to_string().into()));
+    let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let fetch = Fetch::Request(request);
+    let call = Box::pin(fetch.send_with_signal(&signal));
+    let timer = Box::pin(Delay::from(std::time::Duration::from_millis(u64::from(
+        timeout_ms,
+    ))));
+    match select(call, timer).await {
+        Either::Left((Ok(response), _)) => Ok(response),
+        Either::Left((Err(err), _)) => Err(format!("the connection failed: {err}")),
+        Either::Right(((), _)) => {
+            controller.abort();
+            Err(format!("no answer within {timeout_ms} ms"))
+        }
+    }
+}
+
+/// Seconds until the provider lets us try again: `Retry-After` (seconds),
+/// else a rate-limit reset (Resend: seconds from now; SendGrid: a Unix time).
+fn retry_after(response: &Response) -> Option<u32> {
+    let header = |name: &str| response.headers().get(name).ok().flatten();
+    if let Some(seconds) = header("retry-after").and_then(|v| v.trim().parse::<u32>().ok()) {
+        return Some(seconds);
+    }
+    if let Some(seconds) = header("ratelimit-reset").and_then(|v| v.trim().parse::<u32>().ok()) {
+        return Some(seconds);
+    }
+    header("x-ratelimit-reset")
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .map(|at| u32::try_from((at - clock::now().unix_seconds()).max(1)).unwrap_or(60))
+}
+
+fn short(text: &str) -> String {
+    text.chars().take(300).collect()
+}
+
+async fn classify(provider: Provider, mut response: Response) -> Attempt {
+    let status = response.status_code();
+    let after = retry_after(&response);
+    let message_id_header = response.headers().get("x-message-id").ok().flatten();
+    let body = response.text().await.unwrap_or_default();
+    let json: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let reason = || match provider {
+        Provider::Postmark => format!(
+            "postmark {status}: ErrorCode {} {}",
+            json["ErrorCode"],
+            json["Message"].as_str().unwrap_or("")
+        ),
+        Provider::Sendgrid => {
+            let messages: Vec<&str> = json["errors"]
+                .as_array()
+                .map(|errors| {
+                    errors
+                        .iter()
+                        .filter_map(|e| e["message"].as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            format!("sendgrid {status}: {}", messages.join("; "))
+        }
+        _ => format!(
+            "{} {status}: {} {}",
+            provider.name(),
+            json["name"].as_str().unwrap_or(""),
+            json["message"].as_str().unwrap_or(&short(&body))
+        ),
+    };
+    match (provider, status) {
+        (Provider::Resend, 200..=299) => Attempt::Sent {
+            message_id: json["id"].as_str().map(str::to_owned),
+        },
+        (Provider::Postmark, 200..=299) if json["ErrorCode"].as_i64().unwrap_or(0) == 0 => {
+            Attempt::Sent {
+                message_id: json["MessageID"].as_str().map(str::to_owned),
+            }
+        }
+        (Provider::Sendgrid, 200..=299) => Attempt::Sent {
+            message_id: message_id_header,
+        },
+        // Resend: the key was used with another body, so an email already
+        // went with it; a concurrent request with the key is still running.
+        (Provider::Resend, 409) if json["name"] == "invalid_idempotent_request" => {
+            Attempt::Sent { message_id: None }
+        }
+        (_, 409 | 429 | 500..=599) | (_, 408) => Attempt::Retry {
+            after_seconds: after,
+            reason: reason(),
+        },
+        _ => Attempt::Refused { reason: reason() },
+    }
+}

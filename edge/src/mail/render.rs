@@ -1,0 +1,372 @@
+//! Templates into an email: MiniJinja with HTML auto-escaping for `.html`
+//! names, strict about undefined values (a typo in a merchant's template is
+//! an error, not a blank), one layout per format, the wording of each
+//! language from `templates/{lang}.json`.
+
+use minijinja::value::{Kwargs, Serde, Value};
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
+use serde::{Deserialize, Serialize};
+use shared::lifecycle::Locale;
+
+/// Every email kind, by its wire name (`Email`'s serde tag).
+pub const KINDS: [&str; 10] = [
+    "receipt",
+    "restocked",
+    "processed",
+    "shipped",
+    "follow_up",
+    "win_back",
+    "nurture",
+    "delay_notice",
+    "choice_confirmed",
+    "cancelled",
+];
+
+macro_rules! mail_templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../../templates/mail/", $name)))),*]
+    };
+}
+
+/// The templates we ship, by name; a merchant may override any of them per
+/// language.
+const BUILT_IN: &[(&str, &str)] = mail_templates![
+    "layout.html",
+    "layout.txt",
+    "receipt.html",
+    "receipt.txt",
+    "restocked.html",
+    "restocked.txt",
+    "processed.html",
+    "processed.txt",
+    "shipped.html",
+    "shipped.txt",
+    "follow_up.html",
+    "follow_up.txt",
+    "win_back.html",
+    "win_back.txt",
+    "nurture.html",
+    "nurture.txt",
+    "delay_notice.html",
+    "delay_notice.txt",
+    "choice_confirmed.html",
+    "choice_confirmed.txt",
+    "cancelled.html",
+    "cancelled.txt",
+];
+
+const PAGE: &str = include_str!("../../../templates/pages/page.html");
+
+/// The longest template a merchant may store.
+pub const MAX_TEMPLATE_BYTES: usize = 64 * 1024;
+/// The longest subject line sent; longer ones are cut.
+const MAX_SUBJECT_CHARS: usize = 200;
+
+pub fn built_in(name: &str) -> Option<&'static str> {
+    BUILT_IN
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map(|(_, source)| *source)
+}
+
+/// The wording of one language, as JSON.
+pub fn catalog(locale: Locale) -> serde_json::Value {
+    let source = match locale {
+        Locale::En => include_str!("../../../templates/en.json"),
+        Locale::It => include_str!("../../../templates/it.json"),
+        Locale::Ar => include_str!("../../../templates/ar.json"),
+    };
+    // The catalogues are ours and checked by a unit test.
+    serde_json::from_str(source).unwrap_or_default()
+}
+
+pub fn direction(locale: Locale) -> &'static str {
+    match locale {
+        Locale::Ar => "rtl",
+        Locale::En | Locale::It => "ltr",
+    }
+}
+
+/// What a template could not do, and where.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateError {
+    pub template: String,
+    pub line: Option<usize>,
+    pub reason: String,
+}
+
+impl std::fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{} line {line}: {}", self.template, self.reason),
+            None => write!(f, "{}: {}", self.template, self.reason),
+        }
+    }
+}
+
+impl From<Error> for TemplateError {
+    fn from(err: Error) -> TemplateError {
+        let reason = match err.detail() {
+            Some(detail) => format!("{}: {detail}", err.kind()),
+            None => err.kind().to_string(),
+        };
+        TemplateError {
+            template: err.name().unwrap_or("template").to_owned(),
+            line: err.line(),
+            reason,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rendered {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+/// Puts values into a sentence: `{{ t.x | fill(range=ship) }}` replaces
+/// `{range}`. Each value is wrapped in Unicode isolates (FSI … PDI), so a
+/// value in another script keeps its own direction and cannot turn the
+/// sentence around.
+fn fill(text: String, kwargs: Kwargs) -> Result<String, Error> {
+    let names: Vec<String> = kwargs.args().map(str::to_owned).collect();
+    let mut out = text;
+    for name in names {
+        let value: Value = kwargs.get(&name)?;
+        if value.is_undefined() {
+            return Err(Error::new(
+                ErrorKind::UndefinedError,
+                format!("the value for {{{name}}} is undefined"),
+            ));
+        }
+        let shown = if value.is_none() {
+            String::new()
+        } else {
+            value.to_string()
+        };
+        out = out.replace(&format!("{{{name}}}"), &isolate(&shown));
+    }
+    kwargs.assert_all_used()?;
+    Ok(out)
+}
+
+/// FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE.
+pub fn isolate(text: &str) -> String {
+    format!("\u{2068}{text}\u{2069}")
+}
+
+/// Puts values into a sentence from Rust, as `fill` does in templates.
+pub fn fill_str(text: &str, values: &[(&str, &str)]) -> String {
+    let mut out = text.to_owned();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), &isolate(value));
+    }
+    out
+}
+
+/// The string at a dotted path of a catalogue, or the path itself so that a
+/// missing word shows rather than vanishes.
+pub fn say(catalog: &serde_json::Value, path: &str) -> String {
+    path.split('.')
+        .try_fold(catalog, |node, key| node.get(key))
+        .and_then(serde_json::Value::as_str)
+        .map_or_else(|| path.to_owned(), str::to_owned)
+}
+
+fn environment<'a>(overrides: &'a [(String, String)]) -> Result<Environment<'a>, TemplateError> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html") {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.add_filter("fill", fill);
+    for (name, source) in BUILT_IN {
+        env.add_template(name, source)?;
+    }
+    env.add_template("page.html", PAGE)?;
+    for (name, source) in overrides {
+        env.add_template_owned(name.as_str(), source.as_str())?;
+    }
+    Ok(env)
+}
+
+/// Renders one email of `kind` from its facts (which hold `t`, `lang`,
+/// `dir` and the rest; see `templates/README.md`).
+pub fn render(
+    kind: &str,
+    facts: &serde_json::Value,
+    overrides: &[(String, String)],
+) -> Result<Rendered, TemplateError> {
+    let env = environment(overrides)?;
+    let text_template = env.get_template(&format!("{kind}.txt"))?;
+    let mut captured = text_template.render_captured(Value::from(Serde(facts)))?;
+    let subject = captured.with_state_mut(|state| state.render_block("subject"))?;
+    let subject = header_text(&subject, MAX_SUBJECT_CHARS);
+    if subject.is_empty() {
+        return Err(TemplateError {
+            template: format!("{kind}.txt"),
+            line: None,
+            reason: "the subject block is empty".to_owned(),
+        });
+    }
+    let text = tidy_text(&captured.into_output());
+    let mut html_facts = facts.clone();
+    if let Some(object) = html_facts.as_object_mut() {
+        object.insert(
+            "subject".to_owned(),
+            serde_json::Value::String(subject.clone()),
+        );
+    }
+    let html = env
+        .get_template(&format!("{kind}.html"))?
+        .render(Value::from(Serde(&html_facts)))?;
+    Ok(Rendered {
+        subject,
+        html,
+        text,
+    })
+}
+
+/// A customer-facing page (confirmation, unsubscribe) from its facts.
+pub fn page(facts: &serde_json::Value) -> Result<String, TemplateError> {
+    let env = environment(&[])?;
+    Ok(env
+        .get_template("page.html")?
+        .render(Value::from(Serde(facts)))?)
+}
+
+/// Checks that a template compiles on its own.
+pub fn compile(name: &str, source: &str) -> Result<(), TemplateError> {
+    let mut env = Environment::new();
+    env.add_template(name, source)?;
+    Ok(())
+}
+
+/// Text for a mail header: one line, no control characters (no header
+/// injection), no embedding or override characters (no spoofed direction;
+/// the balanced isolates `fill` adds stay), at most `max` characters.
+pub fn header_text(text: &str, max: usize) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|ch| if ch.is_control() { ' ' } else { ch })
+        .filter(|ch| !('\u{202A}'..='\u{202E}').contains(ch))
+        .collect();
+    let words: Vec<&str> = cleaned.split_whitespace().collect();
+    truncate(&words.join(" "), max)
+}
+
+/// Text that came from outside (customer names, merchant reasons, product
+/// codes): control characters become spaces, every bidi control goes, and
+/// it is cut at `max` characters. Escaping is the template's job.
+pub fn outside_text(text: &str, max: usize) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|ch| if ch.is_control() { ' ' } else { ch })
+        .filter(|ch| !is_bidi_control(*ch))
+        .collect();
+    let words: Vec<&str> = cleaned.split_whitespace().collect();
+    truncate(&words.join(" "), max)
+}
+
+fn is_bidi_control(ch: char) -> bool {
+    matches!(ch, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// Plain text as a mail client shows it: no trailing spaces, at most one
+/// blank line in a row.
+fn tidy_text(text: &str) -> String {
+    let mut out = String::new();
+    let mut blank = 0;
+    for line in text.lines().map(str::trim_end) {
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 || out.is_empty() {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.trim_end().to_owned() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_template_compiles_and_every_kind_has_both_formats() {
+        for (name, source) in BUILT_IN {
+            compile(name, source).unwrap_or_else(|err| panic!("{err}"));
+        }
+        compile("page.html", PAGE).unwrap_or_else(|err| panic!("{err}"));
+        for kind in KINDS {
+            assert!(built_in(&format!("{kind}.html")).is_some(), "{kind}.html");
+            assert!(built_in(&format!("{kind}.txt")).is_some(), "{kind}.txt");
+        }
+    }
+
+    /// Every language has every word English has, so no customer reads a
+    /// key path instead of a sentence.
+    #[test]
+    fn every_language_has_every_word() {
+        fn paths(value: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+            if let Some(object) = value.as_object() {
+                for (key, child) in object {
+                    paths(child, &format!("{prefix}{key}."), out);
+                }
+            } else {
+                out.push(prefix.trim_end_matches('.').to_owned());
+            }
+        }
+        let mut english = Vec::new();
+        paths(&catalog(Locale::En), "", &mut english);
+        assert!(english.len() > 50, "the English catalogue parsed");
+        for locale in [Locale::It, Locale::Ar] {
+            let mut other = Vec::new();
+            paths(&catalog(locale), "", &mut other);
+            english.sort();
+            other.sort();
+            assert_eq!(english, other, "{locale:?}");
+        }
+    }
+
+    #[test]
+    fn header_text_is_one_line_without_overrides() {
+        assert_eq!(
+            header_text("Order 1\r\nBcc: evil@example.com", 200),
+            "Order 1 Bcc: evil@example.com"
+        );
+        assert_eq!(header_text("abc\u{202E}fed", 200), "abcfed");
+        assert_eq!(header_text(&"x".repeat(300), 10).chars().count(), 10);
+    }
+
+    #[test]
+    fn outside_text_loses_every_bidi_control() {
+        assert_eq!(outside_text("\u{2067}Ada\u{2069} \u{202E}x", 50), "Ada x");
+    }
+
+    #[test]
+    fn fill_isolates_each_value() {
+        assert_eq!(
+            fill_str("ships {range}.", &[("range", "7–11 June")]),
+            "ships \u{2068}7–11 June\u{2069}."
+        );
+    }
+}

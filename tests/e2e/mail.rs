@@ -1,0 +1,540 @@
+//! Emails reach inboxes: through each provider's real wire format to a local
+//! mail server that checks every request against the provider's published
+//! spec and injects faults; once each, in order, in the customer's language;
+//! with one-click links that only a POST from their page can act on;
+//! templates a merchant previews and overrides; hostile text kept harmless.
+
+use std::time::Duration;
+
+use e2e::admin::AdminApi;
+use e2e::mail_server::{Delivered, Fault, MailServer};
+use e2e::payloads;
+use e2e::store::Store;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+use crate::{World, eventually, get_json};
+
+const TENT: &str = "TENT-2P";
+const LAMP: &str = "LAMP-01";
+/// The worker gives a provider this long; a late answer comes after it.
+const TIMEOUT_MS: u32 = 1500;
+const LATE_MS: u64 = 2500;
+
+async fn mail_shop(
+    world: &World,
+    mail: &MailServer,
+    shop: &str,
+    provider: &str,
+) -> (AdminApi, Store) {
+    let admin = AdminApi::create_shop(&world.worker, shop).await;
+    let store = Store::connect(&admin).await;
+    let answer = put(
+        &admin,
+        "/mail",
+        &json!({"provider": provider, "api_key": mail.api_key,
+                "from_email": "orders@tents.example", "from_name": "Tent & Co"}),
+    )
+    .await;
+    assert_eq!(answer.0, StatusCode::OK, "{}", answer.1);
+    assert_eq!(answer.1["has_api_key"], true);
+    assert!(
+        !answer.1.to_string().contains(&mail.api_key),
+        "the key is never read back"
+    );
+    for (sku, setting) in [
+        (
+            TENT,
+            json!({"status": "backorder", "window": {"earliest": "2030-02-01", "latest": "2030-02-14"}}),
+        ),
+        (LAMP, json!({"status": "in_stock"})),
+    ] {
+        admin.put_product_json(sku, &setting).await;
+    }
+    (admin, store)
+}
+
+async fn put(admin: &AdminApi, path: &str, body: &Value) -> (StatusCode, Value) {
+    let response = Client::new()
+        .put(admin.url(path))
+        .bearer_auth(admin.api_key())
+        .json(body)
+        .send()
+        .await
+        .expect("the edge answers");
+    let status = response.status();
+    (status, response.json().await.unwrap_or_default())
+}
+
+async fn place(store: &Store, id: &str, name: &str, locale: &str, email: &str) {
+    let placed = payloads::standard(
+        "order.placed",
+        json!({"id": id, "currency": "EUR", "total": "234.00",
+               "lines": [{"sku": TENT, "quantity": 1, "unit_price": "199.00"},
+                         {"sku": LAMP, "quantity": 2, "unit_price": "12.50"}],
+               "customer": {"id": format!("c-{id}"), "email": email, "name": name, "locale": locale}}),
+    );
+    let response = store.standard(&format!("msg_{id}"), &placed).await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+async fn slip(admin: &AdminApi, reason: &str) {
+    let answer = admin
+        .put_product_json(
+            TENT,
+            &json!({"status": "backorder",
+                    "window": {"earliest": "2030-03-01", "latest": "2030-03-20"},
+                    "delay": {"reason": reason, "fix": "We booked the first truck out."}}),
+        )
+        .await;
+    assert!(answer["orders_notified"].as_u64() >= Some(1), "{answer}");
+}
+
+/// The emails the server accepted for `to`, in arrival order.
+fn inbox(mail: &MailServer, to: &str) -> Vec<Delivered> {
+    mail.delivered()
+        .into_iter()
+        .filter(|email| email.to.contains(to))
+        .collect()
+}
+
+async fn wait_for_inbox(mail: &MailServer, to: &str, count: usize) -> Vec<Delivered> {
+    eventually(&format!("{count} emails to {to}"), || async {
+        let violations = mail.violations();
+        assert!(
+            violations.is_empty(),
+            "requests broke the spec: {violations:#?}"
+        );
+        let got = inbox(mail, to);
+        (got.len() >= count).then_some(got)
+    })
+    .await
+}
+
+async fn log(admin: &AdminApi, order: &str) -> Vec<Value> {
+    admin.get(&format!("/emails?order={order}")).await["emails"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The `href`s of the option buttons in an email's HTML, with the entities
+/// the HTML escaping wrote (`&#x2f;` for `/`, `&amp;`) read back.
+fn option_links(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(|href| href.replace("&#x2f;", "/").replace("&amp;", "&"))
+        .filter(|href| href.contains("/confirm?"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_provider_gets_the_journey_once_in_order_in_the_customers_language() {
+    let mail = MailServer::start(LATE_MS).await;
+    let world = World::start_with_mail(&mail, TIMEOUT_MS).await;
+    let cases = [
+        (
+            "resend",
+            "en",
+            "ann@example.com",
+            "Ann",
+            "Order M-resend",
+            "ltr",
+        ),
+        (
+            "postmark",
+            "it",
+            "bea@example.com",
+            "Bea",
+            "Ordine M-postmark",
+            "ltr",
+        ),
+        (
+            "sendgrid",
+            "ar-EG",
+            "cem@example.com",
+            "Cem",
+            "الطلب",
+            "rtl",
+        ),
+    ];
+    for (provider, locale, email, name, subject_words, dir) in cases {
+        let (admin, store) = mail_shop(&world, &mail, &format!("mail-{provider}"), provider).await;
+        let order = format!("M-{provider}");
+        place(&store, &order, name, locale, email).await;
+        slip(&admin, "The ship was held at port.").await;
+        let got = wait_for_inbox(&mail, email, 2).await;
+        // Values sit in Unicode isolates (FSI … PDI); compare the words.
+        let subjects: Vec<String> = got
+            .iter()
+            .map(|e| e.subject.replace(['\u{2068}', '\u{2069}'], ""))
+            .collect();
+        assert!(
+            got.iter().all(|e| e.provider.name() == provider),
+            "{provider}"
+        );
+        assert!(subjects[0].contains(subject_words), "{subjects:?}");
+        // The receipt, then the apology; each once.
+        assert!(
+            got[0].html.contains(&format!("dir=\"{dir}\"")),
+            "{provider}: direction"
+        );
+        assert!(
+            got[0].html.contains(&format!("lang=\"{}\"", &locale[..2])),
+            "{provider}: lang"
+        );
+        let links = option_links(&got[1].html);
+        assert!(
+            links.len() >= 4,
+            "{provider}: every option is a link: {links:?}"
+        );
+        assert!(
+            got[1].text.contains("/confirm?"),
+            "{provider}: the text has the links too"
+        );
+        // Dates and money in the customer's language, through Intl.
+        let expected_month = match &locale[..2] {
+            "it" => "marzo",
+            "ar" => "مارس",
+            _ => "March",
+        };
+        assert!(
+            got[1].html.contains(expected_month),
+            "{provider}: {}",
+            got[1].text
+        );
+        let log = eventually("the log says sent", || async {
+            let entries = log(&admin, &order).await;
+            (entries.len() == 2 && entries.iter().all(|e| e["state"] == "sent")).then_some(entries)
+        })
+        .await;
+        assert_eq!(log[0]["kind"], "receipt");
+        assert_eq!(log[1]["kind"], "delay_notice");
+        assert!(
+            log.iter().all(|e| e["message_id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with(provider))),
+            "{log:?}"
+        );
+
+        // A scanner that follows every link changes nothing.
+        let keep = links
+            .iter()
+            .find(|l| l.contains("option=keep_waiting"))
+            .expect("keep waiting");
+        for link in &links {
+            let page = reqwest::get(link).await.expect("the page");
+            assert_eq!(page.status(), StatusCode::OK);
+            let html = page.text().await.unwrap_or_default();
+            assert!(html.contains("<form method=\"post\""), "{html}");
+        }
+        let view_link = admin.customer_link(&order).await;
+        let (_, view) = get_json(&view_link).await;
+        assert!(
+            view["chosen"].is_null() && !view["offer"].is_null(),
+            "{view}"
+        );
+
+        // The button's POST records the choice, once.
+        let offer = view["offer"]["id"].to_string();
+        let form = [("option", "keep_waiting"), ("offer", offer.as_str())];
+        let first = Client::new()
+            .post(keep)
+            .form(&form)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(first.status(), StatusCode::OK);
+        // The same click again is the same answer; another answer is refused.
+        let again = Client::new()
+            .post(keep)
+            .form(&form)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(again.status(), StatusCode::OK);
+        let other = [("option", "cancel"), ("offer", offer.as_str())];
+        let refused = Client::new()
+            .post(keep)
+            .form(&other)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(refused.status(), StatusCode::CONFLICT, "the answer stands");
+        let confirmed = wait_for_inbox(&mail, email, 3).await;
+        assert_eq!(confirmed.len(), 3);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(
+            inbox(&mail, email).len(),
+            3,
+            "{provider}: no email came twice"
+        );
+    }
+    assert_eq!(
+        mail.violations(),
+        Vec::<String>::new(),
+        "every request met its provider's spec"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn faults_are_retried_refusals_are_not_and_a_failed_email_can_go_again() {
+    let mail = MailServer::start(LATE_MS).await;
+    let world = World::start_with_mail(&mail, TIMEOUT_MS).await;
+
+    // Postmark: a 503, a 429 with Retry-After and a dropped connection, then
+    // it goes through; exactly one email, four tries in the log.
+    let (admin, store) = mail_shop(&world, &mail, "faulty-postmark", "postmark").await;
+    mail.script(&[Fault::ServerError, Fault::RateLimited, Fault::Drop]);
+    place(&store, "F-1", "Dan", "en", "dan@example.com").await;
+    wait_for_inbox(&mail, "dan@example.com", 1).await;
+    let entry = eventually("sent after the faults", || async {
+        let entries = log(&admin, "F-1").await;
+        entries.first().filter(|e| e["state"] == "sent").cloned()
+    })
+    .await;
+    assert_eq!(entry["attempts"], 4, "{entry}");
+
+    // A permanent refusal (422, ErrorCode 406) is not retried.
+    mail.script(&[Fault::Refuse]);
+    place(&store, "F-2", "Eve", "en", "eve@example.com").await;
+    let failed = eventually("refused", || async {
+        let entries = log(&admin, "F-2").await;
+        entries.first().filter(|e| e["state"] == "failed").cloned()
+    })
+    .await;
+    assert!(
+        failed["error"].as_str().is_some_and(|e| e.contains("406")),
+        "{failed}"
+    );
+    let requests = mail.requests();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(mail.requests(), requests, "no retry after a refusal");
+    assert!(inbox(&mail, "eve@example.com").is_empty());
+
+    // The merchant sends it again; now it goes.
+    let again = Client::new()
+        .post(admin.url("/emails/send-again"))
+        .bearer_auth(admin.api_key())
+        .json(&json!({"key": failed["key"]}))
+        .send()
+        .await
+        .expect("send again");
+    assert_eq!(again.status(), StatusCode::ACCEPTED);
+    wait_for_inbox(&mail, "eve@example.com", 1).await;
+
+    // Resend answers after the worker gave up, but had accepted: the retry
+    // carries the same Idempotency-Key, so the customer gets one email.
+    let (resend_admin, resend_store) = mail_shop(&world, &mail, "late-resend", "resend").await;
+    mail.script(&[Fault::AcceptedLate]);
+    place(&resend_store, "F-3", "Fay", "en", "fay@example.com").await;
+    let entry = eventually("sent after the timeout", || async {
+        let entries = log(&resend_admin, "F-3").await;
+        entries.first().filter(|e| e["state"] == "sent").cloned()
+    })
+    .await;
+    assert_eq!(entry["attempts"], 2, "{entry}");
+    tokio::time::sleep(Duration::from_millis(LATE_MS)).await;
+    assert_eq!(
+        inbox(&mail, "fay@example.com").len(),
+        1,
+        "one email, not two"
+    );
+    assert_eq!(mail.violations(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_merchant_previews_and_overrides_templates_and_a_broken_one_is_refused() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, "templates-shop").await;
+    let preview = admin.get("/emails/preview?kind=receipt&locale=it").await;
+    assert!(
+        preview["subject"]
+            .as_str()
+            .is_some_and(|s| s.contains("Ordine")),
+        "{preview}"
+    );
+    assert!(
+        preview["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("giugno 2030")),
+        "{preview}"
+    );
+    let nurture = admin.get("/emails/preview?kind=nurture&locale=en").await;
+    assert_eq!(
+        nurture["headers"]["List-Unsubscribe-Post"],
+        "List-Unsubscribe=One-Click"
+    );
+    assert!(
+        nurture["headers"]["List-Unsubscribe"]
+            .as_str()
+            .is_some_and(|h| h.contains("/unsubscribe?"))
+    );
+
+    // A template that does not compile: refused with its line, old one kept.
+    let broken = "{% extends \"layout.html\" %}\n{% block body %}\n<p>{% if %}</p>\n{% endblock %}";
+    let (status, body) = put(
+        &admin,
+        "/templates/it/receipt.html",
+        &json!({"source": broken}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_template");
+    assert_eq!(body["error"]["line"], 3, "{body}");
+    // One that compiles but cannot render (a misspelt fact): refused too.
+    let typo = "{% extends \"layout.html\" %}{% block body %}{{ shipp.range }}{% endblock %}";
+    let (status, body) = put(
+        &admin,
+        "/templates/it/receipt.html",
+        &json!({"source": typo}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let still = admin.get("/templates/it/receipt.html").await;
+    assert_eq!(still["overridden"], false);
+
+    // A good one is used, in that language only, and can be removed.
+    let own = "{% extends \"layout.html\" %}{% block body %}<p>Grazie davvero, {{ customer }}! {{ ship }}</p>{% endblock %}";
+    let (status, body) = put(
+        &admin,
+        "/templates/it/receipt.html",
+        &json!({"source": own}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let preview = admin.get("/emails/preview?kind=receipt&locale=it").await;
+    assert!(
+        preview["html"]
+            .as_str()
+            .is_some_and(|h| h.contains("Grazie davvero")),
+        "{preview}"
+    );
+    let english = admin.get("/emails/preview?kind=receipt&locale=en").await;
+    assert!(
+        !english["html"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Grazie davvero")
+    );
+    let deleted = Client::new()
+        .delete(admin.url("/templates/it/receipt.html"))
+        .bearer_auth(admin.api_key())
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let preview = admin.get("/emails/preview?kind=receipt&locale=it").await;
+    assert!(
+        !preview["html"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Grazie davvero")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_email_in_every_language_matches_its_snapshot() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, "snapshot-shop").await;
+    let base = admin.base_url().to_owned();
+    for locale in ["en", "it", "ar"] {
+        for kind in [
+            "receipt",
+            "restocked",
+            "processed",
+            "shipped",
+            "follow_up",
+            "win_back",
+            "nurture",
+            "delay_notice",
+            "choice_confirmed",
+            "cancelled",
+        ] {
+            let preview = admin
+                .get(&format!("/emails/preview?kind={kind}&locale={locale}"))
+                .await;
+            // The worker's port differs per run; the snapshot says EDGE.
+            let escaped = base.replace('/', "&#x2f;");
+            let clean = |field: &str| {
+                preview[field]
+                    .as_str()
+                    .unwrap_or_default()
+                    .replace(&base, "EDGE")
+                    .replace(&escaped, "EDGE")
+            };
+            let snapshot = format!(
+                "Subject: {}\n\n{}\n----- HTML -----\n{}",
+                clean("subject"),
+                clean("text"),
+                clean("html")
+            );
+            insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+                insta::assert_snapshot!(format!("{locale}-{kind}"), snapshot);
+            });
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_names_and_reasons_cannot_inject_headers_script_or_direction() {
+    let mail = MailServer::start(LATE_MS).await;
+    let world = World::start_with_mail(&mail, TIMEOUT_MS).await;
+    let (admin, store) = mail_shop(&world, &mail, "hostile-shop", "postmark").await;
+    let name = format!(
+        "<script>alert(1)</script>\r\nBcc: thief@example.com \u{202E}moc.live{}",
+        "x".repeat(10_000)
+    );
+    place(&store, "H-1", &name, "en", "hal@example.com").await;
+    slip(&admin, "<img src=x onerror=alert(1)> \u{202E}reversed").await;
+    let got = wait_for_inbox(&mail, "hal@example.com", 2).await;
+    for email in &got {
+        assert!(
+            !email.html.contains("<script>") && !email.html.contains("<img"),
+            "{}",
+            email.html
+        );
+        assert!(
+            email.html.contains("&lt;script&gt;"),
+            "escaped, not dropped"
+        );
+        assert!(!email.html.contains('\u{202E}') && !email.text.contains('\u{202E}'));
+        assert!(!email.subject.contains(['\r', '\n']));
+        let to = email.body["To"].as_str().unwrap_or_default();
+        assert!(
+            !to.contains(['\r', '\n']) && to.chars().count() < 200,
+            "{to}"
+        );
+        assert!(
+            email.html.chars().count() < 20_000,
+            "a 10,000-character name is cut"
+        );
+    }
+    // A one-click unsubscribe works from the link, and only by POST.
+    let summary = admin.get("").await;
+    assert_eq!(summary["unsubscribed"], 0);
+    let link = admin
+        .customer_link("H-1")
+        .await
+        .replace("/orders/H-1?", "/orders/H-1/unsubscribe?");
+    assert_eq!(
+        reqwest::get(&link).await.expect("page").status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        admin.get("").await["unsubscribed"],
+        0,
+        "a GET changes nothing"
+    );
+    let posted = Client::new()
+        .post(&link)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .expect("one-click");
+    assert_eq!(posted.status(), StatusCode::OK);
+    assert_eq!(admin.get("").await["unsubscribed"], 1);
+    assert_eq!(mail.violations(), Vec::<String>::new());
+}
