@@ -274,15 +274,17 @@ async fn deliver_action(env: &Env, action: &ActionJob) -> Result<Verdict, EdgeEr
     };
     let state: ActionState = http::call_json(&stub, "/internal/actions/result", &result).await?;
     Ok(if state.state == "pending" {
-        Verdict::RetryIn(backoff_seconds(state.attempts))
+        Verdict::RetryIn(backoff_seconds(state.attempts, 300))
     } else {
         Verdict::Done
     })
 }
 
-/// Exponential backoff with jitter: about 2, 4, 8 … seconds, at most 5 min.
-pub fn backoff_seconds(attempts: u32) -> u32 {
-    let base = 2u32.saturating_pow(attempts.min(8)).min(300);
+/// Exponential backoff with jitter: about 2, 4, 8 … seconds, at most
+/// `cap` seconds (plus up to half again of jitter, so that jobs that failed
+/// together do not come back together).
+pub fn backoff_seconds(attempts: u32, cap: u32) -> u32 {
+    let base = 2u32.saturating_pow(attempts.min(16)).min(cap);
     let jitter = u32::try_from(clock::now_millis().rem_euclid(1000)).unwrap_or(0) * base / 2000;
     base + jitter
 }

@@ -29,13 +29,13 @@ async fn mail_shop(
 ) -> (AdminApi, Store) {
     let admin = AdminApi::create_shop(&world.worker, shop).await;
     let store = Store::connect(&admin).await;
-    let answer = put(
-        &admin,
-        "/mail",
-        &json!({"provider": provider, "api_key": mail.api_key,
+    let answer = admin
+        .put(
+            "/mail",
+            &json!({"provider": provider, "api_key": mail.api_key,
                 "from_email": "orders@tents.example", "from_name": "Tent & Co"}),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(answer.0, StatusCode::OK, "{}", answer.1);
     assert_eq!(answer.1["has_api_key"], true);
     assert!(
@@ -52,18 +52,6 @@ async fn mail_shop(
         admin.put_product_json(sku, &setting).await;
     }
     (admin, store)
-}
-
-async fn put(admin: &AdminApi, path: &str, body: &Value) -> (StatusCode, Value) {
-    let response = Client::new()
-        .put(admin.url(path))
-        .bearer_auth(admin.api_key())
-        .json(body)
-        .send()
-        .await
-        .expect("the edge answers");
-    let status = response.status();
-    (status, response.json().await.unwrap_or_default())
 }
 
 async fn place(store: &Store, id: &str, name: &str, locale: &str, email: &str) {
@@ -111,7 +99,7 @@ async fn wait_for_inbox(mail: &MailServer, to: &str, count: usize) -> Vec<Delive
     .await
 }
 
-async fn log(admin: &AdminApi, order: &str) -> Vec<Value> {
+async fn email_log(admin: &AdminApi, order: &str) -> Vec<Value> {
     admin.get(&format!("/emails?order={order}")).await["emails"]
         .as_array()
         .cloned()
@@ -205,7 +193,7 @@ async fn each_provider_gets_the_journey_once_in_order_in_the_customers_language(
             got[1].text
         );
         let log = eventually("the log says sent", || async {
-            let entries = log(&admin, &order).await;
+            let entries = email_log(&admin, &order).await;
             (entries.len() == 2 && entries.iter().all(|e| e["state"] == "sent")).then_some(entries)
         })
         .await;
@@ -262,14 +250,43 @@ async fn each_provider_gets_the_journey_once_in_order_in_the_customers_language(
             .await
             .expect("post");
         assert_eq!(refused.status(), StatusCode::CONFLICT, "the answer stands");
-        let confirmed = wait_for_inbox(&mail, email, 3).await;
-        assert_eq!(confirmed.len(), 3);
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        assert_eq!(
-            inbox(&mail, email).len(),
-            3,
-            "{provider}: no email came twice"
+        wait_for_inbox(&mail, email, 3).await;
+
+        // The rest of the journey: the tent arrives, the order ships.
+        admin
+            .put_product_json(TENT, &json!({"status": "in_stock"}))
+            .await;
+        wait_for_inbox(&mail, email, 4).await;
+        let shipped = payloads::standard(
+            "order.shipped",
+            json!({"order": order, "carrier": "UPS", "tracking": "1Z999AA10123456784"}),
         );
+        let sent = store.standard(&format!("msg_ship_{order}"), &shipped).await;
+        assert_eq!(sent.status(), StatusCode::OK);
+        let all = eventually("the journey's emails, all sent", || async {
+            let entries = email_log(&admin, &order).await;
+            (entries.iter().any(|e| e["kind"] == "shipped")
+                && entries.iter().all(|e| e["state"] == "sent"))
+            .then_some(entries)
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // What arrived is what the log says went, each once, in its order.
+        let arrived: Vec<String> = inbox(&mail, email).into_iter().map(|e| e.key).collect();
+        let logged: Vec<String> = all
+            .iter()
+            .map(|e| e["key"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(arrived, logged, "{provider}: each email once, in order");
+        let kinds: Vec<&str> = all.iter().filter_map(|e| e["kind"].as_str()).collect();
+        assert_eq!(
+            kinds[..4],
+            ["receipt", "delay_notice", "choice_confirmed", "restocked"],
+            "{provider}"
+        );
+        assert_eq!(kinds.last(), Some(&"shipped"), "{kinds:?}");
+        let last = inbox(&mail, email).pop().expect("the shipping news");
+        assert!(last.text.contains("1Z999AA10123456784"), "{}", last.text);
     }
     assert_eq!(
         mail.violations(),
@@ -290,7 +307,7 @@ async fn faults_are_retried_refusals_are_not_and_a_failed_email_can_go_again() {
     place(&store, "F-1", "Dan", "en", "dan@example.com").await;
     wait_for_inbox(&mail, "dan@example.com", 1).await;
     let entry = eventually("sent after the faults", || async {
-        let entries = log(&admin, "F-1").await;
+        let entries = email_log(&admin, "F-1").await;
         entries.first().filter(|e| e["state"] == "sent").cloned()
     })
     .await;
@@ -300,7 +317,7 @@ async fn faults_are_retried_refusals_are_not_and_a_failed_email_can_go_again() {
     mail.script(&[Fault::Refuse]);
     place(&store, "F-2", "Eve", "en", "eve@example.com").await;
     let failed = eventually("refused", || async {
-        let entries = log(&admin, "F-2").await;
+        let entries = email_log(&admin, "F-2").await;
         entries.first().filter(|e| e["state"] == "failed").cloned()
     })
     .await;
@@ -330,7 +347,7 @@ async fn faults_are_retried_refusals_are_not_and_a_failed_email_can_go_again() {
     mail.script(&[Fault::AcceptedLate]);
     place(&resend_store, "F-3", "Fay", "en", "fay@example.com").await;
     let entry = eventually("sent after the timeout", || async {
-        let entries = log(&resend_admin, "F-3").await;
+        let entries = email_log(&resend_admin, "F-3").await;
         entries.first().filter(|e| e["state"] == "sent").cloned()
     })
     .await;
@@ -374,35 +391,26 @@ async fn a_merchant_previews_and_overrides_templates_and_a_broken_one_is_refused
 
     // A template that does not compile: refused with its line, old one kept.
     let broken = "{% extends \"layout.html\" %}\n{% block body %}\n<p>{% if %}</p>\n{% endblock %}";
-    let (status, body) = put(
-        &admin,
-        "/templates/it/receipt.html",
-        &json!({"source": broken}),
-    )
-    .await;
+    let (status, body) = admin
+        .put("/templates/it/receipt.html", &json!({"source": broken}))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["error"]["code"], "invalid_template");
     assert_eq!(body["error"]["line"], 3, "{body}");
     // One that compiles but cannot render (a misspelt fact): refused too.
     let typo = "{% extends \"layout.html\" %}{% block body %}{{ shipp.range }}{% endblock %}";
-    let (status, body) = put(
-        &admin,
-        "/templates/it/receipt.html",
-        &json!({"source": typo}),
-    )
-    .await;
+    let (status, body) = admin
+        .put("/templates/it/receipt.html", &json!({"source": typo}))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     let still = admin.get("/templates/it/receipt.html").await;
     assert_eq!(still["overridden"], false);
 
     // A good one is used, in that language only, and can be removed.
     let own = "{% extends \"layout.html\" %}{% block body %}<p>Grazie davvero, {{ customer }}! {{ ship }}</p>{% endblock %}";
-    let (status, body) = put(
-        &admin,
-        "/templates/it/receipt.html",
-        &json!({"source": own}),
-    )
-    .await;
+    let (status, body) = admin
+        .put("/templates/it/receipt.html", &json!({"source": own}))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let preview = admin.get("/emails/preview?kind=receipt&locale=it").await;
     assert!(
@@ -439,19 +447,20 @@ async fn every_email_in_every_language_matches_its_snapshot() {
     let world = World::start().await;
     let admin = AdminApi::create_shop(&world.worker, "snapshot-shop").await;
     let base = admin.base_url().to_owned();
+    // Every kind we ship a template for, read from the templates folder.
+    let mut kinds: Vec<String> = std::fs::read_dir(e2e::repo_root().join("templates/mail"))
+        .expect("the templates folder")
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            name.strip_suffix(".txt")
+                .filter(|kind| *kind != "layout")
+                .map(str::to_owned)
+        })
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds.len(), 10, "{kinds:?}");
     for locale in ["en", "it", "ar"] {
-        for kind in [
-            "receipt",
-            "restocked",
-            "processed",
-            "shipped",
-            "follow_up",
-            "win_back",
-            "nurture",
-            "delay_notice",
-            "choice_confirmed",
-            "cancelled",
-        ] {
+        for kind in &kinds {
             let preview = admin
                 .get(&format!("/emails/preview?kind={kind}&locale={locale}"))
                 .await;

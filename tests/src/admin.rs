@@ -158,6 +158,21 @@ impl AdminApi {
         self.send(request, &format!("reading {rest}")).await
     }
 
+    /// PUTs `body` as JSON under the shop and reads the status and JSON
+    /// answer, whatever the status (for tests of refusals).
+    pub async fn put(&self, rest: &str, body: &Value) -> (reqwest::StatusCode, Value) {
+        let response = self
+            .http
+            .put(self.url(rest))
+            .bearer_auth(&self.key)
+            .json(body)
+            .send()
+            .await
+            .expect("the edge answers");
+        let status = response.status();
+        (status, response.json().await.unwrap_or_default())
+    }
+
     /// The customer's link path for `order`, made by the edge.
     pub async fn customer_link(&self, order: &str) -> String {
         let request = self

@@ -102,12 +102,16 @@ fn redirect(to: &str) -> Page {
         .with_header(header)
 }
 
-/// The value of `name` in a form body or query (`a=1&b=2`).
+/// `text` made safe inside a query string.
+fn form_urlencoded_key(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// The value of `name` in a form body or query (`a=1&b=2`), decoded.
 fn field(form: &str, name: &str) -> Option<String> {
-    form.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=')?;
-        (key == name).then(|| value.replace('+', " "))
-    })
+    form_urlencoded::parse(form.as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
 }
 
 fn escape(text: &str) -> String {
@@ -126,7 +130,11 @@ impl Desk {
             (Get, path) if path.starts_with("/orders/") => {
                 return html(self.order_page(&path["/orders/".len()..]).await);
             }
-            (Post, "/place") => self.place().await,
+            (Get, "/email") => return html(self.email_page(query).await),
+            (Post, "/place") => {
+                self.place(&field(query, "lang").unwrap_or_else(|| "en".into()))
+                    .await
+            }
             (Post, "/supplier-news") => self.supplier_news().await,
             (Post, "/restock") => self.restock().await,
             (Post, "/sell-out") => {
@@ -147,7 +155,8 @@ impl Desk {
         redirect(&format!("/?done={}", outcome.replace(' ', "+")))
     }
 
-    async fn place(&self) -> String {
+    /// Places a Shopify order from a customer who reads `lang` (en, it, ar).
+    async fn place(&self, lang: &str) -> String {
         let id = self.next_order.fetch_add(1, Ordering::Relaxed);
         let body = payloads::shopify_order(
             id,
@@ -157,10 +166,54 @@ impl Desk {
             ],
             &format!("customer{id}@example.com"),
         );
+        let (locale, name) = match lang {
+            "it" => ("it-IT", "Grazia"),
+            "ar" => ("ar", "مريم"),
+            _ => ("en-US", "Ada"),
+        };
+        let mut order: Value = serde_json::from_str(&body).expect("a JSON order");
+        order["customer_locale"] = json!(locale);
+        order["customer"]["first_name"] = json!(name);
+        let body = order.to_string();
         let response = self.store.shopify("orders/create", &body).await;
         format!(
-            "Shopify sent orders/create for order {id}: the edge answered {}.",
+            "Shopify sent orders/create for order {id} ({locale}): the edge answered {}.",
             response.status()
+        )
+    }
+
+    /// One email as the customer sees it: the HTML in a sandboxed frame
+    /// (links open in a new tab), the plain text, and what the log says.
+    async fn email_page(&self, query: &str) -> String {
+        let key = field(query, "key").unwrap_or_default();
+        let encoded: String = form_urlencoded_key(&key);
+        let email = self.admin.get(&format!("/emails/one?key={encoded}")).await;
+        let html_body = email["html"].as_str().unwrap_or("(not written yet)");
+        let framed = html_body.replacen("<head>", "<head><base target=\"_blank\">", 1);
+        page(
+            "Email",
+            &format!(
+                "<p><a href=\"/\">← back office</a></p>\
+                 <table><tr><th>to</th><td>{to}</td></tr><tr><th>subject</th><td dir=auto>{subject}</td></tr>\
+                 <tr><th>kind</th><td>{kind} ({locale})</td></tr>\
+                 <tr><th>state</th><td>{state} after {attempts} tries, via {provider}, id {id}</td></tr>\
+                 <tr><th>last error</th><td>{error}</td></tr></table>\
+                 <h2>As the customer sees it</h2>\
+                 <iframe title=\"the email\" sandbox=\"allow-popups allow-popups-to-escape-sandbox\" \
+                 style=\"width:100%;height:760px;border:1px solid #ccc;background:#fff\" srcdoc=\"{framed}\"></iframe>\
+                 <h2>Plain text</h2><pre dir=auto style=\"white-space:pre-wrap\">{text}</pre>",
+                to = escape(email["to"].as_str().unwrap_or("(no address)")),
+                subject = escape(email["subject"].as_str().unwrap_or_default()),
+                kind = escape(email["kind"].as_str().unwrap_or_default()),
+                locale = escape(email["locale"].as_str().unwrap_or_default()),
+                state = escape(email["state"].as_str().unwrap_or_default()),
+                attempts = email["attempts"],
+                provider = escape(email["provider"].as_str().unwrap_or("-")),
+                id = escape(email["message_id"].as_str().unwrap_or("-")),
+                error = escape(email["error"].as_str().unwrap_or("none")),
+                framed = escape(&framed),
+                text = escape(email["text"].as_str().unwrap_or_default()),
+            ),
         )
     }
 
@@ -253,13 +306,16 @@ impl Desk {
         }
         let mut emails = String::new();
         for email in outbox["emails"].as_array().into_iter().flatten().rev() {
+            let key = email["key"].as_str().unwrap_or_default();
             emails.push_str(&format!(
-                "<li><b>{}</b> to {} ({}) for order #{}<details><summary>what it says</summary><pre>{}</pre></details></li>",
+                "<li><a href=\"/email?key={}\"><b>{}</b></a> <span dir=auto>{}</span> — to {} ({}) for order #{}, {}</li>",
+                form_urlencoded_key(key),
                 escape(email["kind"].as_str().unwrap_or_default()),
+                escape(email["subject"].as_str().unwrap_or("")),
                 escape(email["to"].as_str().unwrap_or("(no address)")),
                 escape(email["locale"].as_str().unwrap_or_default()),
                 escape(email["order"].as_str().unwrap_or_default()),
-                escape(&serde_json::to_string_pretty(&email["email"]).unwrap_or_default()),
+                escape(email["state"].as_str().unwrap_or_default()),
             ));
         }
         let mut todo = String::new();
@@ -279,12 +335,14 @@ impl Desk {
                  signed with the shop's secret, to the edge. The <a href=\"{shop}\">shop page</a> \
                  shows the widget.</p>\
                  <div class=actions>\
-                 <form method=post action=/place><button>Place an order (tent on backorder + 2 lanterns)</button></form>\
+                 <form method=post action=\"/place?lang=en\"><button>Place an order (tent on backorder + 2 lanterns)</button></form>\
+                 <form method=post action=\"/place?lang=it\"><button>… from an Italian customer</button></form>\
+                 <form method=post action=\"/place?lang=ar\"><button>… from an Arabic-speaking customer</button></form>\
                  <form method=post action=/supplier-news><button>Supplier news: the tent is late</button></form>\
                  <form method=post action=/restock><button>Tents arrive at the warehouse</button></form>\
                  <form method=post action=/sell-out><button>Tent sold out again</button></form></div>\
                  <h2>Backorder orders</h2><table><tr><th>order</th><th>stage</th><th>ships</th><th>tags</th><th>fulfilment</th></tr>{rows}</table>\
-                 <h2>Outbox: emails sent to customers</h2><ul>{emails}</ul>\
+                 <h2>Outbox: emails sent to customers (click one to read it)</h2><ul>{emails}</ul>\
                  <h2>Actions for the back office</h2><ul>{todo}</ul>",
                 shop = escape(&self.shop_url),
             ),

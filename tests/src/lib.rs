@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod back_office;
+pub mod bench;
 pub mod browser;
 pub mod endpoint;
 pub mod mail_server;

@@ -28,7 +28,7 @@ use provider::{Attempt, Endpoints, MailConfig, Outgoing};
 use render::{Rendered, TemplateError};
 
 /// Tries per email before it is given up and shown as dead to the merchant.
-pub const MAX_ATTEMPTS: u32 = 8;
+pub const MAX_ATTEMPTS: u32 = 12;
 /// How long one claim holds an email against a second delivery of its job.
 pub const LEASE_SECONDS: i64 = 60;
 
@@ -197,10 +197,12 @@ pub async fn deliver(env: &Env, job: &EmailJob) -> Result<Next, EdgeError> {
     };
     let settled: Settled = http::call_json(&stub, "/internal/emails/report", &report).await?;
     Ok(if settled.state == "queued" {
+        // A customer waits for this news: a minute between tries at most,
+        // unless the provider asks for longer.
         Next::RetryIn(
             after
                 .unwrap_or(0)
-                .max(jobs::backoff_seconds(settled.attempts))
+                .max(jobs::backoff_seconds(settled.attempts, 60))
                 .min(3600),
         )
     } else {

@@ -131,11 +131,7 @@ fn resend(
     endpoints: &Endpoints,
     mail: &Outgoing,
 ) -> (String, Vec<(String, String)>, Value) {
-    let headers: serde_json::Map<String, Value> = mail
-        .headers
-        .iter()
-        .map(|(name, value)| (name.clone(), Value::String(value.clone())))
-        .collect();
+    let headers = header_object(mail);
     let mut body = json!({
         "from": config.sender(),
         "to": [mail.to_email],
@@ -209,11 +205,7 @@ fn sendgrid(
     if let Some(name) = &mail.to_name {
         to["name"] = Value::String(name.clone());
     }
-    let headers: serde_json::Map<String, Value> = mail
-        .headers
-        .iter()
-        .map(|(name, value)| (name.clone(), Value::String(value.clone())))
-        .collect();
+    let headers = header_object(mail);
     let mut body = json!({
         // The spec types the top-level `custom_args` as a string; the object
         // form belongs to the personalization.
@@ -237,6 +229,14 @@ fn sendgrid(
         )],
         body,
     )
+}
+
+/// The email's extra headers as a JSON object (Resend's and SendGrid's form).
+fn header_object(mail: &Outgoing) -> serde_json::Map<String, Value> {
+    mail.headers
+        .iter()
+        .map(|(name, value)| (name.clone(), Value::String(value.clone())))
+        .collect()
 }
 
 async fn post(

@@ -630,7 +630,7 @@ impl ShopRecords {
 
     fn page(
         &self,
-        shop: &ShopId,
+        shop: &str,
         locale: Locale,
         title: &str,
         message: Option<String>,
@@ -640,7 +640,7 @@ impl ShopRecords {
         let html = render::page(&json!({
             "lang": locale.code(),
             "dir": render::direction(locale),
-            "shop": render::outside_text(&self.shop_name(shop)?, 100),
+            "shop": render::outside_text(shop, 100),
             "title": title,
             "message": message,
             "forms": forms,
@@ -659,17 +659,17 @@ impl ShopRecords {
     ) -> Result<Response, EdgeError> {
         let locale = self.page_locale(&req);
         let t = render::catalog(locale);
-        let shop = self.shop_id()?;
-        if self.check_link(&req, order).is_err() {
+        let (Ok(shop), Ok(_)) = (self.shop_id(), self.check_link(&req, order)) else {
             return self.page(
-                &shop,
+                "",
                 locale,
                 &say(&t, "page.invalid_link"),
                 None,
                 Vec::new(),
                 403,
             );
-        }
+        };
+        let shop_name = self.shop_name(&shop)?;
         let token = http::query_param(&req, "t").unwrap_or_default();
         let mut query = form_urlencoded::Serializer::new(String::new());
         query
@@ -679,7 +679,7 @@ impl ShopRecords {
         let method = req.method();
         match (method, action) {
             (Method::Get, "unsubscribe") => self.page(
-                &shop,
+                &shop_name,
                 locale,
                 &say(&t, "page.unsubscribe_title"),
                 None,
@@ -699,7 +699,7 @@ impl ShopRecords {
                 let _ = req.bytes().await;
                 self.unsubscribe(order)?;
                 self.page(
-                    &shop,
+                    &shop_name,
                     locale,
                     &say(&t, "page.unsubscribed"),
                     None,
@@ -708,7 +708,7 @@ impl ShopRecords {
                 )
             }
             (Method::Get, "confirm") => {
-                self.confirm_page(&req, &shop, order, locale, &t, &self_url)
+                self.confirm_page(&req, &shop, &shop_name, order, locale, &t, &self_url)
                     .await
             }
             (Method::Post, "confirm") => {
@@ -736,16 +736,25 @@ impl ShopRecords {
                     Err(EdgeError::NotOffered(_)) => ("page.not_offered", 400),
                     Err(err) => return Err(err),
                 };
-                self.page(&shop, locale, &say(&t, title), None, Vec::new(), status)
+                self.page(
+                    &shop_name,
+                    locale,
+                    &say(&t, title),
+                    None,
+                    Vec::new(),
+                    status,
+                )
             }
             _ => Err(EdgeError::MethodNotAllowed),
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn confirm_page(
         &self,
         req: &Request,
         shop: &ShopId,
+        shop_name: &str,
         order: &OrderId,
         locale: Locale,
         t: &Value,
@@ -766,7 +775,7 @@ impl ShopRecords {
             } else {
                 "page.offer_closed"
             };
-            return self.page(shop, locale, &say(t, title), None, Vec::new(), 200);
+            return self.page(shop_name, locale, &say(t, title), None, Vec::new(), 200);
         };
         let option = http::query_param(req, "option");
         let sku = http::query_param(req, "sku");
@@ -795,7 +804,7 @@ impl ShopRecords {
             .collect();
         if forms.is_empty() {
             return self.page(
-                shop,
+                shop_name,
                 locale,
                 &say(t, "page.not_offered"),
                 None,
@@ -808,7 +817,7 @@ impl ShopRecords {
         } else {
             "page.pick_title"
         };
-        self.page(shop, locale, &say(t, title), None, forms, 200)
+        self.page(shop_name, locale, &say(t, title), None, forms, 200)
     }
 
     /// Stops optional emails to the address this order's emails go to, at

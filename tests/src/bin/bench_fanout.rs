@@ -9,15 +9,12 @@
 
 #![allow(clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use e2e::admin::AdminApi;
-use e2e::payloads;
 use e2e::store::Store;
 use e2e::worker::{EdgeWorker, WorkerLog};
 use serde_json::{Value, json};
-use tokio::sync::Semaphore;
 
 const SHOP: &str = "bench-shop";
 const SKU: &str = "TENT-2P";
@@ -55,40 +52,7 @@ async fn main() {
 
     eprintln!("placing {orders} orders through signed webhooks…");
     let placing = Instant::now();
-    let gate = Arc::new(Semaphore::new(16));
-    let mut tasks = Vec::with_capacity(orders);
-    for index in 0..orders {
-        let (store, gate) = (store.clone(), gate.clone());
-        tasks.push(tokio::spawn(async move {
-            let _permit = gate.acquire_owned().await.expect("the gate stays open");
-            let body = payloads::standard(
-                "order.placed",
-                json!({"id": format!("B-{index}"), "currency": "EUR", "total": "199.00",
-                       "lines": [{"sku": SKU, "quantity": 1, "unit_price": "199.00"}],
-                       "customer": {"id": format!("c-{index}"), "email": format!("c{index}@example.com")}}),
-            );
-            // As a store does: a 5xx is retried with the same delivery
-            // (the edge takes a delivery once, however often it comes).
-            let mut retries = 0;
-            loop {
-                let response = store.standard(&format!("msg_{index}"), &body).await;
-                let status = response.status();
-                let text = response.text().await.unwrap_or_default();
-                if status.is_server_error() && retries < 3 {
-                    eprintln!("order {index}: {status} {text}; retrying");
-                    retries += 1;
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    continue;
-                }
-                assert!(status.is_success(), "placing order {index}: {status} {text}");
-                break retries;
-            }
-        }));
-    }
-    let mut retried = 0;
-    for task in tasks {
-        retried += task.await.expect("placed");
-    }
+    let retried = e2e::bench::place_orders(&store, orders, SKU).await;
     let waiting = loop {
         let waiting = count(&admin, "waiting").await;
         if waiting == orders {

@@ -46,6 +46,16 @@ async fn main() {
         EdgeWorker::start(edge_port, &state, DEMO_OPERATOR_TOKEN, WorkerLog::Terminal).await;
 
     let admin = AdminApi::open_or_create(&worker, SHOP, &state.join("shop-keys.json")).await;
+    // Emails stay in the edge's log (the back office shows each one as its
+    // customer reads it) rather than going to a real provider.
+    let (status, answer) = admin
+        .put(
+            "/mail",
+            &serde_json::json!({"provider": "outbox", "from_email": "orders@trailhead.example",
+                                "from_name": "Trailhead Outfitters"}),
+        )
+        .await;
+    assert!(status.is_success(), "mail settings: {answer}");
     // The tent's window is estimated from the supplier's record: its
     // promised arrival three weeks ahead, and thirty past deliveries.
     // The demo keeps its KV in .demo/ between runs: the history is seeded on
