@@ -156,8 +156,8 @@ impl ProductSetting {
                     "reason must be at most {MAX_REASON_CHARS} characters"
                 ));
             }
-            if reason.chars().any(char::is_control) {
-                return Err("reason must not hold control characters".to_owned());
+            if crate::text::has_hidden_controls(reason) {
+                return Err("reason must not hold control or bidi control characters".to_owned());
             }
         }
         if let Some(supply) = supply {
@@ -193,12 +193,26 @@ impl ProductSetting {
                         uncertain: estimate.uncertain,
                     }
                 }
-                None => Availability::Backorder {
-                    window: *window,
-                    reason: reason.clone(),
-                    confidence: None,
-                    uncertain: None,
-                },
+                None => {
+                    // A stated window never shows days in the past: once it
+                    // has passed, the product is late with no new date; once
+                    // it has begun, it starts today.
+                    let (window, uncertain) = match window {
+                        Some(stated) if stated.latest() < today => {
+                            (None, Some(Uncertainty::Overdue))
+                        }
+                        Some(stated) if stated.earliest() < today => {
+                            (ShipWindow::new(today, stated.latest()).ok(), None)
+                        }
+                        other => (*other, None),
+                    };
+                    Availability::Backorder {
+                        window,
+                        reason: reason.clone(),
+                        confidence: None,
+                        uncertain,
+                    }
+                }
             },
         }
     }
@@ -224,6 +238,62 @@ mod tests {
 
     fn date(text: &str) -> Date {
         text.parse().expect("test dates are valid")
+    }
+
+    fn stated(earliest: &str, latest: &str) -> ProductSetting {
+        ProductSetting::Backorder {
+            window: Some(ShipWindow::new(date(earliest), date(latest)).expect("ordered")),
+            supply: None,
+            reason: None,
+            confidence: None,
+        }
+    }
+
+    fn shown(setting: &ProductSetting, today: &str) -> Availability {
+        setting.resolve(&DeliveryHistory::default(), &[], date(today))
+    }
+
+    #[test]
+    fn a_stated_window_never_shows_days_in_the_past() {
+        let setting = stated("2026-01-01", "2026-01-10");
+        let window = |a: &str, b: &str| Some(ShipWindow::new(date(a), date(b)).expect("ordered"));
+        let before = shown(&setting, "2025-12-20");
+        assert!(
+            matches!(before, Availability::Backorder { window: w, uncertain: None, .. } if w == window("2026-01-01", "2026-01-10"))
+        );
+        let begun = shown(&setting, "2026-01-04");
+        assert!(
+            matches!(begun, Availability::Backorder { window: w, uncertain: None, .. } if w == window("2026-01-04", "2026-01-10"))
+        );
+        let last_day = shown(&setting, "2026-01-10");
+        assert!(
+            matches!(last_day, Availability::Backorder { window: w, .. } if w == window("2026-01-10", "2026-01-10"))
+        );
+        // 23 November 2026: late, and nobody has a new date yet.
+        let passed = shown(&setting, "2026-11-23");
+        assert!(
+            matches!(
+                passed,
+                Availability::Backorder {
+                    window: None,
+                    uncertain: Some(Uncertainty::Overdue),
+                    ..
+                }
+            ),
+            "{passed:?}"
+        );
+    }
+
+    #[test]
+    fn a_reason_with_a_right_to_left_override_is_refused() {
+        let setting = ProductSetting::Backorder {
+            window: Some(ShipWindow::new(date("2027-03-12"), date("2027-03-26")).expect("ordered")),
+            supply: None,
+            reason: Some("Stock \u{202E}lanruoj".to_owned()),
+            confidence: None,
+        };
+        let refused = setting.validate().expect_err("refused");
+        assert!(refused.contains("bidi"), "{refused}");
     }
 
     #[test]

@@ -119,8 +119,10 @@ fn check_name(field: &str, text: &str) -> Result<(), String> {
     if count == 0 || count > MAX_NAME_CHARS {
         return Err(format!("{field} must be 1 to {MAX_NAME_CHARS} characters"));
     }
-    if text.chars().any(char::is_control) {
-        return Err(format!("{field} must not hold control characters"));
+    if crate::text::has_hidden_controls(text) {
+        return Err(format!(
+            "{field} must not hold control or bidi control characters"
+        ));
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod estimate;
 pub mod ids;
 pub mod lifecycle;
 pub mod money;
+pub mod text;
 pub mod time;
 
 pub use availability::{

@@ -515,3 +515,57 @@ async fn a_policy_is_validated_and_errors_name_the_field() {
     assert_eq!(set["nurture_every_days"], 14);
     assert_eq!(admin.get("/policy").await["locale"], "it");
 }
+
+/// On 23 November 2026 a product page said "ships January 1 – 10, 2026":
+/// a stated window that has passed now reads as late with no new date, one
+/// that has begun starts today, and a reason that would turn the page's
+/// words around (U+202E) is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn stated_windows_never_show_past_days_and_bidi_overrides_are_refused() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let today = e2e::today();
+    let day = |offset: i64| today.add_days(offset).expect("a date").to_string();
+    let read = |sku: &str| {
+        let url = admin.product_url(SHOP, sku);
+        async move { crate::get_json(&url).await.1["availability"].clone() }
+    };
+
+    admin
+        .put_product_json(
+            "PASSED",
+            &json!({"status": "backorder", "window": {"earliest": day(-30), "latest": day(-20)}}),
+        )
+        .await;
+    let passed = read("PASSED").await;
+    assert_eq!(passed["status"], "backorder", "{passed}");
+    assert!(passed["window"].is_null(), "no past days: {passed}");
+    assert_eq!(passed["uncertain"], "overdue", "{passed}");
+
+    admin
+        .put_product_json(
+            "BEGUN",
+            &json!({"status": "backorder", "window": {"earliest": day(-3), "latest": day(5)}}),
+        )
+        .await;
+    let begun = read("BEGUN").await;
+    assert_eq!(begun["window"]["earliest"], day(0), "starts today: {begun}");
+    assert_eq!(begun["window"]["latest"], day(5));
+
+    let (status, body) = admin
+        .put(
+            "/products/SPOOF",
+            &json!({"status": "backorder", "window": {"earliest": day(10), "latest": day(20)},
+                    "reason": "Held at port \u{202E}tnemyap"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("bidi")),
+        "{body}"
+    );
+    let (status, _) = crate::get_json(&admin.product_url(SHOP, "SPOOF")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nothing was stored");
+}

@@ -496,7 +496,9 @@ async fn hostile_names_and_reasons_cannot_inject_headers_script_or_direction() {
         "x".repeat(10_000)
     );
     place(&store, "H-1", &name, "en", "hal@example.com").await;
-    slip(&admin, "<img src=x onerror=alert(1)> \u{202E}reversed").await;
+    // A merchant's reason may hold markup (escaped below); bidi controls are
+    // refused when it is written (see the api tests).
+    slip(&admin, "<img src=x onerror=alert(1)> reversed").await;
     let got = wait_for_inbox(&mail, "hal@example.com", 2).await;
     for email in &got {
         assert!(

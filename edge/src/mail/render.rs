@@ -267,14 +267,10 @@ pub fn outside_text(text: &str, max: usize) -> String {
     let cleaned: String = text
         .chars()
         .map(|ch| if ch.is_control() { ' ' } else { ch })
-        .filter(|ch| !is_bidi_control(*ch))
+        .filter(|ch| !shared::text::is_bidi_control(*ch))
         .collect();
     let words: Vec<&str> = cleaned.split_whitespace().collect();
     truncate(&words.join(" "), max)
-}
-
-fn is_bidi_control(ch: char) -> bool {
-    matches!(ch, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 fn truncate(text: &str, max: usize) -> String {

@@ -1439,8 +1439,11 @@ impl DelayText {
                     format!("1 to {} characters", shared::lifecycle::MAX_TEXT_CHARS),
                 ));
             }
-            if text.chars().any(char::is_control) {
-                return Err(invalid(field, "must not hold control characters"));
+            if shared::text::has_hidden_controls(text) {
+                return Err(invalid(
+                    field,
+                    "must not hold control or bidi control characters",
+                ));
             }
         }
         Ok(())

@@ -54,7 +54,7 @@ impl fmt::Display for Rejection {
             Rejection::MissingExplanation(field) => {
                 write!(
                     f,
-                    "a delay needs a {field} (1 to {MAX_TEXT_CHARS} characters)"
+                    "a delay needs a {field} (1 to {MAX_TEXT_CHARS} characters, without control or bidi control characters)"
                 )
             }
             Rejection::MissingShipmentDetails => {
@@ -148,7 +148,7 @@ fn public_status(order: &Order, now: Timestamp) -> PublicStatus {
 
 fn check_text(text: &str, field: &'static str) -> Result<(), Rejection> {
     let count = text.trim().chars().count();
-    if count == 0 || count > MAX_TEXT_CHARS {
+    if count == 0 || count > MAX_TEXT_CHARS || crate::text::has_hidden_controls(text) {
         return Err(Rejection::MissingExplanation(field));
     }
     Ok(())
