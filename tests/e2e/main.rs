@@ -6,6 +6,7 @@
 
 mod api;
 mod customers;
+mod demo;
 mod mail;
 mod openapi;
 mod orders;

@@ -1,11 +1,9 @@
 //! The demo: the edge worker in workerd with KV kept in `.demo/`, seeded with
 //! a shop of three products, and the shop's product page using the widget.
-//! Runs until Ctrl-C, then stops everything it started.
+//! Runs until Ctrl-C, SIGTERM or SIGHUP, then stops everything it started.
 
 // The demo stops at the first thing that does not work, saying what it was.
 #![allow(clippy::expect_used, clippy::panic)]
-
-use std::sync::mpsc;
 
 use e2e::admin::AdminApi;
 use e2e::back_office::BackOffice;
@@ -25,8 +23,43 @@ fn port(variable: &str, default: u16) -> u16 {
     }
 }
 
+/// What the demo runs; dropping it stops all of it.
+struct Demo {
+    worker: EdgeWorker,
+    shop: ShopServer,
+    back_office: BackOffice,
+}
+
 #[tokio::main]
 async fn main() {
+    // Ctrl-C, SIGTERM and SIGHUP stop the demo at any moment, also while it
+    // is still starting: what was started by then is stopped as it is dropped.
+    let (stop, mut stopped) = tokio::sync::mpsc::unbounded_channel();
+    ctrlc::set_handler(move || {
+        let _ = stop.send(());
+    })
+    .expect("a Ctrl-C handler can be set");
+    let demo = tokio::select! {
+        demo = start() => demo,
+        _ = stopped.recv() => {
+            println!("\nStopped while starting.");
+            return;
+        }
+    };
+    println!("  Press Ctrl-C to stop.");
+    let _ = stopped.recv().await;
+    println!("\nStopping the demo…");
+    let Demo {
+        worker,
+        shop,
+        back_office,
+    } = demo;
+    drop(back_office);
+    drop(shop);
+    drop(worker);
+}
+
+async fn start() -> Demo {
     let edge_port = port("DEMO_EDGE_PORT", 8787);
     let shop_port = port("DEMO_SHOP_PORT", 8080);
     let back_office_port = port("DEMO_BACK_OFFICE_PORT", 8081);
@@ -40,7 +73,9 @@ async fn main() {
             std::process::exit(1);
         }
     }
-    let state = e2e::repo_root().join(".demo");
+    // DEMO_STATE_DIR keeps the state elsewhere (the tests use a fresh one).
+    let state = std::env::var_os("DEMO_STATE_DIR")
+        .map_or_else(|| e2e::repo_root().join(".demo"), std::path::PathBuf::from);
     std::fs::create_dir_all(&state).expect("the demo state folder can be made");
     let worker =
         EdgeWorker::start(edge_port, &state, DEMO_OPERATOR_TOKEN, WorkerLog::Terminal).await;
@@ -97,16 +132,9 @@ async fn main() {
         admin.api_key()
     );
     println!();
-    println!("  Press Ctrl-C to stop.");
-
-    let (stop, stopped) = mpsc::channel();
-    ctrlc::set_handler(move || {
-        let _ = stop.send(());
-    })
-    .expect("a Ctrl-C handler can be set");
-    let _ = stopped.recv();
-    println!("\nStopping the demo…");
-    drop(back_office);
-    drop(shop);
-    drop(worker);
+    Demo {
+        worker,
+        shop,
+        back_office,
+    }
 }
