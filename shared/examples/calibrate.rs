@@ -3,12 +3,16 @@
 //! its interval (Winkler) score, for the estimator and three baselines.
 //!
 //! ```text
-//! cargo run --release -p shared --example calibrate -- --train A.csv [--test B.csv] [--json]
+//! cargo run --release -p shared --example calibrate -- --train A.csv [--test B.csv | --static-years] [--json]
 //! ```
 //!
 //! With `--test`, it fits on A and scores on B. With `--train` alone it does
 //! a rolling-origin evaluation: for each month, fit on every delivery received
-//! before the month began and predict the deliveries scheduled in it.
+//! before the month began and predict the deliveries scheduled in it. With
+//! `--static-years` it fits once on everything received before 1 January of
+//! each year (after the first full year of history) and scores that whole
+//! year with no updates, as a merchant who stops feeding deliveries would
+//! get; it prints each year and the average over the years.
 //! The files have the columns of `shared/data/deliveries` (vendor, mode,
 //! scheduled, delivered; others are ignored).
 
@@ -197,20 +201,28 @@ fn main() {
     let mut train = None;
     let mut test = None;
     let mut json = false;
+    let mut static_years = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--train" => train = args.next().map(PathBuf::from),
             "--test" => test = args.next().map(PathBuf::from),
             "--json" => json = true,
+            "--static-years" => static_years = true,
             other => {
-                panic!("unknown argument {other:?}; usage: --train A.csv [--test B.csv] [--json]")
+                panic!(
+                    "unknown argument {other:?}; usage: --train A.csv [--test B.csv | --static-years] [--json]"
+                )
             }
         }
     }
     let train = read(&train.expect("--train A.csv is required"));
     let mut learnt: Vec<&Row> = train.iter().collect();
     learnt.sort_by_key(|row| row.delivered);
+    if static_years {
+        run_static_years(&train, &learnt, json);
+        return;
+    }
 
     let mut scorer = Scorer {
         tallies: vec![[Tally::default(); 4]; 2],
@@ -327,6 +339,147 @@ fn main() {
         "history sketch after {} deliveries: {sketch} bytes of JSON",
         history.deliveries()
     );
+}
+
+/// Fits once before each 1 January and scores that year without updates.
+fn run_static_years(train: &[Row], learnt: &[&Row], json: bool) {
+    let first = train
+        .iter()
+        .map(|r| r.delivered)
+        .min()
+        .expect("rows in --train");
+    let last = train
+        .iter()
+        .map(|r| r.scheduled)
+        .max()
+        .expect("rows in --train");
+    let mut per_year: Vec<(i32, Scorer)> = Vec::new();
+    // A full year of history before the first split.
+    for year in (first.year() + 2)..=last.year() {
+        let start = Date::from_ymd(year, 1, 1).expect("a date");
+        let end = Date::from_ymd(year + 1, 1, 1).expect("a date");
+        let mut history = DeliveryHistory::default();
+        let mut slips = Vec::new();
+        for row in learnt.iter().take_while(|row| row.delivered < start) {
+            history.record(&row.delivery());
+            slips.push(row.slip());
+        }
+        slips.sort_unstable();
+        let rows: Vec<&Row> = train
+            .iter()
+            .filter(|r| start <= r.scheduled && r.scheduled < end)
+            .collect();
+        if rows.is_empty() || slips.is_empty() {
+            continue;
+        }
+        let mut scorer = Scorer {
+            tallies: vec![[Tally::default(); 4]; 2],
+        };
+        scorer.predict(&history, &Baselines { slips }, start, &rows);
+        per_year.push((year, scorer));
+    }
+    let years = per_year.len().max(1) as f64;
+    // The average over the years of each year's mean figures.
+    let average = |level: usize, method: usize, figure: fn(&Tally) -> f64| {
+        per_year
+            .iter()
+            .map(|(_, scorer)| figure(&scorer.tallies[level][method]))
+            .sum::<f64>()
+            / years
+    };
+    let coverage = |t: &Tally| t.mean(t.covered as f64);
+    let width = |t: &Tally| t.mean(t.width);
+    let score = |t: &Tally| t.mean(t.score);
+    if json {
+        for (year, scorer) in &per_year {
+            for (level_index, confidence) in Confidence::ALL.into_iter().enumerate() {
+                for (method_index, method) in METHODS.into_iter().enumerate() {
+                    let tally = &scorer.tallies[level_index][method_index];
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "split": "static", "year": year, "method": method.name(),
+                            "level": f64::from(confidence.percent()) / 100.0,
+                            "coverage": coverage(tally), "mean_width_days": width(tally),
+                            "interval_score": score(tally), "predictions": tally.predictions,
+                        })
+                    );
+                }
+            }
+        }
+        for (level_index, confidence) in Confidence::ALL.into_iter().enumerate() {
+            for (method_index, method) in METHODS.into_iter().enumerate() {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "split": "static", "year": "average", "method": method.name(),
+                        "level": f64::from(confidence.percent()) / 100.0,
+                        "coverage": average(level_index, method_index, coverage),
+                        "mean_width_days": average(level_index, method_index, width),
+                        "interval_score": average(level_index, method_index, score),
+                    })
+                );
+            }
+        }
+        return;
+    }
+    println!(
+        "static splits over {} years: fit once on everything received before 1 January, score that year with no updates",
+        per_year.len()
+    );
+    println!(
+        "{:<8} {:<6} {:>10} {:>9} {:>9} {:>10} {:>9}",
+        "year", "level", "estimator", "width", "score", "best base", "score"
+    );
+    for (year, scorer) in &per_year {
+        for (level_index, confidence) in Confidence::ALL.into_iter().enumerate() {
+            let tallies = &scorer.tallies[level_index];
+            let (best, best_tally) = tallies[..3]
+                .iter()
+                .enumerate()
+                .min_by(|a, b| score(a.1).total_cmp(&score(b.1)))
+                .expect("three baselines");
+            let estimator = &tallies[3];
+            println!(
+                "{:<8} {:<6} {:>9.1}% {:>7.1} d {:>7.1} d {:>10} {:>7.1} d",
+                year,
+                format!("{}%", confidence.percent()),
+                100.0 * coverage(estimator),
+                width(estimator),
+                score(estimator),
+                METHODS[best].name(),
+                score(best_tally),
+            );
+        }
+    }
+    println!("average over the years:");
+    for (level_index, confidence) in Confidence::ALL.into_iter().enumerate() {
+        for (method_index, method) in METHODS.into_iter().enumerate() {
+            println!(
+                "{:<6} {:<17} {:>8.1}% {:>9.1} d {:>13.1} d",
+                format!("{}%", confidence.percent()),
+                method.name(),
+                100.0 * average(level_index, method_index, coverage),
+                average(level_index, method_index, width),
+                average(level_index, method_index, score),
+            );
+        }
+        let best_baseline = (0..3)
+            .map(|method| average(level_index, method, score))
+            .fold(f64::INFINITY, f64::min);
+        let lowest_year = per_year
+            .iter()
+            .map(|(year, scorer)| (*year, coverage(&scorer.tallies[level_index][3])))
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        println!(
+            "       estimator's averaged interval score is {:.1}% better than the best baseline's; its lowest year covered {}",
+            100.0 * (1.0 - average(level_index, 3, score) / best_baseline),
+            lowest_year.map_or_else(
+                || "-".to_owned(),
+                |(year, cover)| format!("{:.1}% ({year})", 100.0 * cover)
+            ),
+        );
+    }
 }
 
 fn first_of_month(day: Date) -> Date {
