@@ -53,6 +53,9 @@ async fn route(req: Request, env: &Env) -> Result<Response, EdgeError> {
         (Method::Get, ["v1", "shops", shop, "products", sku]) => {
             routes::products::get(env, shop, sku).await
         }
+        (Method::Get, ["v1", "shops", shop, "products"]) => {
+            routes::products::get_many(env, shop, http::query_param(&req, "skus")).await
+        }
         // The shop's Durable Object answers the rest of a shop's API, and
         // says 404 or 405 for what it does not know.
         (_, ["v1", "shops", shop, _, ..]) | (_, ["v1", "shops", shop]) => {

@@ -569,3 +569,46 @@ async fn stated_windows_never_show_past_days_and_bidi_overrides_are_refused() {
     let (status, _) = crate::get_json(&admin.product_url(SHOP, "SPOOF")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "nothing was stored");
 }
+
+/// A page's products in one request: each as its own read gives it, unknown
+/// SKUs listed, and a clear 400 for none or more than 50.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_reads_all_its_products_at_once() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let setting = serde_json::from_str(BACKORDER).expect("valid");
+    admin.set_product(SHOP, "TENT-2P", &setting).await;
+    admin
+        .put_product_json("LAMP-01", &json!({"status": "in_stock"}))
+        .await;
+    let base = admin.base_url().to_owned();
+    let many = |skus: &str| format!("{base}/v1/shops/{SHOP}/products?skus={skus}");
+
+    let response = reqwest::get(many("TENT-2P,LAMP-01,NOPE,TENT-2P"))
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    assert!(
+        response.headers()["cache-control"]
+            .to_str()
+            .expect("ascii")
+            .contains("max-age=")
+    );
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["unknown"], json!(["NOPE"]));
+    let products = body["products"].as_array().expect("a list");
+    assert_eq!(products.len(), 2, "each SKU once: {body}");
+    for product in products {
+        let sku = product["sku"].as_str().expect("a SKU");
+        let (_, single) = crate::get_json(&admin.product_url(SHOP, sku)).await;
+        assert_eq!(product, &single, "the same as its own read");
+    }
+
+    let fifty_one: Vec<String> = (0..51).map(|n| format!("SKU-{n}")).collect();
+    for bad in ["", ",,", "bad%20sku", &fifty_one.join(",")] {
+        let (status, body) = crate::get_json(&many(bad)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_input", "{body}");
+    }
+}

@@ -5,7 +5,7 @@ use shared::{ProductAvailability, ProductSetting, ShopId, Sku};
 use worker::{Env, Response};
 
 use crate::error::EdgeError;
-use crate::{clock, storage};
+use crate::{clock, http, storage};
 
 /// Shoppers may see a status this many seconds old; it spares KV reads on
 /// busy pages while keeping news fresh.
@@ -25,6 +25,27 @@ fn parse_sku(sku: &str) -> Result<Sku, EdgeError> {
     })
 }
 
+/// The most SKUs one batch read takes: more than any product page shows.
+pub const MAX_BATCH_SKUS: usize = 50;
+
+fn needs_history(setting: &ProductSetting) -> bool {
+    matches!(
+        setting,
+        ProductSetting::Backorder {
+            supply: Some(_),
+            ..
+        }
+    )
+}
+
+fn cacheable(mut response: Response) -> Result<Response, EdgeError> {
+    response.headers_mut().set(
+        "Cache-Control",
+        &format!("public, max-age={AVAILABILITY_MAX_AGE_SECS}"),
+    )?;
+    Ok(response)
+}
+
 pub async fn get(env: &Env, shop: &str, sku: &str) -> Result<Response, EdgeError> {
     let (shop, sku) = (parse_shop(shop)?, parse_sku(sku)?);
     let Some(stored) = storage::product(env, &shop, &sku).await? else {
@@ -32,18 +53,67 @@ pub async fn get(env: &Env, shop: &str, sku: &str) -> Result<Response, EdgeError
             sku: sku.to_string(),
         });
     };
-    let history = match &stored.setting {
-        ProductSetting::Backorder {
-            supply: Some(_), ..
-        } => storage::history(env, &shop).await?,
-        _ => Default::default(),
+    let history = if needs_history(&stored.setting) {
+        storage::history(env, &shop).await?
+    } else {
+        Default::default()
     };
     let availability = stored.setting.resolve(&history, &[], clock::today());
-    let product = ProductAvailability { sku, availability };
-    let mut response = Response::from_json(&product)?;
-    response.headers_mut().set(
-        "Cache-Control",
-        &format!("public, max-age={AVAILABILITY_MAX_AGE_SECS}"),
-    )?;
-    Ok(response)
+    cacheable(Response::from_json(&ProductAvailability {
+        sku,
+        availability,
+    })?)
+}
+
+/// Every product of a page in one request:
+/// `GET /v1/shops/{shop}/products?skus=A,B,C` (1 to 50 SKUs). The KV reads
+/// run at once; the shop's history is read once, and only if a product is
+/// estimated from it. SKUs the shop does not know are listed, not an error.
+pub async fn get_many(env: &Env, shop: &str, query: Option<String>) -> Result<Response, EdgeError> {
+    let shop = parse_shop(shop)?;
+    let listed = query.unwrap_or_default();
+    let mut skus: Vec<Sku> = Vec::new();
+    for text in listed
+        .split(',')
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+    {
+        let sku = parse_sku(text)?;
+        if !skus.contains(&sku) {
+            skus.push(sku);
+        }
+    }
+    if skus.is_empty() || skus.len() > MAX_BATCH_SKUS {
+        return Err(EdgeError::InvalidInput {
+            field: "skus",
+            reason: format!("1 to {MAX_BATCH_SKUS} SKUs, separated by commas"),
+        });
+    }
+    let reads = skus.iter().map(|sku| storage::product(env, &shop, sku));
+    let stored = futures_util::future::join_all(reads).await;
+    let mut found = Vec::new();
+    let mut unknown = Vec::new();
+    for (sku, read) in skus.into_iter().zip(stored) {
+        match read? {
+            Some(product) => found.push((sku, product.setting)),
+            None => unknown.push(sku),
+        }
+    }
+    let history = if found.iter().any(|(_, setting)| needs_history(setting)) {
+        storage::history(env, &shop).await?
+    } else {
+        Default::default()
+    };
+    let today = clock::today();
+    let products: Vec<ProductAvailability> = found
+        .into_iter()
+        .map(|(sku, setting)| ProductAvailability {
+            availability: setting.resolve(&history, &[], today),
+            sku,
+        })
+        .collect();
+    cacheable(http::json(
+        &serde_json::json!({ "products": products, "unknown": unknown }),
+        200,
+    )?)
 }
