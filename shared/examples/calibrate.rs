@@ -249,16 +249,7 @@ fn main() {
             );
         }
         None => {
-            let first = train
-                .iter()
-                .map(|r| r.scheduled)
-                .min()
-                .expect("rows in --train");
-            let last = train
-                .iter()
-                .map(|r| r.scheduled)
-                .max()
-                .expect("rows in --train");
+            let (first, last) = span(&train, |r| r.scheduled);
             // A year of history before the first prediction.
             let mut month = first_of_month(first.add_days(365).expect("in range"));
             let mut next_to_learn = 0;
@@ -343,16 +334,8 @@ fn main() {
 
 /// Fits once before each 1 January and scores that year without updates.
 fn run_static_years(train: &[Row], learnt: &[&Row], json: bool) {
-    let first = train
-        .iter()
-        .map(|r| r.delivered)
-        .min()
-        .expect("rows in --train");
-    let last = train
-        .iter()
-        .map(|r| r.scheduled)
-        .max()
-        .expect("rows in --train");
+    let (first, _) = span(train, |r| r.delivered);
+    let (_, last) = span(train, |r| r.scheduled);
     let mut per_year: Vec<(i32, Scorer)> = Vec::new();
     // A full year of history before the first split.
     for year in (first.year() + 2)..=last.year() {
@@ -480,6 +463,13 @@ fn run_static_years(train: &[Row], learnt: &[&Row], json: bool) {
             ),
         );
     }
+}
+
+/// The first and last of a date of the rows.
+fn span(rows: &[Row], date: fn(&Row) -> Date) -> (Date, Date) {
+    let first = rows.iter().map(date).min().expect("rows in --train");
+    let last = rows.iter().map(date).max().expect("rows in --train");
+    (first, last)
 }
 
 fn first_of_month(day: Date) -> Date {

@@ -76,14 +76,7 @@ async fn reads_are_public_and_unknown_products_are_404() {
     let setting = serde_json::from_str(BACKORDER).expect("valid");
     admin.set_product(SHOP, "TENT-2P", &setting).await;
     let response = http.get(&url).send().await.expect("answers");
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.headers()["access-control-allow-origin"], "*");
-    assert!(
-        response.headers()["cache-control"]
-            .to_str()
-            .expect("ascii")
-            .contains("max-age=")
-    );
+    assert_public_and_cacheable(&response);
     let body: Value = response.json().await.expect("JSON");
     assert_eq!(
         body,
@@ -570,6 +563,14 @@ async fn stated_windows_never_show_past_days_and_bidi_overrides_are_refused() {
     assert_eq!(status, StatusCode::NOT_FOUND, "nothing was stored");
 }
 
+/// A 200 any page may read (CORS `*`) and keep for a few seconds.
+fn assert_public_and_cacheable(response: &reqwest::Response) {
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    let cache = response.headers()["cache-control"].to_str().expect("ascii");
+    assert!(cache.contains("max-age="), "{cache}");
+}
+
 /// A page's products in one request: each as its own read gives it, unknown
 /// SKUs listed, and a clear 400 for none or more than 50.
 #[tokio::test(flavor = "multi_thread")]
@@ -587,14 +588,7 @@ async fn a_page_reads_all_its_products_at_once() {
     let response = reqwest::get(many("TENT-2P,LAMP-01,NOPE,TENT-2P"))
         .await
         .expect("answers");
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.headers()["access-control-allow-origin"], "*");
-    assert!(
-        response.headers()["cache-control"]
-            .to_str()
-            .expect("ascii")
-            .contains("max-age=")
-    );
+    assert_public_and_cacheable(&response);
     let body: Value = response.json().await.expect("JSON");
     assert_eq!(body["unknown"], json!(["NOPE"]));
     let products = body["products"].as_array().expect("a list");
