@@ -174,7 +174,12 @@ pub fn say(catalog: &serde_json::Value, path: &str) -> String {
         .map_or_else(|| path.to_owned(), str::to_owned)
 }
 
-fn environment<'a>(overrides: &'a [(String, String)]) -> Result<Environment<'a>, TemplateError> {
+/// An environment holding `names` (ours, or the shop's where it has its
+/// own), so that one email parses only the templates it uses.
+fn environment<'a>(
+    names: &[&str],
+    overrides: &'a [(String, String)],
+) -> Result<Environment<'a>, TemplateError> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
     env.set_auto_escape_callback(|name| {
@@ -185,12 +190,21 @@ fn environment<'a>(overrides: &'a [(String, String)]) -> Result<Environment<'a>,
         }
     });
     env.add_filter("fill", fill);
-    for (name, source) in BUILT_IN {
-        env.add_template(name, source)?;
-    }
-    env.add_template("page.html", PAGE)?;
-    for (name, source) in overrides {
-        env.add_template_owned(name.as_str(), source.as_str())?;
+    for name in names {
+        let own = overrides.iter().find(|(other, _)| other == name);
+        match own {
+            Some((name, source)) => env.add_template_owned(name.as_str(), source.as_str())?,
+            None => {
+                let source = if *name == "page.html" {
+                    Some(PAGE)
+                } else {
+                    built_in(name)
+                };
+                if let Some(source) = source {
+                    env.add_template_owned(name.to_string(), source)?;
+                }
+            }
+        }
     }
     Ok(env)
 }
@@ -202,8 +216,12 @@ pub fn render(
     facts: &serde_json::Value,
     overrides: &[(String, String)],
 ) -> Result<Rendered, TemplateError> {
-    let env = environment(overrides)?;
-    let text_template = env.get_template(&format!("{kind}.txt"))?;
+    let (html_name, text_name) = (format!("{kind}.html"), format!("{kind}.txt"));
+    let env = environment(
+        &["layout.html", "layout.txt", &html_name, &text_name],
+        overrides,
+    )?;
+    let text_template = env.get_template(&text_name)?;
     let mut captured = text_template.render_captured(Value::from(Serde(facts)))?;
     let subject = captured.with_state_mut(|state| state.render_block("subject"))?;
     let subject = header_text(&subject, MAX_SUBJECT_CHARS);
@@ -223,7 +241,7 @@ pub fn render(
         );
     }
     let html = env
-        .get_template(&format!("{kind}.html"))?
+        .get_template(&html_name)?
         .render(Value::from(Serde(&html_facts)))?;
     Ok(Rendered {
         subject,
@@ -234,7 +252,7 @@ pub fn render(
 
 /// A customer-facing page (confirmation, unsubscribe) from its facts.
 pub fn page(facts: &serde_json::Value) -> Result<String, TemplateError> {
-    let env = environment(&[])?;
+    let env = environment(&["page.html"], &[])?;
     Ok(env
         .get_template("page.html")?
         .render(Value::from(Serde(facts)))?)

@@ -20,6 +20,10 @@ use crate::mail::render::{self, KINDS, MAX_TEMPLATE_BYTES, TemplateError, say};
 use crate::mail::{self, Claim, LEASE_SECONDS, MAX_ATTEMPTS, Report, Settled};
 use crate::{clock, crypto, http, links, storage};
 
+/// The email log's columns, as `LogRow` reads them.
+const LOG_COLUMNS: &str = "key, order_id, kind, recipient, locale, job, state, attempts, provider,
+    message_id, last_error, template_error, subject, created_at, updated_at";
+
 /// States an email never leaves by itself.
 const FINAL: [&str; 5] = ["sent", "failed", "dead", "suppressed", "skipped"];
 
@@ -63,12 +67,9 @@ struct MailSettings {
 }
 
 fn locale_param(locale: &str) -> Result<Locale, EdgeError> {
-    match locale {
-        "en" => Ok(Locale::En),
-        "it" => Ok(Locale::It),
-        "ar" => Ok(Locale::Ar),
-        _ => Err(invalid("locale", "one of en, it, ar")),
-    }
+    Locale::from_tag(locale)
+        .filter(|known| known.code() == locale)
+        .ok_or_else(|| invalid("locale", "one of en, it, ar"))
 }
 
 fn template_name(name: &str) -> Result<&str, EdgeError> {
@@ -99,6 +100,14 @@ fn check_address(address: &str) -> Result<(), EdgeError> {
     } else {
         Err(invalid("from_email", "one plain email address"))
     }
+}
+
+/// The name customers know the shop by: the sender's, else the shop's id.
+fn name_of(config: Option<&MailConfig>, shop: &ShopId) -> String {
+    config
+        .map(|config| config.from_name.clone())
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| shop.to_string())
 }
 
 /// A customer-facing HTML page: no caching, no referrer (the link holds a
@@ -140,11 +149,7 @@ impl ShopRecords {
     }
 
     fn shop_name(&self, shop: &ShopId) -> Result<String, EdgeError> {
-        Ok(self
-            .mail_config()?
-            .map(|config| config.from_name)
-            .filter(|name| !name.trim().is_empty())
-            .unwrap_or_else(|| shop.to_string()))
+        Ok(name_of(self.mail_config()?.as_ref(), shop))
     }
 
     pub(super) fn mail_settings_view(&self) -> Result<Value, EdgeError> {
@@ -380,6 +385,7 @@ impl ShopRecords {
             .next()
             .ok_or_else(|| EdgeError::Internal("a claimed email vanished".into()))?;
         let shop = self.shop_id()?;
+        let config = self.mail_config()?;
         let mut claim = Claim {
             go: false,
             state: current.state.clone(),
@@ -387,7 +393,7 @@ impl ShopRecords {
             attempts: current.attempts,
             config: None,
             overrides: Vec::new(),
-            shop_name: self.shop_name(&shop)?,
+            shop_name: name_of(config.as_ref(), &shop),
             token: String::new(),
             shop_locale: policy_locale,
         };
@@ -422,7 +428,7 @@ impl ShopRecords {
         claim.go = true;
         claim.state = "sending".into();
         claim.attempts = current.attempts + 1;
-        claim.config = self.mail_config()?;
+        claim.config = config;
         claim.overrides = self.overrides(mail::locale_of(job, policy_locale))?;
         claim.token = links::sign(&secret, shop.as_str(), job.order.as_str(), expires);
         http::json(&claim, 200)
@@ -503,14 +509,24 @@ impl ShopRecords {
             .unwrap_or(1000)
             .clamp(1, 10_000);
         let rows: Vec<LogRow> = self.rows(
-            "SELECT key, order_id, kind, recipient, locale, job, state, attempts, provider,
-                 message_id, last_error, template_error, subject, created_at, updated_at
-                 FROM mails WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR order_id = ?2)
-                 ORDER BY rowid LIMIT ?3",
+            &format!(
+                "SELECT {LOG_COLUMNS} FROM mails
+                 WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR order_id = ?2)
+                 ORDER BY rowid LIMIT ?3"
+            ),
             vec![state.into(), order.into(), limit.into()],
         )?;
         let emails: Vec<Value> = rows.into_iter().map(|row| log_entry(&row)).collect();
         http::json(&json!({ "emails": emails }), 200)
+    }
+
+    /// One email of the log by its key, or 404.
+    fn log_row(&self, key: &str) -> Result<LogRow, EdgeError> {
+        let rows: Vec<LogRow> = self.rows(
+            &format!("SELECT {LOG_COLUMNS} FROM mails WHERE key = ?"),
+            vec![text_value(key)],
+        )?;
+        rows.into_iter().next().ok_or(EdgeError::NotFound)
     }
 
     fn email_detail(&self, req: &Request) -> Result<Response, EdgeError> {
@@ -520,13 +536,7 @@ impl ShopRecords {
             html: Option<String>,
             text: Option<String>,
         }
-        let rows: Vec<LogRow> = self.rows(
-            "SELECT key, order_id, kind, recipient, locale, job, state, attempts, provider,
-                 message_id, last_error, template_error, subject, created_at, updated_at
-                 FROM mails WHERE key = ?",
-            vec![text_value(key.as_str())],
-        )?;
-        let row = rows.into_iter().next().ok_or(EdgeError::NotFound)?;
+        let row = self.log_row(&key)?;
         let bodies: Vec<Body> = self.rows(
             "SELECT html, text FROM mails WHERE key = ?",
             vec![text_value(key.as_str())],
@@ -546,13 +556,7 @@ impl ShopRecords {
             key: String,
         }
         let body: Again = http::json_body(req, MAX_SETTING_BYTES).await?;
-        let rows: Vec<LogRow> = self.rows(
-            "SELECT key, order_id, kind, recipient, locale, job, state, attempts, provider,
-                 message_id, last_error, template_error, subject, created_at, updated_at
-                 FROM mails WHERE key = ?",
-            vec![text_value(body.key.as_str())],
-        )?;
-        let row = rows.into_iter().next().ok_or(EdgeError::NotFound)?;
+        let row = self.log_row(&body.key)?;
         if !matches!(row.state.as_str(), "failed" | "dead") {
             return Err(invalid(
                 "key",
