@@ -218,11 +218,64 @@ impl ProductSetting {
     }
 }
 
-/// A product's setting as the edge stores it.
+impl ProductSetting {
+    /// Whether what the page shows depends on the shop's delivery history.
+    pub fn needs_history(&self) -> bool {
+        matches!(
+            self,
+            ProductSetting::Backorder {
+                supply: Some(_),
+                ..
+            }
+        )
+    }
+}
+
+/// A product's setting as the edge stores it, with what it reads as on one
+/// day, worked out when the setting, the history or the day last changed, so
+/// that a read does no estimating.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredProduct {
     pub sku: Sku,
     pub setting: ProductSetting,
+    /// Absent in copies written before it existed: those are resolved on read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown: Option<Shown>,
+}
+
+/// What a product reads as on one day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shown {
+    pub on: Date,
+    pub availability: Availability,
+}
+
+impl StoredProduct {
+    /// The setting with what it reads as `today`.
+    pub fn resolved(
+        sku: Sku,
+        setting: ProductSetting,
+        history: &DeliveryHistory,
+        today: Date,
+    ) -> StoredProduct {
+        let availability = setting.resolve(history, &[], today);
+        StoredProduct {
+            sku,
+            setting,
+            shown: Some(Shown {
+                on: today,
+                availability,
+            }),
+        }
+    }
+
+    /// What was worked out for `today`, if it was for today.
+    pub fn shown_on(&self, today: Date) -> Option<&Availability> {
+        self.shown
+            .as_ref()
+            .filter(|shown| shown.on == today)
+            .map(|shown| &shown.availability)
+    }
 }
 
 /// One product's availability as the edge serves it to the widget.

@@ -13,7 +13,8 @@ pub mod text;
 pub mod time;
 
 pub use availability::{
-    Availability, ProductAvailability, ProductSetting, ShipWindow, ShipWindowError, StoredProduct,
+    Availability, ProductAvailability, ProductSetting, ShipWindow, ShipWindowError, Shown,
+    StoredProduct,
 };
 pub use date::{Date, DateError};
 pub use ids::{CustomerId, IdError, OrderId, ShopId, Sku};

@@ -606,3 +606,41 @@ async fn a_page_reads_all_its_products_at_once() {
         assert_eq!(body["error"]["code"], "invalid_input", "{body}");
     }
 }
+
+/// An estimated window is worked out when the history changes, not on each
+/// read, and reads see the new history at once: before any delivery the tent
+/// is flagged as thin history; after the supplier's record it is not, and
+/// the single and the batch read agree.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_estimate_follows_the_history_as_soon_as_deliveries_are_recorded() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let promised = e2e::today().add_days(60).expect("in range");
+    let (sku, setting) = e2e::shop::estimated_catalogue(promised)
+        .into_iter()
+        .find(|(sku, _)| *sku == e2e::shop::BACKORDER_SKU)
+        .expect("the tent");
+    admin.set_product(SHOP, sku, &setting).await;
+    let single = admin.product_url(SHOP, sku);
+    let batch = format!("{}/v1/shops/{SHOP}/products?skus={sku}", admin.base_url());
+
+    let (_, before) = crate::get_json(&single).await;
+    assert_eq!(before["availability"]["uncertain"], "thin_history", "{before}");
+
+    admin
+        .record_deliveries(SHOP, &e2e::shop::demo_history(e2e::today()))
+        .await;
+    let (_, after) = crate::get_json(&single).await;
+    let availability = &after["availability"];
+    assert_eq!(availability["uncertain"], Value::Null, "{after}");
+    assert_eq!(availability["confidence"], 80, "{after}");
+    // Arrives 2 to 6 days late, ships 2 business days after.
+    let earliest: shared::Date = availability["window"]["earliest"]
+        .as_str()
+        .and_then(|text| text.parse().ok())
+        .expect("a window");
+    let gap = promised.days_until(earliest);
+    assert!((4..=6).contains(&gap), "{gap} days after the promise: {after}");
+    let (_, listed) = crate::get_json(&batch).await;
+    assert_eq!(listed["products"][0], after, "the batch read agrees");
+}

@@ -1,7 +1,7 @@
 //! Product availability as the widget reads it: straight from KV, public.
 //! Writes go through the shop's Durable Object, which keeps this copy.
 
-use shared::{ProductAvailability, ProductSetting, ShopId, Sku};
+use shared::{ProductAvailability, ShopId, Sku, StoredProduct};
 use worker::{Env, Response};
 
 use crate::error::EdgeError;
@@ -28,16 +28,6 @@ fn parse_sku(sku: &str) -> Result<Sku, EdgeError> {
 /// The most SKUs one batch read takes: more than any product page shows.
 pub const MAX_BATCH_SKUS: usize = 50;
 
-fn needs_history(setting: &ProductSetting) -> bool {
-    matches!(
-        setting,
-        ProductSetting::Backorder {
-            supply: Some(_),
-            ..
-        }
-    )
-}
-
 fn cacheable(mut response: Response) -> Result<Response, EdgeError> {
     response.headers_mut().set(
         "Cache-Control",
@@ -53,22 +43,46 @@ pub async fn get(env: &Env, shop: &str, sku: &str) -> Result<Response, EdgeError
             sku: sku.to_string(),
         });
     };
-    let history = if needs_history(&stored.setting) {
-        storage::history(env, &shop).await?
+    let mut shown = as_shown_today(env, &shop, vec![stored]).await?;
+    let Some(product) = shown.pop() else {
+        return Err(EdgeError::Internal("a product went missing".to_owned()));
+    };
+    cacheable(Response::from_json(&product)?)
+}
+
+/// What products read as today: as their shop's object worked it out when
+/// the setting, the history or the day last changed. Between the day's turn
+/// and the object's alarm (or for a copy written before `shown` existed),
+/// it is worked out here, as the alarm would, reading the history at most once.
+async fn as_shown_today(
+    env: &Env,
+    shop: &ShopId,
+    products: Vec<StoredProduct>,
+) -> Result<Vec<ProductAvailability>, EdgeError> {
+    let today = clock::today();
+    let stale_estimate = |product: &StoredProduct| {
+        product.shown_on(today).is_none() && product.setting.needs_history()
+    };
+    let history = if products.iter().any(stale_estimate) {
+        storage::history(env, shop).await?
     } else {
         Default::default()
     };
-    let availability = stored.setting.resolve(&history, &[], clock::today());
-    cacheable(Response::from_json(&ProductAvailability {
-        sku,
-        availability,
-    })?)
+    Ok(products
+        .into_iter()
+        .map(|product| ProductAvailability {
+            availability: match product.shown_on(today) {
+                Some(shown) => shown.clone(),
+                None => product.setting.resolve(&history, &[], today),
+            },
+            sku: product.sku,
+        })
+        .collect())
 }
 
 /// Every product of a page in one request:
 /// `GET /v1/shops/{shop}/products?skus=A,B,C` (1 to 50 SKUs). The KV reads
-/// run at once; the shop's history is read once, and only if a product is
-/// estimated from it. SKUs the shop does not know are listed, not an error.
+/// run at once. SKUs the shop does not know are listed, not an error.
 pub async fn get_many(env: &Env, shop: &str, query: Option<String>) -> Result<Response, EdgeError> {
     let shop = parse_shop(shop)?;
     let listed = query.unwrap_or_default();
@@ -95,23 +109,11 @@ pub async fn get_many(env: &Env, shop: &str, query: Option<String>) -> Result<Re
     let mut unknown = Vec::new();
     for (sku, read) in skus.into_iter().zip(stored) {
         match read? {
-            Some(product) => found.push((sku, product.setting)),
+            Some(product) => found.push(product),
             None => unknown.push(sku),
         }
     }
-    let history = if found.iter().any(|(_, setting)| needs_history(setting)) {
-        storage::history(env, &shop).await?
-    } else {
-        Default::default()
-    };
-    let today = clock::today();
-    let products: Vec<ProductAvailability> = found
-        .into_iter()
-        .map(|(sku, setting)| ProductAvailability {
-            availability: setting.resolve(&history, &[], today),
-            sku,
-        })
-        .collect();
+    let products = as_shown_today(env, &shop, found).await?;
     cacheable(http::json(
         &serde_json::json!({ "products": products, "unknown": unknown }),
         200,

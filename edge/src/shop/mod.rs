@@ -112,6 +112,27 @@ impl DurableObject for ShopRecords {
             Err(err) => err.into_response(),
         }
     }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        if let Err(err) = self.turn_the_day().await {
+            worker::console_error!("shop day turn: {err}");
+            let _ = self.state.storage().set_alarm(RETRY_MS).await;
+        }
+        Response::ok("")
+    }
+}
+
+/// When the day-turn alarm failed, it tries again this soon.
+const RETRY_MS: i64 = 60_000;
+/// The day turns this long after midnight UTC: a clock a little behind
+/// still sees the new day.
+const DAY_TURN_SLACK_MS: i64 = 5_000;
+
+/// Milliseconds from `now` (Unix milliseconds) to just after the next
+/// midnight UTC.
+fn day_turn_in_millis(now: i64) -> i64 {
+    const DAY_MS: i64 = 86_400_000;
+    DAY_MS - now.rem_euclid(DAY_MS) + DAY_TURN_SLACK_MS
 }
 
 fn text_value(text: impl Into<String>) -> SqlStorageValue {
@@ -461,11 +482,78 @@ impl ShopRecords {
                  ON CONFLICT(sku) DO UPDATE SET setting = excluded.setting",
             vec![text_value(sku.as_str()), text_value(to_text(setting)?)],
         )?;
-        let stored = StoredProduct {
-            sku: sku.clone(),
-            setting: setting.clone(),
+        let history = match setting.needs_history() {
+            true => self.history()?,
+            false => DeliveryHistory::default(),
         };
-        storage::put_product(&self.env, shop, &stored).await
+        let stored =
+            StoredProduct::resolved(sku.clone(), setting.clone(), &history, clock::today());
+        storage::put_product(&self.env, shop, &stored).await?;
+        if matches!(setting, ProductSetting::Backorder { .. }) {
+            self.keep_day_turn_alarm().await;
+        }
+        Ok(())
+    }
+
+    /// Works out again what products read as today and rewrites their KV
+    /// copies: those estimated from the history when it changed (`estimated`),
+    /// or every backorder when the day turned. The writes run at once.
+    async fn refresh_shown(&self, shop: &ShopId, estimated: bool) -> Result<usize, EdgeError> {
+        #[derive(Deserialize)]
+        struct Stored {
+            sku: String,
+            setting: String,
+        }
+        let rows: Vec<Stored> = self.rows("SELECT sku, setting FROM products", vec![])?;
+        let history = self.history()?;
+        let today = clock::today();
+        let mut products = Vec::new();
+        for row in rows {
+            let (Ok(sku), Ok(setting)) = (
+                Sku::parse(&row.sku),
+                serde_json::from_str::<ProductSetting>(&row.setting),
+            ) else {
+                worker::console_error!("stored product {} is unreadable", row.sku);
+                continue;
+            };
+            let wanted = match estimated {
+                true => setting.needs_history(),
+                false => matches!(setting, ProductSetting::Backorder { .. }),
+            };
+            if !wanted {
+                continue;
+            }
+            products.push(StoredProduct::resolved(sku, setting, &history, today));
+        }
+        let writes = products
+            .iter()
+            .map(|product| storage::put_product(&self.env, shop, product));
+        for written in futures_util::future::join_all(writes).await {
+            written?;
+        }
+        Ok(products.len())
+    }
+
+    /// Sets the alarm for the next day turn (UTC) unless one is set: a
+    /// stated window begins or passes, an estimate moves on with the day.
+    async fn keep_day_turn_alarm(&self) {
+        let storage = self.state.storage();
+        if matches!(storage.get_alarm().await, Ok(Some(_))) {
+            return;
+        }
+        let wait = day_turn_in_millis(clock::now_millis());
+        if let Err(err) = storage.set_alarm(wait).await {
+            worker::console_error!("setting the shop's day-turn alarm: {err}");
+        }
+    }
+
+    /// The day turned: every backorder product reads as of the new day.
+    async fn turn_the_day(&self) -> Result<(), EdgeError> {
+        let shop = self.shop_id()?;
+        self.refresh_shown(&shop, false).await?;
+        let wait = day_turn_in_millis(clock::now_millis());
+        self.state.storage().set_alarm(wait).await?;
+        Ok(())
     }
 
     fn history(&self) -> Result<DeliveryHistory, EdgeError> {
@@ -485,6 +573,7 @@ impl ShopRecords {
         }
         self.set_setting("history", &to_text(&history)?)?;
         storage::put_history(&self.env, shop, &history).await?;
+        self.refresh_shown(shop, true).await?;
         Ok(history.deliveries())
     }
 
@@ -556,9 +645,8 @@ impl ShopRecords {
             let text = delay.unwrap_or_else(DelayText::better_news);
             notified = self.window_changed(shop, &sku, new, text).await?;
         }
-        let stored = StoredProduct { sku, setting };
         http::json(
-            &json!({ "sku": stored.sku, "setting": stored.setting, "orders_notified": notified }),
+            &json!({ "sku": sku, "setting": setting, "orders_notified": notified }),
             200,
         )
     }
@@ -1492,4 +1580,21 @@ fn check_secret(source: Source, secret: &str) -> Result<(), EdgeError> {
 /// A new API key: shown once, stored only as its SHA-256.
 pub fn new_api_key() -> Result<String, EdgeError> {
     Ok(format!("bk_{}", crypto::random_hex(24)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_day_turns_just_after_the_next_midnight_utc() {
+        // 2026-11-23T00:00:00Z and one millisecond before it.
+        let midnight: i64 = 1_795_392_000_000;
+        assert_eq!(day_turn_in_millis(midnight), 86_400_000 + DAY_TURN_SLACK_MS);
+        assert_eq!(day_turn_in_millis(midnight - 1), 1 + DAY_TURN_SLACK_MS);
+        assert_eq!(
+            day_turn_in_millis(midnight + 3_600_000),
+            82_800_000 + DAY_TURN_SLACK_MS
+        );
+    }
 }
