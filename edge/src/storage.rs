@@ -8,8 +8,8 @@ use shared::lifecycle::OrderView;
 use shared::{OrderId, ShopId, Sku, StoredProduct};
 use worker::Env;
 
-use crate::bindings;
 use crate::error::EdgeError;
+use crate::{bindings, clock};
 
 fn product_key(shop: &ShopId, sku: &Sku) -> String {
     format!("v1/shop/{shop}/product/{sku}")
@@ -20,12 +20,8 @@ fn history_key(shop: &ShopId) -> String {
 }
 
 async fn read<T: DeserializeOwned>(env: &Env, key: &str) -> Result<Option<T>, EdgeError> {
-    let Some(text) = env.kv(bindings::KV)?.get(key).text().await? else {
-        return Ok(None);
-    };
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|err| EdgeError::Internal(format!("stored {key} is unreadable: {err}")))
+    let text = env.kv(bindings::KV)?.get(key).text().await?;
+    parse(key, text.as_deref())
 }
 
 async fn write<T: Serialize>(env: &Env, key: &str, value: &T) -> Result<(), EdgeError> {
@@ -35,12 +31,88 @@ async fn write<T: Serialize>(env: &Env, key: &str, value: &T) -> Result<(), Edge
     Ok(())
 }
 
+/// A product as KV has it. Copies read in the last `PRODUCT_CACHE_MS`
+/// (5 s in `wrangler.toml`, within the 15 s the answer already lets any
+/// cache keep it; 0 turns this off) are served from this isolate's memory:
+/// the widget's hottest read then costs no KV read at all.
 pub async fn product(
     env: &Env,
     shop: &ShopId,
     sku: &Sku,
 ) -> Result<Option<StoredProduct>, EdgeError> {
-    read(env, &product_key(shop, sku)).await
+    let key = product_key(shop, sku);
+    let now = clock::now_millis();
+    let lifetime = isolate_cache::lifetime_ms(env);
+    if let Some(text) = isolate_cache::get(&key, now) {
+        return parse(&key, text.as_deref());
+    }
+    let text = env.kv(bindings::KV)?.get(&key).text().await?;
+    if lifetime > 0 {
+        isolate_cache::put(key.clone(), text.clone(), now + lifetime);
+    }
+    parse(&key, text.as_deref())
+}
+
+fn parse<T: DeserializeOwned>(key: &str, text: Option<&str>) -> Result<Option<T>, EdgeError> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    serde_json::from_str(text)
+        .map(Some)
+        .map_err(|err| EdgeError::Internal(format!("stored {key} is unreadable: {err}")))
+}
+
+/// Recently read product records, per isolate (a worker's instance serves
+/// many requests, one at a time per event loop turn).
+mod isolate_cache {
+    use std::cell::{Cell, RefCell};
+    use std::collections::HashMap;
+
+    use worker::Env;
+
+    /// Past this many records the cache starts afresh: bounded memory.
+    const MAX_ENTRIES: usize = 2048;
+
+    thread_local! {
+        static ENTRIES: RefCell<HashMap<String, (Option<String>, i64)>> =
+            RefCell::new(HashMap::new());
+        static LIFETIME_MS: Cell<Option<i64>> = const { Cell::new(None) };
+    }
+
+    /// How long a record may be served from memory; read once per isolate.
+    pub fn lifetime_ms(env: &Env) -> i64 {
+        LIFETIME_MS.with(|cell| {
+            if let Some(lifetime) = cell.get() {
+                return lifetime;
+            }
+            let lifetime = env
+                .var("PRODUCT_CACHE_MS")
+                .ok()
+                .and_then(|value| value.to_string().parse().ok())
+                .unwrap_or(0);
+            cell.set(Some(lifetime));
+            lifetime
+        })
+    }
+
+    /// The record's text (`None`: no such record) if read before `expires`.
+    pub fn get(key: &str, now: i64) -> Option<Option<String>> {
+        ENTRIES.with(|entries| {
+            let entries = entries.borrow();
+            let (text, expires) = entries.get(key)?;
+            (now < *expires).then(|| text.clone())
+        })
+    }
+
+    pub fn put(key: String, text: Option<String>, expires: i64) {
+        ENTRIES.with(|entries| {
+            let mut entries = entries.borrow_mut();
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(key, (text, expires));
+        });
+    }
 }
 
 pub async fn put_product(

@@ -625,7 +625,10 @@ async fn an_estimate_follows_the_history_as_soon_as_deliveries_are_recorded() {
     let batch = format!("{}/v1/shops/{SHOP}/products?skus={sku}", admin.base_url());
 
     let (_, before) = crate::get_json(&single).await;
-    assert_eq!(before["availability"]["uncertain"], "thin_history", "{before}");
+    assert_eq!(
+        before["availability"]["uncertain"], "thin_history",
+        "{before}"
+    );
 
     admin
         .record_deliveries(SHOP, &e2e::shop::demo_history(e2e::today()))
@@ -640,7 +643,45 @@ async fn an_estimate_follows_the_history_as_soon_as_deliveries_are_recorded() {
         .and_then(|text| text.parse().ok())
         .expect("a window");
     let gap = promised.days_until(earliest);
-    assert!((4..=6).contains(&gap), "{gap} days after the promise: {after}");
+    assert!(
+        (4..=6).contains(&gap),
+        "{gap} days after the promise: {after}"
+    );
     let (_, listed) = crate::get_json(&batch).await;
     assert_eq!(listed["products"][0], after, "the batch read agrees");
+}
+
+/// As deployed, a product record read from KV is served from the worker's
+/// memory for `PRODUCT_CACHE_MS` (here 1.5 s): a change shows once that has
+/// passed, for the single and the batch read alike, and never later.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_product_read_is_kept_in_memory_only_for_its_cache_lifetime() {
+    let world = World::start_with(vec![("PRODUCT_CACHE_MS".into(), "1500".into())]).await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    admin
+        .put_product_json("LAMP-01", &json!({"status": "in_stock"}))
+        .await;
+    let single = admin.product_url(SHOP, "LAMP-01");
+    let batch = format!("{}/v1/shops/{SHOP}/products?skus=LAMP-01", admin.base_url());
+    let status = |body: &Value| body["availability"]["status"].clone();
+    assert_eq!(status(&crate::get_json(&single).await.1), "in_stock");
+    assert_eq!(
+        status(&crate::get_json(&batch).await.1["products"][0]),
+        "in_stock"
+    );
+
+    let changed = std::time::Instant::now();
+    admin
+        .put_product_json("LAMP-01", &json!({"status": "unavailable"}))
+        .await;
+    let (_, cached) = crate::get_json(&single).await;
+    if changed.elapsed() < std::time::Duration::from_millis(1200) {
+        assert_eq!(status(&cached), "in_stock", "served from memory: {cached}");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    assert_eq!(status(&crate::get_json(&single).await.1), "unavailable");
+    assert_eq!(
+        status(&crate::get_json(&batch).await.1["products"][0]),
+        "unavailable"
+    );
 }

@@ -42,7 +42,7 @@ impl World {
         World::start_with(vars).await
     }
 
-    async fn start_with(vars: Vec<(String, String)>) -> World {
+    pub async fn start_with(vars: Vec<(String, String)>) -> World {
         let state = tempfile::tempdir().expect("a temporary state folder");
         let token = format!("test-token-{}", std::process::id());
         let (worker, port) =
