@@ -78,6 +78,17 @@ impl<'a> ShopPage<'a> {
             == Value::Bool(true)
     }
 
+    /// Every resource the page fetched, as the browser timed it: its URL,
+    /// when it started and when its last byte came, in ms since navigation.
+    pub async fn fetched(&self) -> Vec<(String, f64, f64)> {
+        let script = "return performance.getEntriesByType('resource')\
+            .map(e => [e.name, e.startTime, e.responseEnd]);";
+        let value = self.client.execute(script, vec![]).await.expect("runs");
+        let entries: Vec<(String, f64, f64)> =
+            serde_json::from_value(value).expect("resource timing entries");
+        entries
+    }
+
     /// The merchant's own light-DOM text of a product's line.
     pub async fn merchant_text(&self, sku: &str) -> String {
         let script = "return document.querySelector(`[data-backorder-product=\"${arguments[0]}\"]`).textContent.trim();";

@@ -55,6 +55,26 @@ async fn backorder_wording_replaces_sold_out_and_in_stock_is_left_alone() {
         Some("Unavailable — this item cannot be ordered right now")
     );
 
+    // One read for the page's three products, started while the wasm was
+    // still downloading.
+    let fetched = page.fetched().await;
+    let reads: Vec<_> = fetched
+        .iter()
+        .filter(|(url, ..)| url.contains("/products"))
+        .collect();
+    assert_eq!(reads.len(), 1, "{fetched:?}");
+    assert!(reads[0].0.ends_with(&format!(
+        "/products?skus={IN_STOCK_SKU},{BACKORDER_SKU},{UNAVAILABLE_SKU}"
+    )));
+    let wasm = fetched
+        .iter()
+        .find(|(url, ..)| url.ends_with(".wasm"))
+        .expect("the widget's wasm");
+    assert!(
+        reads[0].1 < wasm.2,
+        "the read waited for the wasm: {fetched:?}"
+    );
+
     // The theme's own script still works beside the widget.
     assert_eq!(page.add_to_cart(BACKORDER_SKU).await, "1");
     browser.close().await;
@@ -78,7 +98,7 @@ async fn a_window_across_months_names_both_months() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unknown_products_keep_the_merchants_own_wording() {
-    // Nothing is seeded: the edge answers 404 for every product.
+    // Nothing is seeded: the edge lists every SKU as unknown.
     let world = World::start().await;
     let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
     let browser = Browser::start().await;
@@ -92,7 +112,7 @@ async fn unknown_products_keep_the_merchants_own_wording() {
         assert_eq!(
             shown,
             Shown {
-                state: "error".into(),
+                state: "unknown".into(),
                 notice: None,
                 merchant: Some(merchant.into())
             }

@@ -1,17 +1,44 @@
 // Starts the widget from the one <script async> tag a merchant adds. The
 // script's own URL says where the edge is (its origin) and which shop this is
-// (?shop=...). Everything is inside one function: no globals on the page.
+// (?shop=...). The wasm download and the edge's answer for every product on
+// the page run at once; the notices are drawn when both are in. Everything
+// is inside one function: no globals on the page.
 var script = document.currentScript;
 if (script && script.src) {
   var src = new URL(script.src);
-  var start = function () {
-    wasm_bindgen({ module_or_path: new URL("__WASM_FILE__", src) })
-      .then(function () {
-        wasm_bindgen.start_widget(src.origin, src.searchParams.get("shop") || "");
-      })
-      .catch(function (err) {
-        console.warn("backorder widget could not start:", err);
+  var shop = encodeURIComponent(src.searchParams.get("shop") || "");
+  var loaded = wasm_bindgen({ module_or_path: new URL("__WASM_FILE__", src) });
+  // One batch read per 50 SKUs (the edge's limit); SKUs the edge would
+  // refuse are left to the widget, which says so on the console.
+  var ask = function () {
+    var skus = [];
+    document.querySelectorAll("[data-backorder-product]").forEach(function (host) {
+      var sku = host.getAttribute("data-backorder-product").trim();
+      if (/^[A-Za-z0-9._-]{1,64}$/.test(sku) && skus.indexOf(sku) < 0) skus.push(sku);
+    });
+    var batches = [];
+    for (var i = 0; i < skus.length; i += 50) {
+      batches.push(
+        fetch(src.origin + "/v1/shops/" + shop + "/products?skus=" + skus.slice(i, i + 50).join(","))
+          .then(function (response) { return response.ok ? response.json() : null; })
+          .catch(function () { return null; })
+      );
+    }
+    return Promise.all(batches).then(function (bodies) {
+      var answers = { products: [], unknown: [] };
+      bodies.forEach(function (body) {
+        if (body && body.products && body.unknown) {
+          answers.products = answers.products.concat(body.products);
+          answers.unknown = answers.unknown.concat(body.unknown);
+        }
       });
+      return answers;
+    });
+  };
+  var start = function () {
+    Promise.all([loaded, ask()])
+      .then(function (both) { wasm_bindgen.start_widget(both[1]); })
+      .catch(function (err) { console.warn("backorder widget could not start:", err); });
   };
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);

@@ -1,5 +1,6 @@
-//! Talking to the edge worker: where it is, for which shop, and how to read a
-//! product's availability.
+//! What the edge said about the page's products. The loader script asks the
+//! edge for every SKU on the page in one batch read, while the wasm is still
+//! downloading, and hands the answer to [`crate::start_widget`].
 //!
 //! The JSON is read field by field through the browser's own parser instead
 //! of serde: serde's deserialisers for `shared`'s types cost the shopper about
@@ -7,51 +8,52 @@
 //! this decoder to the edge's real answers.
 
 use shared::estimate::{Confidence, Uncertainty};
-use shared::{Availability, ShipWindow, ShopId, Sku};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use shared::{Availability, ShipWindow};
+use wasm_bindgen::JsValue;
 
-/// The edge worker that serves one shop's availability.
+/// What the edge said about one SKU.
 #[derive(Clone, Debug, PartialEq)]
-pub struct EdgeClient {
-    origin: String,
-    shop: ShopId,
-}
-
-/// Why the widget has nothing to show; the merchant's own wording stays.
-#[derive(Clone, Debug, PartialEq)]
-pub enum FetchError {
-    /// The edge could not be reached, or answered with something unreadable.
+pub enum Answer {
+    /// The edge could not be reached, or answered with something unreadable:
+    /// the merchant's own wording stays.
     Unreachable,
-    /// The edge answered with an error status (e.g. 404 for an unknown SKU).
-    Status(u16),
+    /// The shop has no such product: the merchant's own wording stays.
+    Unknown,
+    Known(Availability),
 }
 
-impl EdgeClient {
-    pub fn new(origin: String, shop: ShopId) -> EdgeClient {
-        EdgeClient {
-            origin: origin.trim_end_matches('/').to_owned(),
-            shop,
-        }
+/// The edge's answers for a page: the batch read's `products` and `unknown`
+/// lists, merged by the loader over batches of 50 SKUs; `null` when no batch
+/// answered.
+#[derive(Debug)]
+pub struct Answers(JsValue);
+
+impl Answers {
+    pub fn new(body: JsValue) -> Answers {
+        Answers(body)
     }
 
-    /// Reads one product's availability. Shop and SKU are validated ids, so
-    /// they need no escaping in the path.
-    pub async fn availability(&self, sku: &Sku) -> Result<Availability, FetchError> {
-        let url = format!("{}/v1/shops/{}/products/{}", self.origin, self.shop, sku);
-        let window = web_sys::window().ok_or(FetchError::Unreachable)?;
-        let response: web_sys::Response = JsFuture::from(window.fetch_with_str(&url))
-            .await
-            .and_then(JsCast::dyn_into)
-            .map_err(|_| FetchError::Unreachable)?;
-        if !response.ok() {
-            return Err(FetchError::Status(response.status()));
+    /// What the edge said about `sku`.
+    pub fn about(&self, sku: &str) -> Answer {
+        let list = |name| {
+            field(&self.0, name)
+                .map(|value| js_sys::Array::from(&value))
+                .unwrap_or_default()
+        };
+        let products = list("products");
+        if let Some(product) = products
+            .iter()
+            .find(|product| text(product, "sku").as_deref() == Some(sku))
+        {
+            return decode_product(&product).map_or(Answer::Unreachable, Answer::Known);
         }
-        let body = response.json().map_err(|_| FetchError::Unreachable)?;
-        let body = JsFuture::from(body)
-            .await
-            .map_err(|_| FetchError::Unreachable)?;
-        decode_product(&body).ok_or(FetchError::Unreachable)
+        if list("unknown")
+            .iter()
+            .any(|known| known.as_string().as_deref() == Some(sku))
+        {
+            return Answer::Unknown;
+        }
+        Answer::Unreachable
     }
 }
 

@@ -1,35 +1,31 @@
-//! The storefront widget. The loader script (`scripts/build` writes it) calls
-//! [`start_widget`] with the edge's origin and the shop, taken from its own
-//! `src`; this finds every `<div data-backorder-product="SKU">` on the page and
-//! mounts an availability notice into each.
+//! The storefront widget. The loader script (`widget/loader/boot.js`, which
+//! `scripts/build` wraps around wasm-bindgen's glue) reads every
+//! `<div data-backorder-product="SKU">` on the page, asks the edge about all
+//! of them in one batch read while this module downloads, and then calls
+//! [`start_widget`] with the answer, which mounts a notice into each.
 
 mod edge;
 mod intl;
 mod notice;
 
 use leptos::prelude::*;
-use shared::{ShopId, Sku};
+use shared::Sku;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
-use crate::edge::EdgeClient;
+use crate::edge::Answers;
 use crate::notice::AvailabilityNotice;
 
 /// The attribute that marks a host element and names its SKU.
 const HOST_ATTRIBUTE: &str = "data-backorder-product";
 
-/// Mounts the widget into every host element on the page. Never throws: a
-/// widget that cannot start leaves the merchant's page exactly as it was.
+/// Mounts a notice into every host element on the page, from `answers`: the
+/// edge's batch read (`null` if it could not be had). Never throws: a widget
+/// that cannot start leaves the merchant's page exactly as it was.
 #[wasm_bindgen]
-pub fn start_widget(edge_origin: String, shop: String) {
-    let Ok(shop) = ShopId::parse(&shop) else {
-        warn(&format!(
-            "backorder widget: the script URL names no valid shop ({shop:?})"
-        ));
-        return;
-    };
-    let client = EdgeClient::new(edge_origin, shop);
+pub fn start_widget(answers: JsValue) {
+    let answers = Answers::new(answers);
     let Some(document) = web_sys::window().and_then(|window| window.document()) else {
         return;
     };
@@ -43,14 +39,14 @@ pub fn start_widget(edge_origin: String, shop: String) {
         else {
             continue;
         };
-        mount_into(&document, &host, &client);
+        mount_into(&document, &host, &answers);
     }
 }
 
 /// Mounts one notice into a shadow root on `host`, so that the merchant's CSS
 /// and ours cannot touch each other. The host's own children stay in place
 /// and show through a `<slot>` until the notice has something better to say.
-fn mount_into(document: &web_sys::Document, host: &HtmlElement, client: &EdgeClient) {
+fn mount_into(document: &web_sys::Document, host: &HtmlElement, answers: &Answers) {
     let sku_text = host.get_attribute(HOST_ATTRIBUTE).unwrap_or_default();
     let Ok(sku) = Sku::parse(sku_text.trim()) else {
         warn(&format!(
@@ -73,12 +69,8 @@ fn mount_into(document: &web_sys::Document, host: &HtmlElement, client: &EdgeCli
     if shadow.append_child(&container).is_err() {
         return;
     }
-    let client = client.clone();
-    leptos::mount::mount_to(
-        container,
-        move || view! { <AvailabilityNotice client sku /> },
-    )
-    .forget();
+    let answer = answers.about(sku.as_str());
+    leptos::mount::mount_to(container, move || view! { <AvailabilityNotice answer /> }).forget();
 }
 
 fn warn(message: &str) {
