@@ -87,24 +87,39 @@ pub struct ShopServer {
 
 impl ShopServer {
     /// Serves `tests/shop/index.html` on 127.0.0.1:`port`, with its script
-    /// tag pointing at the edge at `edge_url`.
+    /// tag pointing at the edge at `edge_url`; `/no-widget` is the same page
+    /// without that tag.
     pub fn serve(port: u16, edge_url: &str) -> ShopServer {
         let template = std::fs::read_to_string(repo_root().join("tests/shop/index.html"))
             .expect("tests/shop/index.html is readable");
         let page = template
             .replace("{{EDGE}}", edge_url)
             .replace("{{SHOP}}", SHOP);
+        // The same page without the widget's script tag, to measure it against.
+        let without_widget: String = page
+            .lines()
+            .filter(|line| !line.contains("/widget/backorder.js"))
+            .collect::<Vec<_>>()
+            .join("\n");
         let server = tiny_http::Server::http(("127.0.0.1", port))
             .unwrap_or_else(|err| panic!("the shop cannot listen on 127.0.0.1:{port}: {err}"));
         let server = Arc::new(server);
         let serving = Arc::clone(&server);
         let thread = std::thread::spawn(move || {
             for request in serving.incoming_requests() {
-                let response = if request.url() == "/" || request.url().starts_with("/?") {
+                let url = request.url();
+                let html = if url == "/" || url.starts_with("/?") {
+                    Some(page.clone())
+                } else if url == "/no-widget" {
+                    Some(without_widget.clone())
+                } else {
+                    None
+                };
+                let response = if let Some(html) = html {
                     let header =
                         tiny_http::Header::from_bytes("Content-Type", "text/html; charset=utf-8")
                             .expect("a valid header");
-                    tiny_http::Response::from_string(page.clone()).with_header(header)
+                    tiny_http::Response::from_string(html).with_header(header)
                 } else {
                     tiny_http::Response::from_string("not found").with_status_code(404)
                 };
