@@ -166,6 +166,17 @@ impl ProductSetting {
         Ok(())
     }
 
+    /// Whether what the page shows depends on the shop's delivery history.
+    pub fn needs_history(&self) -> bool {
+        matches!(
+            self,
+            ProductSetting::Backorder {
+                supply: Some(_),
+                ..
+            }
+        )
+    }
+
     /// What the product page shows `today`, estimating from `history` where
     /// the merchant gave supply facts rather than a window.
     pub fn resolve(
@@ -215,19 +226,6 @@ impl ProductSetting {
                 }
             },
         }
-    }
-}
-
-impl ProductSetting {
-    /// Whether what the page shows depends on the shop's delivery history.
-    pub fn needs_history(&self) -> bool {
-        matches!(
-            self,
-            ProductSetting::Backorder {
-                supply: Some(_),
-                ..
-            }
-        )
     }
 }
 

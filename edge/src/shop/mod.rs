@@ -471,23 +471,33 @@ impl ShopRecords {
         }
     }
 
+    /// Saves a setting and refreshes KV's copy with what it reads as today.
+    /// `history` is the shop's, if the caller has already read it; else it
+    /// is read here, and only for a setting estimated from it.
     async fn save_product(
         &self,
         shop: &ShopId,
         sku: &Sku,
         setting: &ProductSetting,
+        history: Option<&DeliveryHistory>,
     ) -> Result<(), EdgeError> {
         self.run(
             "INSERT INTO products (sku, setting) VALUES (?, ?)
                  ON CONFLICT(sku) DO UPDATE SET setting = excluded.setting",
             vec![text_value(sku.as_str()), text_value(to_text(setting)?)],
         )?;
-        let history = match setting.needs_history() {
-            true => self.history()?,
-            false => DeliveryHistory::default(),
+        let read;
+        let history = match history {
+            Some(history) => history,
+            None => {
+                read = match setting.needs_history() {
+                    true => self.history()?,
+                    false => DeliveryHistory::default(),
+                };
+                &read
+            }
         };
-        let stored =
-            StoredProduct::resolved(sku.clone(), setting.clone(), &history, clock::today());
+        let stored = StoredProduct::resolved(sku.clone(), setting.clone(), history, clock::today());
         storage::put_product(&self.env, shop, &stored).await?;
         if matches!(setting, ProductSetting::Backorder { .. }) {
             self.keep_day_turn_alarm().await;
@@ -498,7 +508,7 @@ impl ShopRecords {
     /// Works out again what products read as today and rewrites their KV
     /// copies: those estimated from the history when it changed (`estimated`),
     /// or every backorder when the day turned. The writes run at once.
-    async fn refresh_shown(&self, shop: &ShopId, estimated: bool) -> Result<usize, EdgeError> {
+    async fn refresh_shown(&self, shop: &ShopId, estimated: bool) -> Result<(), EdgeError> {
         #[derive(Deserialize)]
         struct Stored {
             sku: String,
@@ -531,7 +541,7 @@ impl ShopRecords {
         for written in futures_util::future::join_all(writes).await {
             written?;
         }
-        Ok(products.len())
+        Ok(())
     }
 
     /// Sets the alarm for the next day turn (UTC) unless one is set: a
@@ -631,7 +641,8 @@ impl ShopRecords {
         if let Some(delay) = &delay {
             delay.check()?;
         }
-        self.save_product(shop, &sku, &setting).await?;
+        self.save_product(shop, &sku, &setting, Some(&history))
+            .await?;
         let restocked = matches!(setting, ProductSetting::InStock)
             && matches!(old, Some(ProductSetting::Backorder { .. }));
         let mut notified = 0;
@@ -991,7 +1002,7 @@ impl ShopRecords {
                         reason,
                         confidence: None,
                     };
-                    self.save_product(shop, &sku, &setting).await?;
+                    self.save_product(shop, &sku, &setting, None).await?;
                 }
                 let notified = self.window_changed(shop, &sku, window, text).await?;
                 Ok(format!("window changed: {notified} orders told"))
@@ -1034,7 +1045,7 @@ impl ShopRecords {
         if !matches!(old, Some(ProductSetting::Backorder { .. })) {
             return Ok("ignored: not on backorder here".into());
         }
-        self.save_product(shop, sku, &ProductSetting::InStock)
+        self.save_product(shop, sku, &ProductSetting::InStock, None)
             .await?;
         let notified = self.restock(shop, sku, old.as_ref(), today).await?;
         Ok(format!("restocked: {notified} orders told"))

@@ -172,22 +172,23 @@ async fn main() {
         &[("PRODUCT_CACHE_MS".to_owned(), "0".to_owned())],
     )
     .await;
-    let (peer, _) = EdgeWorker::start_config_on_free_port(
-        &root.join("tests/bench/js-peer/wrangler.toml"),
-        &folder("peer"),
-        "bench",
-        WorkerLog::Quiet,
-        &[],
-    )
-    .await;
-    let (bare, _) = EdgeWorker::start_config_on_free_port(
-        &root.join("tests/bench/js-peer/wrangler.no-assets.toml"),
-        &folder("bare"),
-        "bench",
-        WorkerLog::Quiet,
-        &[],
-    )
-    .await;
+    let peer_from = |config: &str, name: &str| {
+        let config = root.join("tests/bench/js-peer").join(config);
+        let state = folder(name);
+        async move {
+            let (peer, _) = EdgeWorker::start_config_on_free_port(
+                &config,
+                &state,
+                "bench",
+                WorkerLog::Quiet,
+                &[],
+            )
+            .await;
+            peer
+        }
+    };
+    let peer = peer_from("wrangler.toml", "peer").await;
+    let bare = peer_from("wrangler.no-assets.toml", "bare").await;
 
     // The demo's catalogue with a stated window, plus an estimated tent.
     let today = e2e::today();
