@@ -34,6 +34,8 @@ pub enum EdgeError {
     InvalidTemplate(crate::mail::render::TemplateError),
     #[error("the request body is not valid: {0}")]
     InvalidBody(String),
+    #[error("too many pages follow this order at once; try again later")]
+    TooManyConnections,
     #[error("the request body must be at most {max} bytes")]
     BodyTooLarge { max: usize },
     /// A failure of storage or the runtime. Its text is logged, never sent.
@@ -97,6 +99,7 @@ impl EdgeError {
             EdgeError::InvalidTemplate(_) => (400, "invalid_template"),
             EdgeError::InvalidBody(_) => (400, "invalid_body"),
             EdgeError::BodyTooLarge { .. } => (413, "body_too_large"),
+            EdgeError::TooManyConnections => (429, "too_many_connections"),
             EdgeError::Internal(_) => (500, "internal"),
         }
     }

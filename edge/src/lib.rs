@@ -33,6 +33,11 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
         Ok(response) => response,
         Err(err) => err.into_response()?,
     };
+    // A WebSocket's handshake answer is passed on as it is: the browser
+    // does not apply CORS to it, and its socket must not be lost.
+    if response.status_code() == 101 {
+        return Ok(response);
+    }
     cors::allow_any_origin(response)
 }
 

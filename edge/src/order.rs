@@ -16,7 +16,10 @@ use shared::lifecycle::{
     TimelineEntry, apply, timeline_entries,
 };
 use shared::{ShopId, Timestamp};
-use worker::{DurableObject, Env, ListOptions, Request, Response, State, durable_object};
+use worker::{
+    DurableObject, Env, ListOptions, Request, Response, State, WebSocket, WebSocketIncomingMessage,
+    WebSocketPair, durable_object,
+};
 
 use crate::error::EdgeError;
 use crate::http;
@@ -30,6 +33,8 @@ const OUTBOX: &str = "outbox/";
 const REMEMBERED_KEYS: usize = 64;
 /// When carrying out the outbox fails, the alarm tries again this soon.
 const RETRY_MS: i64 = 5_000;
+/// The most order pages one order keeps live at once (tabs, devices).
+const MAX_SOCKETS: usize = 16;
 
 /// Everything the object keeps, as one versioned record.
 #[derive(Serialize, Deserialize)]
@@ -170,6 +175,7 @@ impl DurableObject for OrderShell {
                 Err(err) => Err(err),
             },
             "/view" => self.current_view().await,
+            "/live" => self.live(&req).await,
             _ => Err(EdgeError::NotFound),
         };
         match answer {
@@ -185,6 +191,31 @@ impl DurableObject for OrderShell {
         }
         Response::ok("")
     }
+
+    // The order page's sockets only listen: whatever a client sends is
+    // ignored, and a close is answered. (Without these, the defaults panic.)
+    async fn websocket_message(
+        &self,
+        _ws: WebSocket,
+        _message: WebSocketIncomingMessage,
+    ) -> worker::Result<()> {
+        Ok(())
+    }
+
+    async fn websocket_close(
+        &self,
+        ws: WebSocket,
+        _code: usize,
+        _reason: String,
+        _was_clean: bool,
+    ) -> worker::Result<()> {
+        let _ = ws.close(Some(1000), Some("closed"));
+        Ok(())
+    }
+
+    async fn websocket_error(&self, _ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
+        Ok(())
+    }
 }
 
 impl OrderShell {
@@ -199,8 +230,34 @@ impl OrderShell {
 
     async fn current_view(&self) -> Result<Response, EdgeError> {
         let record = self.load().await?;
-        let view = record.map(|r| OrderView::of(&r.order, &r.timeline, clock::now()));
+        let view = record.map(|r| public_view(&r, clock::now()));
         http::json(&view, 200)
+    }
+
+    /// An order page's live connection (the shop's object checked the
+    /// customer's link): a WebSocket, accepted with the hibernation API so
+    /// that an idle page costs the object nothing, sent the current view at
+    /// once and every newer one as the order publishes it.
+    async fn live(&self, req: &Request) -> Result<Response, EdgeError> {
+        let upgrade = req.headers().get("Upgrade")?.unwrap_or_default();
+        if !upgrade.eq_ignore_ascii_case("websocket") {
+            return Err(EdgeError::InvalidInput {
+                field: "upgrade",
+                reason: "this path only takes a WebSocket".into(),
+            });
+        }
+        let record = self
+            .load()
+            .await?
+            .ok_or_else(|| EdgeError::UnknownOrder("this order".into()))?;
+        if self.state.get_websockets().len() >= MAX_SOCKETS {
+            return Err(EdgeError::TooManyConnections);
+        }
+        let pair = WebSocketPair::new()?;
+        self.state.accept_web_socket(&pair.server);
+        pair.server
+            .send_with_str(to_json_text(&public_view(&record, clock::now()))?)?;
+        Ok(Response::from_websocket(pair.client)?)
     }
 
     async fn take(&self, command: Command) -> Result<Response, EdgeError> {
@@ -347,8 +404,15 @@ impl OrderShell {
         let order = record.order.id();
         match entry {
             Entry::Publish => {
-                let view = OrderView::of(&record.order, &record.timeline, clock::now());
-                storage::put_order_view(&self.env, shop, &view).await
+                let view = public_view(record, clock::now());
+                storage::put_order_view(&self.env, shop, &view).await?;
+                // Open order pages hear of it at once; one that has gone
+                // away is dropped by the runtime, and polls when it returns.
+                let text = to_json_text(&view)?;
+                for socket in self.state.get_websockets() {
+                    let _ = socket.send_with_str(&text);
+                }
+                Ok(())
             }
             Entry::Index => {
                 let index = jobs::OrderIndex::of(&record.order, &record.tags);
@@ -431,10 +495,18 @@ fn answer(
         &Answer {
             outcome,
             rejection: rejection.map(rejection_body),
-            view: record.map(|r| OrderView::of(&r.order, &r.timeline, now)),
+            view: record.map(|r| public_view(r, now)),
         },
         200,
     )
+}
+
+/// What the order's customer may see, with the shop's language for a page
+/// that names none.
+fn public_view(record: &Record, now: Timestamp) -> OrderView {
+    let mut view = OrderView::of(&record.order, &record.timeline, now);
+    view.locale = Some(record.policy.locale.code().to_owned());
+    view
 }
 
 fn to_json_text<T: Serialize>(value: &T) -> Result<String, EdgeError> {

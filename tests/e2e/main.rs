@@ -9,6 +9,7 @@ mod customers;
 mod demo;
 mod mail;
 mod openapi;
+mod order_page;
 mod orders;
 mod page;
 mod widget;

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod back_office;
 pub mod bench;
 pub mod browser;
+pub mod cdp;
 pub mod endpoint;
 pub mod mail_server;
 pub mod payloads;

@@ -101,6 +101,10 @@ impl ShopServer {
             .filter(|line| !line.contains("/widget/backorder.js"))
             .collect::<Vec<_>>()
             .join("\n");
+        let order_template = std::fs::read_to_string(repo_root().join("tests/shop/order.html"))
+            .expect("tests/shop/order.html is readable")
+            .replace("{{EDGE}}", edge_url)
+            .replace("{{SHOP}}", SHOP);
         let server = tiny_http::Server::http(("127.0.0.1", port))
             .unwrap_or_else(|err| panic!("the shop cannot listen on 127.0.0.1:{port}: {err}"));
         let server = Arc::new(server);
@@ -112,6 +116,8 @@ impl ShopServer {
                     Some(page.clone())
                 } else if url == "/no-widget" {
                     Some(without_widget.clone())
+                } else if let Some(rest) = url.strip_prefix("/orders/") {
+                    order_page(&order_template, rest)
                 } else {
                     None
                 };
@@ -136,6 +142,52 @@ impl ShopServer {
     pub fn url(&self) -> &str {
         &self.url
     }
+}
+
+/// The store's order page for `/orders/{order}?t=TOKEN&lang=LANG`: the theme
+/// puts the token on the widget's div (`data-token`); without `t` the page's
+/// own URL must carry it (`?backorder_token=`), as a link from an email would.
+fn order_page(template: &str, rest: &str) -> Option<String> {
+    let (order, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let param = |name: &str| {
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+    };
+    let order: String = order
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    // en-GB unless the test names another language tag.
+    let lang = param("lang")
+        .filter(|lang| {
+            (2..=5).contains(&lang.len()) && lang.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
+        })
+        .unwrap_or_else(|| "en-GB".to_owned());
+    let lang = lang.as_str();
+    let (heading, merchant) = match lang {
+        "it" => ("Il tuo ordine", "Grazie per il tuo ordine."),
+        "ar" => ("طلبك", "شكرًا على طلبك."),
+        _ => ("Your order", "Thank you for your order."),
+    };
+    let token = param("t")
+        .map(|token| {
+            let token: String = token
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+                .collect();
+            format!(" data-token=\"{token}\"")
+        })
+        .unwrap_or_default();
+    Some(
+        template
+            .replace("{{LANG}}", lang)
+            .replace("{{DIR}}", if lang == "ar" { "rtl" } else { "ltr" })
+            .replace("{{HEADING}}", heading)
+            .replace("{{MERCHANT}}", merchant)
+            .replace("{{ORDER}}", &order)
+            .replace("{{TOKEN_ATTRIBUTE}}", &token),
+    )
 }
 
 impl std::fmt::Debug for ShopServer {

@@ -1,18 +1,28 @@
 // Starts the widget from the one <script async> tag a merchant adds. The
 // script's own URL says where the edge is (its origin) and which shop this is
-// (?shop=...). The wasm download and the edge's answer for every product on
-// the page run at once; the notices are drawn when both are in. Everything
-// is inside one function: no globals on the page.
+// (?shop=...). On a product page the wasm download and the edge's answer for
+// every product on the page run at once; the notices are drawn when both are
+// in. An order page gets the order module instead (a script of its own), so
+// that neither kind of page downloads the other's code. Everything is inside
+// one function: no globals on the page.
 var script = document.currentScript;
 if (script && script.src) {
   var src = new URL(script.src);
   var shop = encodeURIComponent(src.searchParams.get("shop") || "");
-  var loaded = wasm_bindgen({ module_or_path: new URL("__WASM_FILE__", src) });
+  var loaded = null;
+  // Starts the product module's download, once.
+  var load = function () {
+    if (!loaded) loaded = wasm_bindgen({ module_or_path: new URL("__WASM_FILE__", src) });
+    return loaded;
+  };
+  var products = function () { return document.querySelectorAll("[data-backorder-product]"); };
+  // The script tag usually comes after the products: start the download now.
+  if (products().length) load();
   // One batch read per 50 SKUs (the edge's limit); SKUs the edge would
   // refuse are left to the widget, which says so on the console.
-  var ask = function () {
+  var ask = function (hosts) {
     var skus = [];
-    document.querySelectorAll("[data-backorder-product]").forEach(function (host) {
+    hosts.forEach(function (host) {
       var sku = host.getAttribute("data-backorder-product").trim();
       if (/^[A-Za-z0-9._-]{1,64}$/.test(sku) && skus.indexOf(sku) < 0) skus.push(sku);
     });
@@ -25,18 +35,27 @@ if (script && script.src) {
       );
     }
     return Promise.all(batches).then(function (bodies) {
-      var answers = { products: [], unknown: [] };
+      var answers = { products: [], unknown: [], shop: null };
       bodies.forEach(function (body) {
         if (body && body.products && body.unknown) {
           answers.products = answers.products.concat(body.products);
           answers.unknown = answers.unknown.concat(body.unknown);
+          answers.shop = body.shop || answers.shop;
         }
       });
       return answers;
     });
   };
   var start = function () {
-    Promise.all([loaded, ask()])
+    if (document.querySelector("[data-backorder-order]")) {
+      var order = document.createElement("script");
+      order.async = true;
+      order.src = new URL("__ORDER_FILE__?shop=" + shop, src).href;
+      document.head.appendChild(order);
+    }
+    var hosts = products();
+    if (!hosts.length) return;
+    Promise.all([load(), ask(hosts)])
       .then(function (both) {
         wasm_bindgen.start_widget(both[1]);
         // Once the notices are on screen (after the next paint), for

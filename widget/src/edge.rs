@@ -33,6 +33,11 @@ impl Answers {
         Answers(body)
     }
 
+    /// The shop's language, for a page that names none the widget speaks.
+    pub fn shop_locale(&self) -> Option<String> {
+        text(&field(&self.0, "shop")?, "locale")
+    }
+
     /// What the edge said about `sku`.
     pub fn about(&self, sku: &str) -> Answer {
         let list = |name| {

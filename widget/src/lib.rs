@@ -1,78 +1,61 @@
-//! The storefront widget. The loader script (`widget/loader/boot.js`, which
-//! `scripts/build` wraps around wasm-bindgen's glue) reads every
-//! `<div data-backorder-product="SKU">` on the page, asks the edge about all
-//! of them in one batch read while this module downloads, and then calls
-//! [`start_widget`] with the answer, which mounts a notice into each.
+//! The storefront widget, built as two modules so that a product page never
+//! downloads the order page's code:
+//!
+//! - **shelf** (feature `shelf`, product pages): the loader script
+//!   (`widget/loader/boot.js`, which `scripts/build` wraps around
+//!   wasm-bindgen's glue) reads every `<div data-backorder-product="SKU">`
+//!   on the page, asks the edge about all of them in one batch read while
+//!   this module downloads, and then calls [`start_widget`] with the answer,
+//!   which mounts a notice into each.
+//! - **order** (feature `order`, order pages): `widget/loader/order.js`
+//!   mounts [`order::OrderPage`] into `<div data-backorder-order="ORDER">`
+//!   and feeds it each view the edge pushes (see `order/mod.rs`).
+//!
+//! All their words come from one catalogue (`words.rs`).
 
+#[cfg(feature = "shelf")]
 mod edge;
 mod intl;
+#[cfg(feature = "shelf")]
 mod notice;
+#[cfg(feature = "order")]
+pub mod order;
+#[cfg(feature = "shelf")]
+mod shelf;
+mod words;
 
-use leptos::prelude::*;
-use shared::Sku;
-use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::*;
-use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
+#[cfg(feature = "shelf")]
+pub use crate::shelf::start_widget;
 
-use crate::edge::Answers;
-use crate::notice::AvailabilityNotice;
-
-/// The attribute that marks a host element and names its SKU.
-const HOST_ATTRIBUTE: &str = "data-backorder-product";
-
-/// Mounts a notice into every host element on the page, from `answers`: the
-/// edge's batch read (`null` if it could not be had). Never throws: a widget
-/// that cannot start leaves the merchant's page exactly as it was.
-#[wasm_bindgen]
-pub fn start_widget(answers: JsValue) {
-    let answers = Answers::new(answers);
-    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
-        return;
-    };
-    let Ok(hosts) = document.query_selector_all(&format!("[{HOST_ATTRIBUTE}]")) else {
-        return;
-    };
-    for index in 0..hosts.length() {
-        let Some(host) = hosts
-            .item(index)
-            .and_then(|node| node.dyn_into::<HtmlElement>().ok())
-        else {
-            continue;
-        };
-        mount_into(&document, &host, &answers);
-    }
-}
-
-/// Mounts one notice into a shadow root on `host`, so that the merchant's CSS
-/// and ours cannot touch each other. The host's own children stay in place
-/// and show through a `<slot>` until the notice has something better to say.
-fn mount_into(document: &web_sys::Document, host: &HtmlElement, answers: &Answers) {
-    let sku_text = host.get_attribute(HOST_ATTRIBUTE).unwrap_or_default();
-    let Ok(sku) = Sku::parse(sku_text.trim()) else {
-        warn(&format!(
-            "backorder widget: {sku_text:?} is not a valid SKU"
-        ));
-        return;
-    };
-    // A host that already has a shadow root was mounted before (the script
-    // was included twice) or belongs to someone else: leave it alone.
-    let Ok(shadow) = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)) else {
-        return;
-    };
-    let Some(container) = document
+/// A fresh shadow root on `host`, with an element to mount into, so that the
+/// merchant's CSS and ours cannot touch each other. `None` for a host that
+/// already has one: it was mounted before (the script was included twice)
+/// or belongs to someone else, and is left alone.
+fn shadow_container(host: &web_sys::HtmlElement) -> Option<web_sys::HtmlElement> {
+    use wasm_bindgen::JsCast;
+    let shadow = host
+        .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
+        .ok()?;
+    let container = host
+        .owner_document()?
         .create_element("div")
-        .ok()
-        .and_then(|element| element.dyn_into::<HtmlElement>().ok())
-    else {
-        return;
-    };
-    if shadow.append_child(&container).is_err() {
-        return;
-    }
-    let answer = answers.about(sku.as_str());
-    leptos::mount::mount_to(container, move || view! { <AvailabilityNotice answer /> }).forget();
+        .ok()?
+        .dyn_into::<web_sys::HtmlElement>()
+        .ok()?;
+    shadow.append_child(&container).ok()?;
+    Some(container)
 }
 
+/// The language the page says `host` is written in (its nearest `lang`).
+fn page_lang(host: &web_sys::Element) -> Option<String> {
+    host.closest("[lang]")
+        .ok()
+        .flatten()
+        .and_then(|element| element.get_attribute("lang"))
+        .filter(|lang| !lang.trim().is_empty())
+}
+
+#[cfg(feature = "shelf")]
 fn warn(message: &str) {
-    web_sys::console::warn_1(&JsValue::from_str(message));
+    web_sys::console::warn_1(&wasm_bindgen::JsValue::from_str(message));
 }

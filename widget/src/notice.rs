@@ -2,11 +2,22 @@
 
 use leptos::prelude::*;
 use shared::Availability;
+use shared::estimate::Uncertainty;
 
 use crate::edge::Answer;
-use crate::intl::{format_window, page_locale};
+use crate::intl::format_window;
+use crate::words::{Shelf, Speech, around, fill};
 
 const STYLE: &str = include_str!("notice.css");
+
+fn why(words: &Shelf, uncertainty: Uncertainty) -> &'static str {
+    match uncertainty {
+        Uncertainty::NoPromisedDate => words.why_no_promised_date,
+        Uncertainty::ThinHistory => words.why_thin_history,
+        Uncertainty::Overdue => words.why_overdue,
+        Uncertainty::TooWide => words.why_too_wide,
+    }
+}
 
 /// Says "backorder" and the honest ship window where the store would say
 /// "sold out". When the edge does not know the product or could not answer,
@@ -16,7 +27,8 @@ const STYLE: &str = include_str!("notice.css");
 /// The answer is there before the notice mounts (the loader fetched it while
 /// the wasm downloaded), so the notice is drawn once, with no signal.
 #[component]
-pub fn AvailabilityNotice(answer: Answer) -> impl IntoView {
+pub fn AvailabilityNotice(answer: Answer, speech: Speech) -> impl IntoView {
+    let words = speech.shelf();
     // What the notice shows, for the merchant's CSS and for tests to wait on.
     let state = match &answer {
         Answer::Unreachable => "error",
@@ -32,32 +44,38 @@ pub fn AvailabilityNotice(answer: Answer) -> impl IntoView {
             uncertain,
             ..
         }) => {
-            let when = window.map(|window| format_window(&window, &page_locale()));
-            let caveat = uncertain.map(|why| match when {
-                Some(_) => format!("This is an estimate: {why}."),
-                None => format!("We can't give a ship date yet: {why}."),
+            let when = window.map(|window| format_window(&window, &speech.tag));
+            let caveat = uncertain.map(|uncertainty| {
+                let template = if when.is_some() {
+                    words.estimate
+                } else {
+                    words.no_date
+                };
+                fill(template, &[("why", why(words, uncertainty))])
             });
+            let (before, after) = around(words.ships, "range");
             view! {
                 <p class="backorder" part="notice">
-                    <strong class="label">"Backorder"</strong>
+                    <strong class="label">{words.backorder}</strong>
                     {match when {
                         Some(when) => view! {
-                            " — order now, ships "
+                            {before}
                             <span class="window">{when}</span>
+                            {after}
                         }
                         .into_any(),
-                        None => " — order now, ships as soon as it arrives".into_any(),
+                        None => words.ships_unknown.into_any(),
                     }}
                     {caveat.map(|caveat| view! { <span class="caveat">{caveat}</span> })}
-                    {reason.map(|reason| view! { <span class="reason">{reason}</span> })}
+                    {reason.map(|reason| view! { <span class="reason" dir="auto">{reason}</span> })}
                 </p>
             }
             .into_any()
         }
         Answer::Known(Availability::Unavailable) => view! {
             <p class="unavailable" part="notice">
-                <strong class="label">"Unavailable"</strong>
-                " — this item cannot be ordered right now"
+                <strong class="label">{words.unavailable}</strong>
+                {words.unavailable_detail}
             </p>
         }
         .into_any(),
@@ -65,6 +83,6 @@ pub fn AvailabilityNotice(answer: Answer) -> impl IntoView {
     };
     view! {
         <style>{STYLE}</style>
-        <div class="notice" data-state=state>{content}</div>
+        <div class="notice" data-state=state lang=speech.lang() dir=speech.dir()>{content}</div>
     }
 }

@@ -22,7 +22,7 @@ use shared::{
     Availability, CustomerId, OrderId, ProductSetting, ShipWindow, ShopId, Sku, StoredProduct,
 };
 use worker::{
-    DurableObject, Env, Method, Request, Response, SqlStorage, SqlStorageValue, State,
+    DurableObject, Env, Method, Request, RequestInit, Response, SqlStorage, SqlStorageValue, State,
     durable_object,
 };
 
@@ -264,6 +264,10 @@ impl ShopRecords {
             (Method::Get, ["v1", "shops", _, "orders", order]) => {
                 let order = parse_order(order)?;
                 self.customer_view(&req, &order).await
+            }
+            (Method::Get, ["v1", "shops", _, "orders", order, "live"]) => {
+                let order = parse_order(order)?;
+                self.live(&req, &order).await
             }
             (Method::Post, ["v1", "shops", _, "orders", order, "choices"]) => {
                 let order = parse_order(order)?;
@@ -1285,6 +1289,19 @@ impl ShopRecords {
         let mut response = Response::from_json(&view)?;
         response.headers_mut().set("Cache-Control", "no-store")?;
         Ok(response)
+    }
+
+    /// An order page's live connection: the link is checked here, and the
+    /// WebSocket upgrade goes on to the order's own object, which pushes
+    /// each new view to it.
+    async fn live(&self, req: &Request, order: &OrderId) -> Result<Response, EdgeError> {
+        let shop = self.check_link(req, order)?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Get)
+            .with_headers(req.headers().clone());
+        let upgrade = Request::new_with_init("https://internal/live", &init)?;
+        let stub = jobs::order_stub(&self.env, &shop, order)?;
+        Ok(stub.fetch_with_request(upgrade).await?)
     }
 
     async fn choose(&self, mut req: Request, order: &OrderId) -> Result<Response, EdgeError> {

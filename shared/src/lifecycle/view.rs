@@ -158,6 +158,9 @@ pub struct OrderView {
     /// The answer to the newest offer, once given.
     pub chosen: Option<Choice>,
     pub timeline: Vec<TimelineEntry>,
+    /// The shop's language (a BCP 47 tag), for a page that names none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 impl OrderView {
@@ -195,6 +198,7 @@ impl OrderView {
                     _ => None,
                 }),
             timeline: timeline.to_vec(),
+            locale: None,
         }
     }
 }

@@ -1,0 +1,616 @@
+//! The customer's order page in headless Chromium: the widget follows the
+//! order live over a WebSocket from the order's Durable Object while signed
+//! webhooks drive it, pops up what changed, and records one choice from the
+//! chooser, by mouse or keyboard alone.
+
+use std::time::{Duration, Instant};
+
+use e2e::admin::AdminApi;
+use e2e::browser::Browser;
+use e2e::cdp;
+use e2e::payloads;
+use e2e::shop::ShopServer;
+use e2e::store::Store;
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
+use fantoccini::{Client, Locator};
+use reqwest::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::{World, eventually, get_json};
+
+const SHOP: &str = "demo-shop";
+const TENT: &str = "TENT-2P";
+const LAMP: &str = "LANTERN-01";
+const REASON: &str = "The container was held at the port for inspection.";
+const FIX: &str = "We booked it onto the first truck out.";
+
+/// What the order page shows, read from the widget's shadow root.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Shown {
+    pub stage: Option<String>,
+    pub live: Option<String>,
+    pub lang: Option<String>,
+    pub dir: Option<String>,
+    pub current: Option<String>,
+    pub status: Option<String>,
+    pub delay: Option<String>,
+    pub popup: Option<String>,
+    pub options: Vec<String>,
+    pub answer: Option<String>,
+    pub chosen: Option<String>,
+    pub confirm: Option<String>,
+    pub focus: Option<String>,
+    pub track: Option<String>,
+    pub merchant: Option<String>,
+    pub loaded_at: Option<f64>,
+}
+
+const READ_ORDER: &str = r#"
+const host = document.querySelector("[data-backorder-order]");
+const root = host && host.shadowRoot;
+const box = root && root.querySelector(".order");
+const text = (selector) => {
+  const element = root && root.querySelector(selector);
+  return element ? element.innerText.replace(/\s+/g, " ").trim() : null;
+};
+const link = root && root.querySelector(".shipment a");
+return {
+  stage: box ? box.dataset.stage : null,
+  live: box ? box.dataset.live : null,
+  lang: box ? box.lang : null,
+  dir: box ? box.dir : null,
+  current: text(".steps li.current .step"),
+  status: text(".status"),
+  delay: text(".delay"),
+  popup: text(".popup p"),
+  options: root ? Array.from(root.querySelectorAll("button.option")).map(b => b.innerText.trim()) : [],
+  answer: text(".answer"),
+  chosen: text(".chosen"),
+  confirm: text(".confirm p"),
+  focus: root && root.activeElement ? root.activeElement.getAttribute("data-key") : null,
+  track: link ? link.href : null,
+  merchant: !root || root.querySelector("slot") ? host.textContent.trim() : null,
+  loadedAt: window.pageLoadedAt,
+};
+"#;
+
+async fn read(client: &Client) -> Shown {
+    let value = client
+        .execute(READ_ORDER, vec![])
+        .await
+        .expect("the page runs scripts");
+    serde_json::from_value(value).expect("the page's state")
+}
+
+/// Waits until the page shows what `until` looks for; returns it and how
+/// long it took.
+async fn until(client: &Client, what: &str, until: impl Fn(&Shown) -> bool) -> (Shown, Duration) {
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(30);
+    loop {
+        let shown = read(client).await;
+        if until(&shown) {
+            return (shown, start.elapsed());
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the order page never showed {what}: {shown:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn has(text: &Option<String>, part: &str) -> bool {
+    text.as_deref().is_some_and(|text| text.contains(part))
+}
+
+/// A shop with the tent on backorder and the lantern in stock, and order
+/// `id` placed by a signed Standard Webhook; returns the customer's token.
+async fn placed(admin: &AdminApi, store: &Store, id: &str) -> String {
+    admin
+        .put_product_json(
+            TENT,
+            &json!({"status": "backorder", "window": {"earliest": "2030-02-01", "latest": "2030-02-14"}}),
+        )
+        .await;
+    admin
+        .put_product_json(LAMP, &json!({"status": "in_stock"}))
+        .await;
+    let order = payloads::standard(
+        "order.placed",
+        json!({"id": id, "currency": "EUR", "total": "214.00",
+               "lines": [{"sku": TENT, "quantity": 1, "unit_price": "189.00"},
+                         {"sku": LAMP, "quantity": 1, "unit_price": "25.00"}],
+               "customer": {"id": format!("c-{id}"), "email": "dee@example.com"}}),
+    );
+    let response = store.standard(&format!("msg_place_{id}"), &order).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    token_of(&admin.customer_link(id).await)
+}
+
+/// The supplier's news that the tent is late, for every order waiting.
+async fn slip(store: &Store, id: &str) {
+    let news = payloads::standard(
+        "window.changed",
+        json!({"sku": TENT, "window": {"earliest": "2030-03-01", "latest": "2030-03-20"},
+               "reason": REASON, "fix": FIX}),
+    );
+    let response = store.standard(&format!("msg_slip_{id}"), &news).await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+fn token_of(link: &str) -> String {
+    link.split_once("?t=")
+        .map(|(_, token)| token.to_owned())
+        .expect("a link with a token")
+}
+
+fn page_url(shop: &ShopServer, id: &str, token: &str, lang: &str) -> String {
+    format!("{}orders/{id}?t={token}&lang={lang}", shop.url())
+}
+
+/// The order's view as the edge has it, through the customer's link.
+async fn edge_view(admin: &AdminApi, id: &str) -> Value {
+    get_json(&admin.customer_link(id).await).await.1
+}
+
+/// Clicks the chooser's button named `title`, as a mouse does.
+async fn click_option(client: &Client, title: &str) {
+    let host = client
+        .find(Locator::Css("[data-backorder-order]"))
+        .await
+        .expect("the order's div");
+    let root = host.shadow_root().await.expect("the widget's shadow root");
+    for button in root
+        .find_all(Locator::Css("button.option"))
+        .await
+        .expect("buttons")
+    {
+        if button.text().await.expect("a label").trim() == title {
+            button.click().await.expect("a click");
+            return;
+        }
+    }
+    panic!("no option {title}: {:?}", read(client).await);
+}
+
+async fn press(client: &Client, key: Key) {
+    let actions = KeyActions::new("keyboard".to_owned())
+        .then(KeyAction::Down { value: key.into() })
+        .then(KeyAction::Up { value: key.into() });
+    client.perform_actions(actions).await.expect("a key press");
+}
+
+/// Keeps the pages this tab loads from opening a socket: they poll.
+async fn no_socket(client: &Client) {
+    cdp::without_websockets(client).await;
+}
+
+/// Cuts the tab off from the order's news (socket and polling), leaving
+/// the choices API reachable: a tab that has not heard yet.
+async fn stop_hearing(client: &Client, id: &str) {
+    cdp::block_urls(
+        client,
+        &[
+            &format!("*/orders/{id}/live*"),
+            &format!("*/orders/{id}?t=*"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_order_page_follows_a_journey_live_with_a_popup_at_each_step() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let store = Store::connect(&admin).await;
+    let token = placed(&admin, &store, "J-1").await;
+    let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    client
+        .goto(&page_url(&shop, "J-1", &token, "en-GB"))
+        .await
+        .expect("the order page loads");
+
+    let (first, _) = until(client, "the order waiting", |s| {
+        s.stage.as_deref() == Some("waiting")
+    })
+    .await;
+    assert_eq!(first.current.as_deref(), Some("Waiting for stock"));
+    assert!(has(&first.status, "Ships"), "{first:?}");
+    assert!(has(&first.status, "2030"), "{first:?}");
+    assert_eq!(first.popup, None, "the first view shows quietly");
+    assert_eq!(first.merchant, None, "the widget replaced the theme's line");
+    let loaded_at = first.loaded_at;
+
+    let mut latencies = Vec::new();
+    // The supplier is late: the page says so, why, and what is being done.
+    slip(&store, "J-1").await;
+    let (late, took) = until(client, "the delay", |s| has(&s.popup, "late")).await;
+    latencies.push(took);
+    assert!(has(&late.popup, REASON), "{late:?}");
+    assert!(
+        has(&late.delay, REASON) && has(&late.delay, FIX),
+        "{late:?}"
+    );
+    assert!(has(&late.status, "20 March 2030"), "{late:?}");
+    assert!(
+        late.options.iter().any(|o| o == "Keep waiting")
+            && late.options.iter().any(|o| o == "Cancel and get a refund"),
+        "{late:?}"
+    );
+
+    // The stock arrives: the order moves on and the offer goes.
+    let arrived = payloads::standard("stock.arrived", json!({"sku": TENT}));
+    assert!(
+        store
+            .standard("msg_stock_j1", &arrived)
+            .await
+            .status()
+            .is_success()
+    );
+    let (stocked, took) = until(client, "the restock", |s| {
+        s.stage.as_deref() == Some("processing")
+    })
+    .await;
+    latencies.push(took);
+    assert!(has(&stocked.popup, "Good news"), "{stocked:?}");
+    assert!(stocked.options.is_empty(), "{stocked:?}");
+    assert_eq!(stocked.delay, None);
+
+    // The store ships it with UPS: carrier, number and a tracking link.
+    let shipped = payloads::standard(
+        "order.shipped",
+        json!({"order": "J-1", "carrier": "UPS", "tracking": "1Z999AA10123456784"}),
+    );
+    assert!(
+        store
+            .standard("msg_ship_j1", &shipped)
+            .await
+            .status()
+            .is_success()
+    );
+    let (out, took) = until(client, "the shipment", |s| {
+        s.stage.as_deref() == Some("shipped")
+    })
+    .await;
+    latencies.push(took);
+    assert!(has(&out.popup, "shipped with UPS"), "{out:?}");
+    assert!(has(&out.status, "1Z999AA10123456784"), "{out:?}");
+    assert_eq!(
+        out.track.as_deref(),
+        Some("https://www.ups.com/track?tracknum=1Z999AA10123456784")
+    );
+
+    let delivered = payloads::standard("order.delivered", json!({"order": "J-1"}));
+    assert!(
+        store
+            .standard("msg_deliver_j1", &delivered)
+            .await
+            .status()
+            .is_success()
+    );
+    let (done, took) = until(client, "the delivery", |s| {
+        s.stage.as_deref() == Some("delivered")
+    })
+    .await;
+    latencies.push(took);
+    assert!(has(&done.popup, "delivered"), "{done:?}");
+    assert_eq!(done.current.as_deref(), Some("Delivered"));
+    assert_eq!(done.loaded_at, loaded_at, "the page was never reloaded");
+    assert_eq!(done.live.as_deref(), Some("online"));
+
+    // The pop-up is a polite live region, and its button dismisses it
+    // without the focus having moved to it.
+    assert_ne!(done.focus.as_deref(), Some("dismiss"));
+    let region: Value = client
+        .execute(
+            "const r = document.querySelector('[data-backorder-order]').shadowRoot.querySelector('.popup-region');\
+             return [r.getAttribute('role'), r.getAttribute('aria-live')];",
+            vec![],
+        )
+        .await
+        .expect("runs");
+    assert_eq!(region, json!(["status", "polite"]));
+    let host = client
+        .find(Locator::Css("[data-backorder-order]"))
+        .await
+        .expect("host");
+    let root = host.shadow_root().await.expect("shadow root");
+    root.find(Locator::Css("button.dismiss"))
+        .await
+        .expect("a dismiss button")
+        .click()
+        .await
+        .expect("a click");
+    until(client, "the pop-up gone", |s| s.popup.is_none()).await;
+
+    let millis: Vec<u128> = latencies.iter().map(Duration::as_millis).collect();
+    eprintln!("order page: webhook answered → page updated, ms: {millis:?}");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_keyboard_alone_cancels_and_a_stale_tab_is_told_it_was_answered() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let store = Store::connect(&admin).await;
+    let token = placed(&admin, &store, "K-1").await;
+    slip(&store, "K-1").await;
+    eventually("the offer", || async {
+        (!edge_view(&admin, "K-1").await["offer"].is_null()).then_some(())
+    })
+    .await;
+    let before = edge_view(&admin, "K-1").await;
+    let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    let url = page_url(&shop, "K-1", &token, "en-GB");
+
+    // A second tab, opened first, that will not hear of the answer.
+    no_socket(client).await;
+    client.goto(&url).await.expect("loads");
+    let stale_tab = client.window().await.expect("a window");
+    until(client, "the options", |s| s.options.len() >= 3).await;
+    stop_hearing(client, "K-1").await;
+    let fresh = client.new_window(true).await.expect("a new tab");
+    client
+        .switch_to_window(fresh.handle)
+        .await
+        .expect("switches");
+    client.goto(&url).await.expect("loads");
+    let (shown, _) = until(client, "the options", |s| s.options.len() >= 3).await;
+    let count = shown.options.len();
+
+    // Tab through the options to "Cancel", Enter asks once more, Tab to
+    // "Yes", Enter records it; focus follows each step.
+    let mut seen = Vec::new();
+    for _ in 0..count + 2 {
+        press(client, Key::Tab).await;
+        let focus = read(client).await.focus;
+        seen.push(focus.clone());
+        if focus.as_deref() == Some("cancel") {
+            break;
+        }
+    }
+    assert_eq!(
+        seen.last().cloned().flatten().as_deref(),
+        Some("cancel"),
+        "{seen:?}"
+    );
+    assert_eq!(seen[0].as_deref(), Some("option-0"), "{seen:?}");
+    press(client, Key::Enter).await;
+    let (asking, _) = until(client, "the confirmation", |s| s.confirm.is_some()).await;
+    assert!(has(&asking.confirm, "€214.00"), "{asking:?}");
+    until(client, "the focus on the question", |s| {
+        s.focus.as_deref() == Some("confirm")
+    })
+    .await;
+    press(client, Key::Tab).await;
+    assert_eq!(read(client).await.focus.as_deref(), Some("yes"));
+    press(client, Key::Enter).await;
+    let (answered, _) = until(client, "the answer", |s| {
+        has(&s.answer, "we have your choice") && s.stage.as_deref() == Some("cancelled")
+    })
+    .await;
+    assert_eq!(answered.focus.as_deref(), Some("answer"), "{answered:?}");
+    assert!(has(&answered.status, "€214.00"), "{answered:?}");
+    assert!(answered.options.is_empty());
+
+    let after = edge_view(&admin, "K-1").await;
+    assert_eq!(after["chosen"]["option"], "cancel");
+    let seq = after["seq"].as_u64();
+    assert!(seq > before["seq"].as_u64(), "{after}");
+
+    // The stale tab still shows the offer; its click is told the answer.
+    client
+        .switch_to_window(stale_tab)
+        .await
+        .expect("switches back");
+    assert!(read(client).await.options.len() >= 3);
+    click_option(client, "Keep waiting").await;
+    let (told, _) = until(client, "the refusal", |s| {
+        s.answer.is_some() && !has(&s.answer, "Recording")
+    })
+    .await;
+    assert!(
+        has(&told.answer, "already answered") && has(&told.answer, "You chose to cancel"),
+        "{told:?}"
+    );
+    assert!(
+        told.options.is_empty(),
+        "the closed offer is no longer shown"
+    );
+    let last = edge_view(&admin, "K-1").await;
+    assert_eq!(last["seq"].as_u64(), seq, "nothing changed");
+    assert_eq!(last["chosen"]["option"], "cancel");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_double_click_records_one_choice_and_a_closed_offer_says_so() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let store = Store::connect(&admin).await;
+    let token = placed(&admin, &store, "D-1").await;
+    let second = payloads::standard(
+        "order.placed",
+        json!({"id": "D-2", "currency": "EUR", "total": "189.00",
+               "lines": [{"sku": TENT, "quantity": 1, "unit_price": "189.00"}],
+               "customer": {"id": "c-d2", "email": "eve@example.com"}}),
+    );
+    assert!(
+        store
+            .standard("msg_place_d2", &second)
+            .await
+            .status()
+            .is_success()
+    );
+    let closed_token = token_of(&admin.customer_link("D-2").await);
+    slip(&store, "D").await;
+    for id in ["D-1", "D-2"] {
+        eventually("the offers", || async {
+            (!edge_view(&admin, id).await["offer"].is_null()).then_some(())
+        })
+        .await;
+    }
+    let before = edge_view(&admin, "D-1").await;
+    let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
+    let browser = Browser::start().await;
+    let client = &browser.client;
+
+    client
+        .goto(&page_url(&shop, "D-1", &token, "en-GB"))
+        .await
+        .expect("loads");
+    until(client, "the options", |s| !s.options.is_empty()).await;
+    // Two clicks in a row, as an impatient mouse does.
+    let script = "const b = Array.from(document.querySelector('[data-backorder-order]').shadowRoot\
+        .querySelectorAll('button.option')).find(b => b.innerText.trim() === 'Keep waiting');\
+        b.click(); b.click(); return true;";
+    client.execute(script, vec![]).await.expect("clicks");
+    let (answered, _) = until(client, "the answer", |s| {
+        has(&s.answer, "we have your choice")
+    })
+    .await;
+    assert!(has(&answered.chosen, "keep waiting"), "{answered:?}");
+    let after = edge_view(&admin, "D-1").await;
+    assert_eq!(after["chosen"]["option"], "keep_waiting");
+    assert_eq!(
+        after["seq"].as_u64(),
+        before["seq"].as_u64().map(|seq| seq + 1),
+        "one choice, one change: {after}"
+    );
+
+    // D-2's page has not heard that the stock came and withdrew the offer.
+    no_socket(client).await;
+    client
+        .goto(&page_url(&shop, "D-2", &closed_token, "en"))
+        .await
+        .expect("loads");
+    until(client, "the options", |s| !s.options.is_empty()).await;
+    stop_hearing(client, "D-2").await;
+    let arrived = payloads::standard("stock.arrived", json!({"sku": TENT}));
+    assert!(
+        store
+            .standard("msg_stock_d", &arrived)
+            .await
+            .status()
+            .is_success()
+    );
+    eventually("the offer withdrawn", || async {
+        edge_view(&admin, "D-2").await["offer"]
+            .is_null()
+            .then_some(())
+    })
+    .await;
+    let withdrawn = edge_view(&admin, "D-2").await;
+    click_option(client, "Take store credit").await;
+    let (told, _) = until(client, "the refusal", |s| has(&s.answer, "no longer open")).await;
+    assert!(told.options.is_empty(), "{told:?}");
+    let last = edge_view(&admin, "D-2").await;
+    assert_eq!(last["seq"], withdrawn["seq"], "nothing changed");
+    assert!(last["chosen"].is_null());
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_speaks_italian_and_arabic_and_falls_back_to_the_shops_language() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    // The shop writes Italian; each page says which language it is in.
+    admin.set_policy(&json!({"locale": "it"})).await;
+    let store = Store::connect(&admin).await;
+    let token = placed(&admin, &store, "L-1").await;
+    slip(&store, "L-1").await;
+    let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
+    let browser = Browser::start().await;
+    let client = &browser.client;
+
+    // A German page: the widget does not speak German, so the shop's Italian.
+    client
+        .goto(&page_url(&shop, "L-1", &token, "de"))
+        .await
+        .expect("loads");
+    let (italian, _) = until(client, "Italian", |s| !s.options.is_empty()).await;
+    assert_eq!(italian.lang.as_deref(), Some("it"));
+    assert_eq!(italian.dir.as_deref(), Some("ltr"));
+    assert_eq!(italian.current.as_deref(), Some("In attesa della merce"));
+    assert!(has(&italian.status, "marzo 2030"), "{italian:?}");
+    assert!(
+        italian.options.iter().any(|o| o == "Annulla e rimborsa"),
+        "{italian:?}"
+    );
+
+    // An Arabic page: Arabic, right to left, whatever the shop writes.
+    client
+        .goto(&page_url(&shop, "L-1", &token, "ar"))
+        .await
+        .expect("loads");
+    let (arabic, _) = until(client, "Arabic", |s| !s.options.is_empty()).await;
+    assert_eq!(arabic.lang.as_deref(), Some("ar"));
+    assert_eq!(arabic.dir.as_deref(), Some("rtl"));
+    assert_eq!(arabic.current.as_deref(), Some("بانتظار البضاعة"));
+    assert!(has(&arabic.status, "مارس"), "{arabic:?}");
+    assert!(
+        arabic.options.iter().any(|o| o == "إلغاء واسترداد المبلغ"),
+        "{arabic:?}"
+    );
+    let direction: Value = client
+        .execute(
+            "return getComputedStyle(document.querySelector('[data-backorder-order]').shadowRoot.querySelector('.order')).direction;",
+            vec![],
+        )
+        .await
+        .expect("runs");
+    assert_eq!(direction, "rtl");
+
+    // An English page: English.
+    client
+        .goto(&page_url(&shop, "L-1", &token, "en-GB"))
+        .await
+        .expect("loads");
+    let (english, _) = until(client, "English", |s| !s.options.is_empty()).await;
+    assert_eq!(english.current.as_deref(), Some("Waiting for stock"));
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_that_loses_the_edge_keeps_what_it_showed() {
+    let mut world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let store = Store::connect(&admin).await;
+    let token = placed(&admin, &store, "E-1").await;
+    let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    client
+        .goto(&page_url(&shop, "E-1", &token, "en-GB"))
+        .await
+        .expect("loads");
+    let (before, _) = until(client, "the status", |s| s.stage.is_some()).await;
+    world.worker.stop();
+    let (after, _) = until(client, "updates paused", |s| {
+        s.live.as_deref() == Some("offline")
+    })
+    .await;
+    assert_eq!(after.stage, before.stage);
+    assert_eq!(after.status, before.status);
+    assert_eq!(after.current, before.current);
+    assert_eq!(after.merchant, None, "the last status stays on the page");
+    assert_eq!(after.loaded_at, before.loaded_at);
+
+    // When the edge is back, the page hears again without a reload.
+    world.restart().await;
+    slip(&store, "E-1").await;
+    let (back, _) = until(client, "the news after the outage", |s| {
+        s.live.as_deref() == Some("online") && has(&s.delay, REASON)
+    })
+    .await;
+    assert_eq!(back.loaded_at, before.loaded_at);
+    browser.close().await;
+}

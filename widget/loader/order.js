@@ -1,0 +1,84 @@
+// Follows the orders on an order page: <div data-backorder-order="ORDER"
+// data-token="TOKEN"> (or the page's URL carries ?backorder_token=TOKEN).
+// The product-page loader adds this script when the page has such a div.
+// It reads the order's view while the wasm downloads, then keeps a
+// WebSocket to the order's Durable Object; while the socket is down it
+// polls, and it reconnects with backoff (1 s, doubling, at most a minute).
+// A page that loses the edge keeps what it showed.
+var script = document.currentScript;
+if (script && script.src) {
+  var src = new URL(script.src);
+  var shop = encodeURIComponent(src.searchParams.get("shop") || "");
+  var loaded = wasm_bindgen({ module_or_path: new URL("__WASM_FILE__", src) });
+  var POLL_MS = 10000;
+  var follow = function (host) {
+    var order = (host.getAttribute("data-backorder-order") || "").trim();
+    var token = host.getAttribute("data-token") ||
+      new URLSearchParams(location.search).get("backorder_token");
+    if (!order || !token) {
+      console.warn("backorder widget: an order needs data-backorder-order and its token");
+      return;
+    }
+    var base = src.origin + "/v1/shops/" + shop + "/orders/" + encodeURIComponent(order);
+    var query = "?t=" + encodeURIComponent(token);
+    var page = null, poll = null, retry = 1000, refused = false;
+    var show = function (text) {
+      if (!text) return;
+      loaded.then(function () {
+        if (!page) page = wasm_bindgen.mount_order(host, base, query);
+        if (page) { page.update(text); page.online(true); }
+      });
+    };
+    var offline = function () { if (page) page.online(false); };
+    var read = function () {
+      return fetch(base + query, { cache: "no-store" })
+        .then(function (response) {
+          // A link that is not valid (or an order the edge does not know)
+          // will not become valid by asking again.
+          if (response.status === 403 || response.status === 404) {
+            refused = true;
+            polling(false);
+            console.warn("backorder widget: the edge refused this order's link");
+          }
+          return response.ok ? response.text() : null;
+        })
+        .catch(function () { return null; })
+        .then(function (text) { if (text) show(text); else offline(); });
+    };
+    var polling = function (on) {
+      if (on && !poll && !refused) poll = setInterval(read, POLL_MS);
+      if (!on && poll) { clearInterval(poll); poll = null; }
+    };
+    var connect = function () {
+      if (refused) return;
+      var socket;
+      try {
+        socket = new WebSocket(base.replace(/^http/, "ws") + "/live" + query);
+      } catch (err) {
+        polling(true);
+        return;
+      }
+      socket.onmessage = function (event) {
+        retry = 1000;
+        polling(false);
+        show(event.data);
+      };
+      socket.onclose = function () {
+        offline();
+        polling(true);
+        setTimeout(connect, retry);
+        retry = Math.min(retry * 2, 60000);
+      };
+    };
+    read().then(connect);
+  };
+  var start = function () {
+    loaded.catch(function (err) { console.warn("backorder widget could not start:", err); });
+    document.querySelectorAll("[data-backorder-order]").forEach(follow);
+  };
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+}

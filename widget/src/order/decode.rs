@@ -1,0 +1,232 @@
+//! The order's view, read from the edge's JSON through the browser's own
+//! parser, field by field, instead of serde: serde's deserialisers for the
+//! view's types cost shoppers over 100 KB of gzipped wasm (measured: the
+//! order module was 153 KB gzip with them). Anything that does not read as
+//! the edge writes it gives `None`, so a bad answer shows nothing rather
+//! than nonsense; the end-to-end tests hold this reader to the edge's real
+//! answers.
+
+use js_sys::{Array, JSON, Reflect};
+use shared::lifecycle::{
+    CancelCause, Choice, Happening, LineState, LineView, OfferId, OfferView, OfferedOption,
+    OrderView, Stage, TimelineEntry,
+};
+use shared::{Currency, Date, Money, OrderId, ShipWindow, Sku, Timestamp};
+use wasm_bindgen::JsValue;
+
+/// A view from its JSON text.
+pub fn view(text: &str) -> Option<OrderView> {
+    order_view(&JSON::parse(text).ok()?)
+}
+
+/// A JSON value from its text, for error bodies.
+pub fn parse(text: &str) -> Option<JsValue> {
+    JSON::parse(text).ok()
+}
+
+pub fn field(object: &JsValue, name: &str) -> Option<JsValue> {
+    if !object.is_object() {
+        return None;
+    }
+    Reflect::get(object, &JsValue::from_str(name))
+        .ok()
+        .filter(|value| !value.is_undefined() && !value.is_null())
+}
+
+pub fn text(object: &JsValue, name: &str) -> Option<String> {
+    field(object, name)?.as_string()
+}
+
+fn number(object: &JsValue, name: &str) -> Option<f64> {
+    field(object, name)?.as_f64()
+}
+
+fn whole(object: &JsValue, name: &str) -> Option<u64> {
+    let value = number(object, name)?;
+    (value >= 0.0 && value.fract() == 0.0 && value < 9_007_199_254_740_992.0)
+        .then_some(value as u64)
+}
+
+fn list(object: &JsValue, name: &str) -> Option<Array> {
+    let value = field(object, name)?;
+    Array::is_array(&value).then(|| Array::from(&value))
+}
+
+/// Every item of a list, or `None` if any does not read.
+fn each<T>(object: &JsValue, name: &str, read: impl Fn(&JsValue) -> Option<T>) -> Option<Vec<T>> {
+    list(object, name)?.iter().map(|item| read(&item)).collect()
+}
+
+fn sku(object: &JsValue, name: &str) -> Option<Sku> {
+    Sku::parse(&text(object, name)?).ok()
+}
+
+fn date(object: &JsValue, name: &str) -> Option<Date> {
+    text(object, name)?.parse().ok()
+}
+
+fn at(object: &JsValue, name: &str) -> Option<Timestamp> {
+    let seconds = number(object, name)?;
+    (seconds.fract() == 0.0).then(|| Timestamp::from_unix_seconds(seconds as i64))
+}
+
+fn window(object: &JsValue, name: &str) -> Option<Option<ShipWindow>> {
+    match field(object, name) {
+        None => Some(None),
+        Some(window) => Some(Some(
+            ShipWindow::new(date(&window, "earliest")?, date(&window, "latest")?).ok()?,
+        )),
+    }
+}
+
+fn money(object: &JsValue, name: &str) -> Option<Money> {
+    let money = field(object, name)?;
+    Some(Money::new(
+        Currency::parse(&text(&money, "currency")?).ok()?,
+        whole(&money, "minor")?,
+    ))
+}
+
+pub fn choice(object: &JsValue) -> Option<Choice> {
+    Some(match text(object, "option")?.as_str() {
+        "keep_waiting" => Choice::KeepWaiting,
+        "switch_item" => Choice::SwitchItem {
+            sku: sku(object, "sku")?,
+        },
+        "ship_available_now" => Choice::ShipAvailableNow,
+        "store_credit" => Choice::StoreCredit,
+        "cancel" => Choice::Cancel,
+        _ => return None,
+    })
+}
+
+fn option(object: &JsValue) -> Option<OfferedOption> {
+    Some(match text(object, "option")?.as_str() {
+        "keep_waiting" => OfferedOption::KeepWaiting {
+            expedited: field(object, "expedited")?.as_bool()?,
+        },
+        "switch_item" => OfferedOption::SwitchItem {
+            alternatives: each(object, "alternatives", |pair| {
+                let pair = Array::from(pair);
+                Some((
+                    Sku::parse(&pair.get(0).as_string()?).ok()?,
+                    Sku::parse(&pair.get(1).as_string()?).ok()?,
+                ))
+            })?,
+        },
+        "ship_available_now" => OfferedOption::ShipAvailableNow {
+            skus: each(object, "skus", |item| Sku::parse(&item.as_string()?).ok())?,
+        },
+        "store_credit" => OfferedOption::StoreCredit {
+            value: money(object, "value")?,
+            bonus: money(object, "bonus")?,
+        },
+        "cancel" => OfferedOption::Cancel {
+            refund: money(object, "refund")?,
+        },
+        _ => return None,
+    })
+}
+
+fn happening(object: &JsValue) -> Option<Happening> {
+    Some(match text(object, "what")?.as_str() {
+        "placed" => Happening::Placed {
+            window: window(object, "window")?,
+        },
+        "restocked" => Happening::Restocked {
+            sku: sku(object, "sku")?,
+        },
+        "window_news" => Happening::WindowNews {
+            sku: sku(object, "sku")?,
+            window: window(object, "window")?,
+        },
+        "delayed" => Happening::Delayed {
+            reason: text(object, "reason")?,
+            fix: text(object, "fix")?,
+            window: window(object, "window")?,
+        },
+        "processed" => Happening::Processed,
+        "shipped" => Happening::Shipped {
+            carrier: text(object, "carrier")?,
+            tracking: text(object, "tracking")?,
+        },
+        "delivered" => Happening::Delivered,
+        "chose" => Happening::Chose {
+            choice: choice(&field(object, "choice")?)?,
+        },
+        "offer_expired" => Happening::OfferExpired {
+            offer: OfferId(u32::try_from(whole(object, "offer")?).ok()?),
+        },
+        "cancelled" => Happening::Cancelled {
+            cause: match text(object, "cause")?.as_str() {
+                "customer_chose" => CancelCause::CustomerChose,
+                "no_consent_to_delay" => CancelCause::NoConsentToDelay,
+                _ => return None,
+            },
+            refund: money(object, "refund")?,
+            refund_by: date(object, "refund_by")?,
+        },
+        "cancelled_by_store" => Happening::CancelledByStore,
+        _ => return None,
+    })
+}
+
+fn stage(name: &str) -> Option<Stage> {
+    Some(match name {
+        "waiting" => Stage::Waiting,
+        "processing" => Stage::Processing,
+        "processed" => Stage::Processed,
+        "shipped" => Stage::Shipped,
+        "delivered" => Stage::Delivered,
+        "cancelled" => Stage::Cancelled,
+        _ => return None,
+    })
+}
+
+fn line(object: &JsValue) -> Option<LineView> {
+    Some(LineView {
+        sku: sku(object, "sku")?,
+        quantity: u32::try_from(whole(object, "quantity")?).ok()?,
+        state: match text(object, "state")?.as_str() {
+            "ready" => LineState::Ready,
+            "waiting" => LineState::Waiting,
+            "shipped" => LineState::Shipped,
+            "cancelled" => LineState::Cancelled,
+            _ => return None,
+        },
+        window: window(object, "window")?,
+        replaces: match field(object, "replaces") {
+            None => None,
+            Some(_) => Some(sku(object, "replaces")?),
+        },
+    })
+}
+
+fn order_view(object: &JsValue) -> Option<OrderView> {
+    Some(OrderView {
+        order: OrderId::parse(&text(object, "order")?).ok()?,
+        seq: whole(object, "seq")?,
+        stage: stage(&text(object, "stage")?)?,
+        window: window(object, "window")?,
+        lines: each(object, "lines", line)?,
+        offer: match field(object, "offer") {
+            None => None,
+            Some(offer) => Some(OfferView {
+                id: OfferId(u32::try_from(whole(&offer, "id")?).ok()?),
+                expires_at: at(&offer, "expires_at")?,
+                options: each(&offer, "options", option)?,
+            }),
+        },
+        chosen: match field(object, "chosen") {
+            None => None,
+            Some(chosen) => Some(choice(&chosen)?),
+        },
+        timeline: each(object, "timeline", |entry| {
+            Some(TimelineEntry {
+                at: at(entry, "at")?,
+                happening: happening(entry)?,
+            })
+        })?,
+        locale: text(object, "locale"),
+    })
+}

@@ -1,0 +1,490 @@
+//! The order page as the customer sees it: a timeline of steps, the ship
+//! range, what happened after a slip, the items, the open offer's options,
+//! and a pop-up when something changes.
+
+use leptos::prelude::*;
+use shared::lifecycle::{
+    CancelCause, Choice, Happening, LineState, OfferView, OfferedOption, OrderView, Stage,
+};
+use shared::{Money, Timestamp};
+
+use super::{Actions, Answer, Ui};
+use crate::intl::{format_date, format_moment, format_money, format_window};
+use crate::words::{OrderWords, Speech, fill};
+
+pub const STYLE: &str = include_str!("order.css");
+
+/// The whole page, drawn from its state.
+pub fn page(ui: &Ui, speech: &Speech, actions: Actions) -> impl IntoView + use<> {
+    let view = ui.view.clone();
+    let words = speech.order();
+    let offline = ui
+        .offline
+        .then(|| view! { <p class="offline">{words.offline}</p> });
+    let content = view.map(|view| {
+        view! {
+            <Summary view=view.clone() speech=speech.clone() />
+            {chooser(&view, ui, speech, actions)}
+        }
+    });
+    view! {
+        <div
+            class="order"
+            lang=speech.lang()
+            dir=speech.dir()
+            data-stage=ui.view.as_ref().map(|view| stage_name(view.stage))
+            data-live=if ui.offline { "offline" } else { "online" }
+        >
+            {content}
+            {offline}
+        </div>
+    }
+}
+
+/// What changed, in the pop-up's live region: it never takes the focus.
+pub fn popup(news: &str, speech: &Speech, actions: Actions) -> impl IntoView + use<> {
+    view! {
+        <div class="popup">
+            <p><strong>{speech.order().popup_label}</strong> " " {news.to_owned()}</p>
+            <button type="button" class="dismiss" data-key="dismiss" on:click=move |_| actions.dismiss()>
+                {speech.order().dismiss}
+            </button>
+        </div>
+    }
+}
+
+fn stage_name(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Waiting => "waiting",
+        Stage::Processing => "processing",
+        Stage::Processed => "processed",
+        Stage::Shipped => "shipped",
+        Stage::Delivered => "delivered",
+        Stage::Cancelled => "cancelled",
+    }
+}
+
+/// The moment of the last timeline entry that `is` picks out.
+fn last_at(view: &OrderView, is: impl Fn(&Happening) -> bool) -> Option<Timestamp> {
+    view.timeline
+        .iter()
+        .rev()
+        .find(|entry| is(&entry.happening))
+        .map(|entry| entry.at)
+}
+
+/// The status, the range or the shipment, what went wrong, the items.
+#[component]
+fn Summary(view: OrderView, speech: Speech) -> impl IntoView {
+    let words = speech.order();
+    let tag = speech.tag.clone();
+    let day = |at: Option<Timestamp>| at.map(|at| format_date(at.date(), &tag));
+    let reached = match view.stage {
+        Stage::Waiting => 1,
+        Stage::Processing => 2,
+        Stage::Processed => 3,
+        Stage::Shipped => 4,
+        Stage::Delivered => 5,
+        Stage::Cancelled => 0,
+    };
+    let mut steps = vec![
+        (
+            words.step_placed,
+            day(last_at(&view, |h| matches!(h, Happening::Placed { .. }))),
+        ),
+        (words.step_waiting, None),
+        (
+            words.step_restocked,
+            day(last_at(&view, |h| matches!(h, Happening::Restocked { .. }))),
+        ),
+        (
+            words.step_processed,
+            day(last_at(&view, |h| matches!(h, Happening::Processed))),
+        ),
+        (
+            words.step_shipped,
+            day(last_at(&view, |h| matches!(h, Happening::Shipped { .. }))),
+        ),
+        (
+            words.step_delivered,
+            day(last_at(&view, |h| matches!(h, Happening::Delivered))),
+        ),
+    ];
+    if view.stage == Stage::Cancelled {
+        steps.truncate(1);
+        steps.push((
+            words.step_cancelled,
+            day(last_at(&view, |h| {
+                matches!(h, Happening::Cancelled { .. } | Happening::CancelledByStore)
+            })),
+        ));
+    }
+    let current = if view.stage == Stage::Cancelled {
+        steps.len() - 1
+    } else {
+        reached
+    };
+    let steps = steps
+        .into_iter()
+        .enumerate()
+        .map(|(index, (label, when))| {
+            let class = if index < current {
+                "done"
+            } else if index == current {
+                "current"
+            } else {
+                "todo"
+            };
+            view! {
+                <li class=class aria-current=(index == current).then_some("step")>
+                    <span class="step">{label}</span>
+                    {when.map(|when| view! { " " <span class="when">{when}</span> })}
+                    {(index == current).then(|| view! { " " <span class="sr">{words.now}</span> })}
+                </li>
+            }
+        })
+        .collect_view();
+
+    let status = status_line(&view, &speech);
+    let delay = delay_box(&view, words);
+    let lines =
+        view.lines
+            .iter()
+            .map(|line| {
+                let state = match (line.state, line.window) {
+                    (LineState::Ready, _) => words.line_ready.to_owned(),
+                    (LineState::Waiting, Some(window)) => fill(
+                        words.line_waiting,
+                        &[("range", &format_window(&window, &speech.tag))],
+                    ),
+                    (LineState::Waiting, None) => words.line_waiting_unknown.to_owned(),
+                    (LineState::Shipped, _) => words.line_shipped.to_owned(),
+                    (LineState::Cancelled, _) => words.line_cancelled.to_owned(),
+                };
+                let replaces = line.replaces.as_ref().map(|sku| {
+                    format!(" ({})", fill(words.line_replaces, &[("sku", sku.as_str())]))
+                });
+                view! {
+                    <li>
+                        <bdi class="sku">{line.sku.to_string()}</bdi>
+                        {format!(" × {}: {state}", line.quantity)}
+                        {replaces}
+                    </li>
+                }
+            })
+            .collect_view();
+    let chosen = view
+        .chosen
+        .as_ref()
+        .filter(|_| view.offer.is_none())
+        .map(|choice| {
+            view! { <p class="chosen">{chose_words(words, choice)}</p> }
+        });
+    view! {
+        <h2 class="title">{fill(words.title, &[("order", view.order.as_str())])}</h2>
+        <ol class="steps" aria-label=words.steps_label>{steps}</ol>
+        {status}
+        {delay}
+        {chosen}
+        <h3>{words.items}</h3>
+        <ul class="lines">{lines}</ul>
+    }
+}
+
+/// The range while the order waits, the shipment once it left, or how it
+/// ended.
+fn status_line(view: &OrderView, speech: &Speech) -> AnyView {
+    let words = speech.order();
+    match view.stage {
+        Stage::Waiting => {
+            let text = match view.window {
+                Some(window) => fill(
+                    words.ships,
+                    &[("range", &format_window(&window, &speech.tag))],
+                ),
+                None => words.ships_unknown.to_owned(),
+            };
+            view! { <p class="status range">{text}</p> }.into_any()
+        }
+        Stage::Shipped | Stage::Delivered => {
+            let shipped = view
+                .timeline
+                .iter()
+                .rev()
+                .find_map(|entry| match &entry.happening {
+                    Happening::Shipped { carrier, tracking } => {
+                        Some((carrier.clone(), tracking.clone()))
+                    }
+                    _ => None,
+                });
+            match shipped {
+                Some((carrier, tracking)) => {
+                    let link = tracking_url(&carrier, &tracking).map(|url| {
+                        view! {
+                            " "
+                            <a href=url target="_blank" rel="noopener noreferrer">{words.track}</a>
+                        }
+                    });
+                    view! {
+                        <p class="status shipment">
+                            {fill(words.shipped_with, &[("carrier", &carrier), ("tracking", &tracking)])}
+                            {link}
+                        </p>
+                    }
+                    .into_any()
+                }
+                None => ().into_any(),
+            }
+        }
+        Stage::Cancelled => {
+            let text = view
+                .timeline
+                .iter()
+                .rev()
+                .find_map(|entry| match &entry.happening {
+                    Happening::Cancelled {
+                        cause,
+                        refund,
+                        refund_by,
+                    } => {
+                        let why = match cause {
+                            CancelCause::CustomerChose => words.cancelled_chosen,
+                            CancelCause::NoConsentToDelay => words.cancelled_no_consent,
+                        };
+                        let refund = fill(
+                            words.cancelled_refund,
+                            &[
+                                ("refund", &format_money(refund, &speech.tag)),
+                                ("by", &format_date(*refund_by, &speech.tag)),
+                            ],
+                        );
+                        Some(format!("{why} {refund}"))
+                    }
+                    Happening::CancelledByStore => Some(words.cancelled_by_store.to_owned()),
+                    _ => None,
+                });
+            text.map(|text| view! { <p class="status cancelled">{text}</p> })
+                .into_any()
+        }
+        Stage::Processing | Stage::Processed => ().into_any(),
+    }
+}
+
+/// After a slip the order is still waiting for: what happened and what is
+/// being done, in the merchant's words.
+fn delay_box(view: &OrderView, words: &'static OrderWords) -> Option<AnyView> {
+    if view.stage != Stage::Waiting {
+        return None;
+    }
+    let (reason, fix) = view
+        .timeline
+        .iter()
+        .rev()
+        .find_map(|entry| match &entry.happening {
+            Happening::Delayed { reason, fix, .. } => Some((reason.clone(), fix.clone())),
+            _ => None,
+        })?;
+    Some(
+        view! {
+            <div class="delay">
+                <p><strong>{words.late}</strong></p>
+                <p><strong>{words.delay_what_happened}</strong> " " <span dir="auto">{reason}</span></p>
+                <p><strong>{words.delay_what_we_do}</strong> " " <span dir="auto">{fix}</span></p>
+            </div>
+        }
+        .into_any(),
+    )
+}
+
+/// A carrier's public tracking page, for the carriers whose address is
+/// known; other carriers get the number alone.
+fn tracking_url(carrier: &str, tracking: &str) -> Option<String> {
+    let number: String = form_safe(tracking)?;
+    let base = match carrier.to_ascii_lowercase().as_str() {
+        "ups" => "https://www.ups.com/track?tracknum=",
+        "usps" => "https://tools.usps.com/go/TrackConfirmAction?tLabels=",
+        "fedex" => "https://www.fedex.com/fedextrack/?trknbr=",
+        "dhl" | "dhl express" => "https://www.dhl.com/global-en/home/tracking.html?tracking-id=",
+        _ => return None,
+    };
+    Some(format!("{base}{number}"))
+}
+
+/// A tracking number fit for a URL: letters, digits and dashes only.
+fn form_safe(tracking: &str) -> Option<String> {
+    let number = tracking.trim();
+    (!number.is_empty()
+        && number.len() <= 40
+        && number
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-'))
+    .then(|| number.to_owned())
+}
+
+fn chose_words(words: &OrderWords, choice: &Choice) -> String {
+    match choice {
+        Choice::KeepWaiting => words.chose_keep_waiting.to_owned(),
+        Choice::SwitchItem { sku } => fill(words.chose_switch_item, &[("sku", sku.as_str())]),
+        Choice::ShipAvailableNow => words.chose_ship_available_now.to_owned(),
+        Choice::StoreCredit => words.chose_store_credit.to_owned(),
+        Choice::Cancel => words.chose_cancel.to_owned(),
+    }
+}
+
+/// One button of the chooser: its title, its terms, and the choice it makes.
+struct Option_ {
+    title: String,
+    terms: String,
+    choice: Choice,
+    /// Cancelling asks once more, with the refund.
+    confirm: Option<String>,
+}
+
+fn options_of(offer: &OfferView, speech: &Speech) -> Vec<Option_> {
+    let words = speech.order();
+    let money = |money: &Money| format_money(money, &speech.tag);
+    let mut out = Vec::new();
+    for option in &offer.options {
+        match option {
+            OfferedOption::KeepWaiting { expedited } => out.push(Option_ {
+                title: words.option_keep_waiting.to_owned(),
+                terms: if *expedited {
+                    words.option_keep_waiting_expedited
+                } else {
+                    words.option_keep_waiting_plain
+                }
+                .to_owned(),
+                choice: Choice::KeepWaiting,
+                confirm: None,
+            }),
+            OfferedOption::SwitchItem { alternatives } => {
+                for (from, to) in alternatives {
+                    out.push(Option_ {
+                        title: fill(words.option_switch_item, &[("to", to.as_str())]),
+                        terms: fill(
+                            words.option_switch_item_terms,
+                            &[("from", from.as_str()), ("to", to.as_str())],
+                        ),
+                        choice: Choice::SwitchItem { sku: to.clone() },
+                        confirm: None,
+                    });
+                }
+            }
+            OfferedOption::ShipAvailableNow { skus } => {
+                let skus: Vec<&str> = skus.iter().map(|sku| sku.as_str()).collect();
+                out.push(Option_ {
+                    title: words.option_ship_available_now.to_owned(),
+                    terms: fill(
+                        words.option_ship_available_now_terms,
+                        &[("skus", &skus.join(", "))],
+                    ),
+                    choice: Choice::ShipAvailableNow,
+                    confirm: None,
+                });
+            }
+            OfferedOption::StoreCredit { value, bonus } => {
+                let total = Money::new(value.currency, value.minor.saturating_add(bonus.minor));
+                out.push(Option_ {
+                    title: words.option_store_credit.to_owned(),
+                    terms: fill(
+                        words.option_store_credit_terms,
+                        &[
+                            ("total", &money(&total)),
+                            ("value", &money(value)),
+                            ("bonus", &money(bonus)),
+                        ],
+                    ),
+                    choice: Choice::StoreCredit,
+                    confirm: None,
+                });
+            }
+            OfferedOption::Cancel { refund } => out.push(Option_ {
+                title: words.option_cancel.to_owned(),
+                terms: fill(words.option_cancel_terms, &[("refund", &money(refund))]),
+                choice: Choice::Cancel,
+                confirm: Some(fill(words.cancel_confirm, &[("refund", &money(refund))])),
+            }),
+        }
+    }
+    out
+}
+
+/// The open offer's options, one click each (cancel asks once more), and
+/// what came of the click.
+fn chooser(view: &OrderView, ui: &Ui, speech: &Speech, actions: Actions) -> impl IntoView + use<> {
+    let words = speech.order();
+    let answer = ui.answer.clone().map(|answer| {
+        let text = match answer {
+            Answer::Saving => words.saving.to_owned(),
+            Answer::Recorded => words.answer_recorded.to_owned(),
+            Answer::AlreadyChosen(Some(choice)) => {
+                format!(
+                    "{} {}",
+                    words.answer_already_chosen,
+                    chose_words(words, &choice)
+                )
+            }
+            Answer::AlreadyChosen(None) => words.answer_already_chosen.to_owned(),
+            Answer::Closed => words.answer_offer_closed.to_owned(),
+            Answer::Failed => words.failed.to_owned(),
+        };
+        view! { <p class="answer" role="status" tabindex="-1" data-key="answer">{text}</p> }
+    });
+    // An answer that closes the offer hides it, whatever the view says.
+    let closed = matches!(ui.answer, Some(Answer::AlreadyChosen(_) | Answer::Closed));
+    let saving = matches!(ui.answer, Some(Answer::Saving));
+    let offer = view.offer.clone().filter(|_| !closed).map(|offer| {
+        let id = offer.id;
+        let expires = fill(
+            words.choose_until,
+            &[("expires", &format_moment(offer.expires_at, &speech.tag))],
+        );
+        let items = options_of(&offer, speech)
+            .into_iter()
+            .enumerate()
+            .map(|(index, option)| {
+                let terms_id = format!("terms-{index}");
+                let confirm = option.confirm.clone().filter(|_| ui.confirming).map(|question| {
+                    let (yes, no) = (actions.clone(), actions.clone());
+                    view! {
+                        <div class="confirm" tabindex="-1" data-key="confirm">
+                            <p>{question}</p>
+                            <button type="button" class="yes" data-key="yes" disabled=saving
+                                on:click=move |_| yes.choose(id, Choice::Cancel)>{words.cancel_yes}</button>
+                            " "
+                            <button type="button" class="no" data-key="no"
+                                on:click=move |_| no.confirm_cancel(false)>{words.cancel_no}</button>
+                        </div>
+                    }
+                });
+                let actions = actions.clone();
+                let is_cancel = option.confirm.is_some();
+                let key = if is_cancel { "cancel".to_owned() } else { format!("option-{index}") };
+                let choice = option.choice.clone();
+                view! {
+                    <li>
+                        <button type="button" class="option" data-key=key aria-describedby=terms_id.clone()
+                            disabled=saving
+                            on:click=move |_| {
+                                if is_cancel {
+                                    actions.confirm_cancel(true);
+                                } else {
+                                    actions.choose(id, choice.clone());
+                                }
+                            }>{option.title}</button>
+                        <p class="terms" id=terms_id>{option.terms}</p>
+                        {confirm}
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <section class="offer" aria-labelledby="offer-title">
+                <h3 id="offer-title">{words.pick}</h3>
+                <p class="expires">{expires}</p>
+                <ul class="options">{items}</ul>
+            </section>
+        }
+    });
+    view! { {offer} {answer} }
+}
