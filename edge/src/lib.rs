@@ -58,6 +58,7 @@ async fn route(req: Request, env: &Env) -> Result<Response, EdgeError> {
         (Method::Get, ["v1", "shops", shop, "products", sku]) => {
             routes::products::get(env, shop, sku).await
         }
+        (Method::Get, ["v1", "shops", shop, "front"]) => routes::products::front(env, shop).await,
         (Method::Get, ["v1", "shops", shop, "products"]) => {
             routes::products::get_many(env, shop, http::query_param(&req, "skus")).await
         }

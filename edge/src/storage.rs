@@ -9,10 +9,15 @@ use shared::{OrderId, ShopId, Sku, StoredProduct};
 use worker::Env;
 
 use crate::error::EdgeError;
+use crate::shop::ShopFront;
 use crate::{bindings, clock};
 
 fn product_key(shop: &ShopId, sku: &Sku) -> String {
     format!("v1/shop/{shop}/product/{sku}")
+}
+
+fn front_key(shop: &ShopId) -> String {
+    format!("v1/shop/{shop}/front")
 }
 
 fn history_key(shop: &ShopId) -> String {
@@ -40,7 +45,19 @@ pub async fn product(
     shop: &ShopId,
     sku: &Sku,
 ) -> Result<Option<StoredProduct>, EdgeError> {
-    let key = product_key(shop, sku);
+    cached_read(env, product_key(shop, sku)).await
+}
+
+/// The shop's public copy (language, banner), cached like a product.
+pub async fn shop_front(env: &Env, shop: &ShopId) -> Result<Option<ShopFront>, EdgeError> {
+    cached_read(env, front_key(shop)).await
+}
+
+pub async fn put_shop_front(env: &Env, shop: &ShopId, front: &ShopFront) -> Result<(), EdgeError> {
+    write(env, &front_key(shop), front).await
+}
+
+async fn cached_read<T: DeserializeOwned>(env: &Env, key: String) -> Result<Option<T>, EdgeError> {
     let now = clock::now_millis();
     let lifetime = isolate_cache::lifetime_ms(env);
     if let Some(text) = isolate_cache::get(&key, now) {

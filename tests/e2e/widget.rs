@@ -180,3 +180,161 @@ async fn an_estimated_window_from_the_shops_history_reaches_the_page() {
     );
     browser.close().await;
 }
+
+/// The banner and the product news pop-up, as the page shows them.
+const READ_EXTRAS: &str = r#"
+const text = (selector) => {
+  for (const element of document.body.children) {
+    const found = element.shadowRoot && !element.hidden && element.shadowRoot.querySelector(selector);
+    if (found) return found.innerText.replace(/\s+/g, " ").trim();
+  }
+  return null;
+};
+const region = (() => {
+  for (const element of document.body.children) {
+    const found = element.shadowRoot && element.shadowRoot.querySelector(".banner");
+    if (found) return [found.getAttribute("role"), found.getAttribute("aria-label"), found.lang];
+  }
+  return null;
+})();
+return { banner: text(".banner p"), news: text(".popup"), region };
+"#;
+
+async fn extras(client: &fantoccini::Client) -> serde_json::Value {
+    client.execute(READ_EXTRAS, vec![]).await.expect("runs")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_shops_banner_shows_until_dismissed_and_bad_banners_change_nothing() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    for (sku, setting) in demo_catalogue(date("2027-03-12"), date("2027-03-26")) {
+        admin.set_product(SHOP, sku, &setting).await;
+    }
+    let ends_on = e2e::today().add_days(3).expect("a date").to_string();
+    let banner = serde_json::json!({
+        "messages": {"en": "Many of our tents are on backorder: thank you for your patience.",
+                     "it": "Molte tende sono su ordinazione: grazie per la pazienza."},
+        "ends_on": ends_on,
+    });
+    let (status, body) = admin.put("/banner", &banner).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    // Refused: a past end, a language we do not write, hidden controls.
+    for bad in [
+        serde_json::json!({"messages": {"en": "Late"}, "ends_on": "2020-01-01"}),
+        serde_json::json!({"messages": {"fr": "En retard"}, "ends_on": ends_on}),
+        serde_json::json!({"messages": {"en": "a\u{202e}b"}, "ends_on": ends_on}),
+        serde_json::json!({"messages": {}, "ends_on": ends_on}),
+    ] {
+        let (status, body) = admin.put("/banner", &bad).await;
+        assert_eq!(status, reqwest::StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_input");
+    }
+    // The public copy, cacheable, still the good banner.
+    let response = reqwest::get(format!("{}/v1/shops/{SHOP}/front", world.worker.base_url()))
+        .await
+        .expect("answers");
+    assert!(
+        response.headers()["cache-control"]
+            .to_str()
+            .expect("text")
+            .starts_with("public")
+    );
+    let front: serde_json::Value = response.json().await.expect("JSON");
+    assert_eq!(front["banner"]["messages"], banner["messages"]);
+    assert_eq!(front["locale"], "en");
+
+    let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
+    let browser = Browser::start().await;
+    let page = ShopPage::open(&browser.client, shop.url()).await;
+    page.settled(BACKORDER_SKU).await;
+    let shown = crate::eventually("the banner", || async {
+        let shown = extras(&browser.client).await;
+        shown["banner"].is_string().then_some(shown)
+    })
+    .await;
+    assert_eq!(
+        shown["banner"],
+        "Many of our tents are on backorder: thank you for your patience."
+    );
+    assert_eq!(
+        shown["region"],
+        serde_json::json!(["region", "A note from the shop", "en"])
+    );
+    // Dismissed, it stays away on the next page.
+    browser
+        .client
+        .execute(
+            "for (const e of document.body.children) { const b = e.shadowRoot && e.shadowRoot.querySelector('.banner .dismiss'); if (b) b.click(); }",
+            vec![],
+        )
+        .await
+        .expect("clicks");
+    assert!(extras(&browser.client).await["banner"].is_null());
+    let page = ShopPage::open(&browser.client, shop.url()).await;
+    page.settled(BACKORDER_SKU).await;
+    assert!(extras(&browser.client).await["banner"].is_null());
+
+    // Turned off, it is gone for everyone.
+    let response = reqwest::Client::new()
+        .delete(admin.url("/banner"))
+        .bearer_auth(admin.api_key())
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), reqwest::StatusCode::NO_CONTENT);
+    let (_, front) = crate::get_json(&format!(
+        "{}/v1/shops/{SHOP}/front",
+        world.worker.base_url()
+    ))
+    .await;
+    assert!(front["banner"].is_null(), "{front}");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn product_news_pops_up_once_per_change() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    for (sku, setting) in demo_catalogue(date("2027-03-12"), date("2027-03-26")) {
+        admin.set_product(SHOP, sku, &setting).await;
+    }
+    let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    // Each visit must see the edge's answer of the moment, not one the
+    // browser may keep for 15 s.
+    e2e::cdp::without_cache(client).await;
+    let visit = || async {
+        let page = ShopPage::open(client, shop.url()).await;
+        page.settled(BACKORDER_SKU).await;
+        // The pop-up is filled a moment after it is placed.
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        extras(client).await["news"].as_str().map(str::to_owned)
+    };
+    assert_eq!(visit().await, None, "the first visit only remembers");
+    assert_eq!(visit().await, None, "nothing changed");
+
+    // A new range for the tent.
+    admin
+        .put_product_json(
+            BACKORDER_SKU,
+            &serde_json::json!({"status": "backorder", "window": {"earliest": "2027-04-02", "latest": "2027-04-16"}}),
+        )
+        .await;
+    let news = visit().await.expect("the news pop-up");
+    assert!(
+        news.contains("now ships 2 – 16 April 2027") || news.contains("now ships 2–16 April 2027"),
+        "{news}"
+    );
+    assert_eq!(visit().await, None, "once per change");
+
+    // Back in stock.
+    admin
+        .put_product_json(BACKORDER_SKU, &serde_json::json!({"status": "in_stock"}))
+        .await;
+    let news = visit().await.expect("the news pop-up");
+    assert!(news.contains("back in stock"), "{news}");
+    assert_eq!(visit().await, None, "once per change");
+    browser.close().await;
+}

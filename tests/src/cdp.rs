@@ -61,3 +61,10 @@ pub async fn without_websockets(client: &Client) {
     )
     .await;
 }
+
+/// Turns the tab's HTTP cache off, so that a page read again asks the edge
+/// rather than replaying an answer it may keep for 15 s.
+pub async fn without_cache(client: &Client) {
+    run(client, "Network.enable", json!({})).await;
+    run(client, "Network.setCacheDisabled", json!({ "cacheDisabled": true })).await;
+}

@@ -161,7 +161,8 @@ fn order_page(template: &str, rest: &str) -> Option<String> {
     // en-GB unless the test names another language tag.
     let lang = param("lang")
         .filter(|lang| {
-            (2..=5).contains(&lang.len()) && lang.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
+            (2..=5).contains(&lang.len())
+                && lang.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
         })
         .unwrap_or_else(|| "en-GB".to_owned());
     let lang = lang.as_str();

@@ -38,20 +38,46 @@ pub fn start_widget(answers: JsValue) {
     }
 }
 
+/// The words the loader needs for the shop's banner and the product news
+/// pop-up (it draws those itself: a few lines of DOM cost shoppers far fewer
+/// bytes in JavaScript than in the module), in the page's language, else
+/// `shop_lang`, with the language's tag and direction.
+#[wasm_bindgen]
+pub fn shelf_words(shop_lang: Option<String>) -> JsValue {
+    let page = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.document_element())
+        .and_then(|root| page_lang(&root));
+    let speech = Speech::choose(page.as_deref(), shop_lang.as_deref());
+    let words = speech.shelf();
+    let object = js_sys::Object::new();
+    for (key, value) in [
+        ("lang", speech.lang()),
+        ("tag", speech.tag.as_str()),
+        ("dir", speech.dir()),
+        ("banner_label", words.banner_label),
+        ("news_label", words.news_label),
+        ("news_restocked", words.news_restocked),
+        ("news_window", words.news_window),
+        ("dismiss", words.dismiss),
+    ] {
+        let _ = js_sys::Reflect::set(&object, &key.into(), &value.into());
+    }
+    object.into()
+}
+
 /// Mounts one notice into a shadow root on `host`. The host's own children
 /// stay in place and show through a `<slot>` until the notice has something
 /// better to say.
-fn mount_into(host: &HtmlElement, answers: &Answers, shop_lang: Option<&str>) {
+fn mount_into(host: &HtmlElement, answers: &Answers, shop_lang: Option<&str>) -> Option<()> {
     let sku_text = host.get_attribute(HOST_ATTRIBUTE).unwrap_or_default();
     let Ok(sku) = Sku::parse(sku_text.trim()) else {
         warn(&format!(
             "backorder widget: {sku_text:?} is not a valid SKU"
         ));
-        return;
+        return None;
     };
-    let Some(container) = shadow_container(host) else {
-        return;
-    };
+    let container = shadow_container(host)?;
     let answer = answers.about(sku.as_str());
     let speech = Speech::choose(page_lang(host).as_deref(), shop_lang);
     leptos::mount::mount_to(
@@ -59,4 +85,5 @@ fn mount_into(host: &HtmlElement, answers: &Answers, shop_lang: Option<&str>) {
         move || view! { <AvailabilityNotice answer speech /> },
     )
     .forget();
+    Some(())
 }

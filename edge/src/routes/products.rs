@@ -104,7 +104,11 @@ pub async fn get_many(env: &Env, shop: &str, query: Option<String>) -> Result<Re
         });
     }
     let reads = skus.iter().map(|sku| storage::product(env, &shop, sku));
-    let stored = futures_util::future::join_all(reads).await;
+    let (stored, front) = futures_util::future::join(
+        futures_util::future::join_all(reads),
+        storage::shop_front(env, &shop),
+    )
+    .await;
     let mut found = Vec::new();
     let mut unknown = Vec::new();
     for (sku, read) in skus.into_iter().zip(stored) {
@@ -114,8 +118,20 @@ pub async fn get_many(env: &Env, shop: &str, query: Option<String>) -> Result<Re
         }
     }
     let products = as_shown_today(env, &shop, found).await?;
+    let front = front?.map(|front| front.shown_on(clock::today()));
     cacheable(http::json(
-        &serde_json::json!({ "products": products, "unknown": unknown }),
+        &serde_json::json!({ "products": products, "unknown": unknown, "shop": front }),
         200,
     )?)
+}
+
+/// What every page of the shop may show: its language and its banner
+/// (`GET /v1/shops/{shop}/front`), public and cacheable.
+pub async fn front(env: &Env, shop: &str) -> Result<Response, EdgeError> {
+    let shop = parse_shop(shop)?;
+    let front = storage::shop_front(env, &shop)
+        .await?
+        .unwrap_or_default()
+        .shown_on(clock::today());
+    cacheable(http::json(&front, 200)?)
 }

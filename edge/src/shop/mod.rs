@@ -9,7 +9,10 @@
 //! batches at once both count. Every public route that reaches it is
 //! authenticated here, in one place.
 
+mod front;
 mod mail;
+
+pub use front::ShopFront;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -306,6 +309,9 @@ impl ShopRecords {
         if let Some(answer) = self.mail_routes(&method, parts, &mut req, &shop).await {
             return answer;
         }
+        if let Some(answer) = self.front_routes(&method, parts, &mut req, &shop).await {
+            return answer;
+        }
         match (method, parts) {
             (Method::Get, ["v1", "shops", _]) => self.summary(&shop),
             (Method::Post, ["v1", "shops", _, "api-key"]) => self.rotate_key(),
@@ -319,6 +325,8 @@ impl ShopRecords {
                         reason: err.reason,
                     })?;
                 self.set_setting("policy", &to_text(&raw)?)?;
+                // The shop's language is public: pages that name none use it.
+                self.publish_front(&shop).await?;
                 http::json(&policy, 200)
             }
             (Method::Put, ["v1", "shops", _, "webhook-secrets", source]) => {
