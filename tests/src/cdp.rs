@@ -66,5 +66,10 @@ pub async fn without_websockets(client: &Client) {
 /// rather than replaying an answer it may keep for 15 s.
 pub async fn without_cache(client: &Client) {
     run(client, "Network.enable", json!({})).await;
-    run(client, "Network.setCacheDisabled", json!({ "cacheDisabled": true })).await;
+    run(
+        client,
+        "Network.setCacheDisabled",
+        json!({ "cacheDisabled": true }),
+    )
+    .await;
 }

@@ -112,8 +112,10 @@ impl ShopServer {
         let thread = std::thread::spawn(move || {
             for request in serving.incoming_requests() {
                 let url = request.url();
-                let html = if url == "/" || url.starts_with("/?") {
+                let html = if url == "/" {
                     Some(page.clone())
+                } else if let Some(query) = url.strip_prefix("/?") {
+                    Some(in_language(&page, query))
                 } else if url == "/no-widget" {
                     Some(without_widget.clone())
                 } else if let Some(rest) = url.strip_prefix("/orders/") {
@@ -141,6 +143,29 @@ impl ShopServer {
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+}
+
+/// The shop page in the language `?lang=` names (a tag of letters and
+/// dashes), right to left for Arabic.
+fn in_language(page: &str, query: &str) -> String {
+    let lang = form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == "lang")
+        .map(|(_, value)| value.into_owned())
+        .filter(|lang| {
+            (2..=5).contains(&lang.len())
+                && lang.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
+        });
+    match lang {
+        Some(lang) => {
+            let dir = if lang.starts_with("ar") { "rtl" } else { "ltr" };
+            page.replacen(
+                "<html lang=\"en-GB\">",
+                &format!("<html lang=\"{lang}\" dir=\"{dir}\">"),
+                1,
+            )
+        }
+        None => page.to_owned(),
     }
 }
 
