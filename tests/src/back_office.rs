@@ -66,12 +66,10 @@ impl BackOffice {
         let serving = Arc::clone(&server);
         let runtime = Handle::current();
         let thread = std::thread::spawn(move || {
-            for mut request in serving.incoming_requests() {
-                let mut form = String::new();
-                let _ = request.as_reader().read_to_string(&mut form);
+            for request in serving.incoming_requests() {
                 let method = request.method().clone();
                 let url = request.url().to_owned();
-                let response = runtime.block_on(desk.answer(&method, &url, &form));
+                let response = runtime.block_on(desk.answer(&method, &url));
                 let _ = request.respond(response);
             }
         });
@@ -122,13 +120,14 @@ fn escape(text: &str) -> String {
 }
 
 impl Desk {
-    async fn answer(&self, method: &tiny_http::Method, url: &str, form: &str) -> Page {
+    async fn answer(&self, method: &tiny_http::Method, url: &str) -> Page {
         use tiny_http::Method::{Get, Post};
         let (path, query) = url.split_once('?').unwrap_or((url, ""));
         let outcome = match (method, path) {
             (Get, "/") => return html(self.home().await),
             (Get, path) if path.starts_with("/orders/") => {
-                return html(self.order_page(&path["/orders/".len()..]).await);
+                let lang = field(query, "lang").unwrap_or_else(|| "en-GB".into());
+                return redirect(&self.order_page_url(&path["/orders/".len()..], &lang).await);
             }
             (Get, "/email") => return html(self.email_page(query).await),
             (Post, "/place") => {
@@ -145,11 +144,6 @@ impl Desk {
             }
             (Post, "/ship") => self.fulfil(query, None).await,
             (Post, "/deliver") => self.fulfil(query, Some("delivered")).await,
-            (Post, path) if path.starts_with("/orders/") && path.ends_with("/choose") => {
-                let order = &path["/orders/".len()..path.len() - "/choose".len()];
-                self.choose(order, form).await;
-                return redirect(&format!("/orders/{order}"));
-            }
             _ => return tiny_http::Response::from_string("not found").with_status_code(404),
         };
         redirect(&format!("/?done={}", outcome.replace(' ', "+")))
@@ -267,21 +261,6 @@ impl Desk {
         )
     }
 
-    async fn choose(&self, order: &str, form: &str) {
-        let Some(option) = field(form, "option") else {
-            return;
-        };
-        let offer: u32 = field(form, "offer")
-            .and_then(|o| o.parse().ok())
-            .unwrap_or(1);
-        let link = self.admin.customer_link(order).await;
-        let _ = reqwest::Client::new()
-            .post(crate::admin::choices_url(&link))
-            .json(&json!({"offer": offer, "choice": {"option": option}}))
-            .send()
-            .await;
-    }
-
     async fn home(&self) -> String {
         let orders = self.admin.get("/orders").await;
         let outbox = self.admin.get("/outbox").await;
@@ -294,7 +273,8 @@ impl Desk {
                 order["stage"].as_str().unwrap_or_default(),
             );
             rows.push_str(&format!(
-                "<tr><td><a href=\"/orders/{id}\">#{id}</a></td><td>{}</td><td>{window}</td><td>{}</td>\
+                "<tr><td>#{id}<br><small>customer's page: <a href=\"/orders/{id}?lang=en-GB\">en</a> · \
+                 <a href=\"/orders/{id}?lang=it\">it</a> · <a href=\"/orders/{id}?lang=ar\">ar</a></small></td><td>{}</td><td>{window}</td><td>{}</td>\
                  <td><form method=post action=\"/ship?order={id}\"><button>Ship</button></form>\
                  <form method=post action=\"/deliver?order={id}\"><button>Delivered</button></form></td></tr>",
                 escape(order["stage"].as_str().unwrap_or_default()),
@@ -349,79 +329,17 @@ impl Desk {
         )
     }
 
-    async fn order_page(&self, order: &str) -> String {
+    /// The customer's order page in the shop, with the token the theme
+    /// would put on the widget's div, in the language the page is written in.
+    async fn order_page_url(&self, order: &str, lang: &str) -> String {
         let link = self.admin.customer_link(order).await;
-        let Ok(response) = reqwest::get(&link).await else {
-            return page("Order", "<p>The edge did not answer.</p>");
-        };
-        let view: Value = response.json().await.unwrap_or(Value::Null);
-        let mut timeline = String::new();
-        for entry in view["timeline"].as_array().into_iter().flatten() {
-            let at = entry["at"].as_i64().map_or_else(String::new, |s| {
-                shared::Timestamp::from_unix_seconds(s).to_string()
-            });
-            let what = entry["what"].as_str().unwrap_or_default();
-            let detail = match what {
-                "delayed" => format!(
-                    "{} {}",
-                    escape(entry["reason"].as_str().unwrap_or_default()),
-                    escape(entry["fix"].as_str().unwrap_or_default())
-                ),
-                "shipped" => format!(
-                    "with {} ({})",
-                    escape(entry["carrier"].as_str().unwrap_or_default()),
-                    escape(entry["tracking"].as_str().unwrap_or_default())
-                ),
-                _ => String::new(),
-            };
-            timeline.push_str(&format!(
-                "<li><b>{what}</b> {detail} <small>{at}</small></li>"
-            ));
-        }
-        let mut offer = String::new();
-        if let Some(options) = view["offer"]["options"].as_array() {
-            let id = view["offer"]["id"].as_u64().unwrap_or(1);
-            offer.push_str("<h2>Your order is late: what would you like?</h2><div class=actions>");
-            for option in options {
-                let name = option["option"].as_str().unwrap_or_default();
-                offer.push_str(&format!(
-                    "<form method=post action=\"/orders/{order}/choose\"><input type=hidden name=offer value={id}>\
-                     <input type=hidden name=option value={name}><button>{}</button></form>",
-                    escape(&option_words(option))
-                ));
-            }
-            offer.push_str("</div>");
-        }
-        if view["chosen"].is_object() {
-            offer.push_str(&format!(
-                "<p>You chose: <b>{}</b>.</p>",
-                escape(&choice_words(&view["chosen"]))
-            ));
-        }
-        page(
-            &format!("Order #{order}"),
-            &format!(
-                "<p><a href=\"/\">← back office</a> · the customer's view, read through their link \
-                 <code>{}</code></p><p>Stage: <b>{}</b> · ships: <b>{}</b></p><h2>What happened</h2><ol>{timeline}</ol>{offer}",
-                escape(&link),
-                escape(view["stage"].as_str().unwrap_or("unknown")),
-                escape(&window_words(
-                    &view["window"],
-                    view["stage"].as_str().unwrap_or_default()
-                )),
-            ),
+        let token = link.split_once("?t=").map_or("", |(_, token)| token);
+        format!(
+            "{}orders/{order}?t={token}&lang={}",
+            self.shop_url,
+            form_urlencoded_key(lang)
         )
     }
-}
-
-fn money(value: &Value) -> String {
-    let minor = value["minor"].as_u64().unwrap_or_default();
-    format!(
-        "{} {}.{:02}",
-        value["currency"].as_str().unwrap_or_default(),
-        minor / 100,
-        minor % 100
-    )
 }
 
 /// When it ships, said for the order's stage: only a waiting order has a
@@ -436,42 +354,6 @@ fn window_words(window: &Value, stage: &str) -> String {
         ("waiting", _, _) => "no date yet".to_owned(),
         ("processing" | "processed", _, _) => "being prepared now".to_owned(),
         _ => "—".to_owned(),
-    }
-}
-
-/// What a customer reads on an option's button. (The widget's chooser, with
-/// the wording in three languages, is the order page's own work.)
-fn option_words(option: &Value) -> String {
-    match option["option"].as_str().unwrap_or_default() {
-        "keep_waiting" if option["expedited"] == true => {
-            "Keep waiting, with free expedited shipping".to_owned()
-        }
-        "keep_waiting" => "Keep waiting".to_owned(),
-        "switch_item" => "Switch to a similar item in stock".to_owned(),
-        "ship_available_now" => "Ship what is in stock now, the rest later".to_owned(),
-        "store_credit" => format!(
-            "Store credit of {} (+{} bonus)",
-            money(&option["value"]),
-            money(&option["bonus"])
-        ),
-        "cancel" => format!("Cancel and refund {}", money(&option["refund"])),
-        other => other.to_owned(),
-    }
-}
-
-/// What a customer reads about the choice they made. A choice names the
-/// option only; its amounts were the offer's, so none are shown here.
-fn choice_words(choice: &Value) -> String {
-    match choice["option"].as_str().unwrap_or_default() {
-        "keep_waiting" => "Keep waiting".to_owned(),
-        "switch_item" => format!(
-            "Switch to {}",
-            choice["sku"].as_str().unwrap_or("a similar item")
-        ),
-        "ship_available_now" => "Ship what is in stock now, the rest later".to_owned(),
-        "store_credit" => "Store credit for the waiting items".to_owned(),
-        "cancel" => "Cancel with a refund".to_owned(),
-        other => other.to_owned(),
     }
 }
 
