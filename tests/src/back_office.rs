@@ -214,8 +214,8 @@ impl Desk {
     async fn supplier_news(&self) -> String {
         let today = crate::today();
         let (earliest, latest) = (
-            today.add_days(40).unwrap_or(today),
-            today.add_days(52).unwrap_or(today),
+            today.add_days(60).unwrap_or(today),
+            today.add_days(75).unwrap_or(today),
         );
         let body = payloads::standard(
             "window.changed",

@@ -276,14 +276,17 @@ fn delay_box(view: &OrderView, words: &'static OrderWords) -> Option<AnyView> {
     if view.stage != Stage::Waiting {
         return None;
     }
+    // The newest news about the window decides: a delay, unless better
+    // news came after it.
     let (reason, fix) = view
         .timeline
         .iter()
         .rev()
         .find_map(|entry| match &entry.happening {
-            Happening::Delayed { reason, fix, .. } => Some((reason.clone(), fix.clone())),
+            Happening::Delayed { reason, fix, .. } => Some(Some((reason.clone(), fix.clone()))),
+            Happening::WindowNews { .. } | Happening::Restocked { .. } => Some(None),
             _ => None,
-        })?;
+        })??;
     Some(
         view! {
             <div class="delay">
