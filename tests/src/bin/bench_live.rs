@@ -122,6 +122,20 @@ async fn phase(client: &Client, store: &Store, rounds: usize, timeout: Duration,
     );
 }
 
+/// A fresh browser with the order page open and drawn; without WebSockets
+/// unless `sockets`.
+async fn open(url: &str, sockets: bool) -> Browser {
+    let browser = Browser::start().await;
+    if !sockets {
+        cdp::without_websockets(&browser.client).await;
+    }
+    browser.client.goto(url).await.expect("the page opens");
+    while !shown(&browser.client).await {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    browser
+}
+
 #[tokio::main]
 async fn main() {
     let mut args = std::env::args().skip(1);
@@ -161,11 +175,7 @@ async fn main() {
     let url = format!("{}orders/LIVE-1?t={token}", shop.url());
 
     println!("live updates: one order page open in headless Chromium, local workerd");
-    let browser = Browser::start().await;
-    browser.client.goto(&url).await.expect("the page opens");
-    while !shown(&browser.client).await {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let browser = open(&url, true).await;
     phase(
         &browser.client,
         &store,
@@ -175,20 +185,15 @@ async fn main() {
     )
     .await;
     browser.close().await;
-
     if poll_rounds > 0 {
-        let browser = Browser::start().await;
-        cdp::without_websockets(&browser.client).await;
-        browser.client.goto(&url).await.expect("the page opens");
-        while !shown(&browser.client).await {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let browser = open(&url, false).await;
+        let name = "polling (no WebSocket)";
         phase(
             &browser.client,
             &store,
             poll_rounds,
             Duration::from_secs(30),
-            "polling (no WebSocket)",
+            name,
         )
         .await;
         browser.close().await;
