@@ -614,3 +614,35 @@ async fn a_page_that_loses_the_edge_keeps_what_it_showed() {
     assert_eq!(back.loaded_at, before.loaded_at);
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forged_link_leaves_the_theme_as_it_was_and_stops_asking() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let store = Store::connect(&admin).await;
+    let token = placed(&admin, &store, "F-1").await;
+    // The same order with its signature altered.
+    let (expiry, mac) = token.split_once('.').expect("expiry.mac");
+    let forged = format!("{expiry}.{}", mac.replace(|c| c != '0', "0"));
+    let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    client
+        .goto(&page_url(&shop, "F-1", &forged, "en-GB"))
+        .await
+        .expect("loads");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let shown = read(client).await;
+    assert_eq!(shown.stage, None, "{shown:?}");
+    assert_eq!(shown.merchant.as_deref(), Some("Thank you for your order."));
+    // One read, refused, and no socket or polling after it.
+    let reads: Value = client
+        .execute(
+            "return performance.getEntriesByType('resource').filter(e => e.name.includes('/orders/F-1')).length;",
+            vec![],
+        )
+        .await
+        .expect("runs");
+    assert_eq!(reads, json!(1));
+    browser.close().await;
+}
