@@ -142,6 +142,8 @@ impl Desk {
                     .await;
                 "The tent is sold out again: new orders for it are backorders.".to_owned()
             }
+            (Post, "/banner-on") => self.banner(true).await,
+            (Post, "/banner-off") => self.banner(false).await,
             (Post, "/ship") => self.fulfil(query, None).await,
             (Post, "/deliver") => self.fulfil(query, Some("delivered")).await,
             _ => return tiny_http::Response::from_string("not found").with_status_code(404),
@@ -244,6 +246,35 @@ impl Desk {
         )
     }
 
+    /// The site-wide banner a merchant turns on when backorders pile up,
+    /// for a week, in the three languages; or off.
+    async fn banner(&self, on: bool) -> String {
+        if !on {
+            let response = reqwest::Client::new()
+                .delete(self.admin.url("/banner"))
+                .bearer_auth(self.admin.api_key())
+                .send()
+                .await;
+            return format!(
+                "The banner is off: {}.",
+                response.map_or_else(|err| err.to_string(), |r| r.status().to_string())
+            );
+        }
+        let ends_on = crate::today().add_days(7).unwrap_or_else(crate::today);
+        let (status, _) = self
+            .admin
+            .put(
+                "/banner",
+                &json!({"messages": {
+                    "en": "Tents are in high demand: many ship later than usual. Each product shows its honest ship date.",
+                    "it": "Le tende sono molto richieste: molte partono più tardi del solito. Ogni prodotto indica la sua data di spedizione.",
+                    "ar": "الطلب على الخيام كبير: كثير منها يُشحن متأخرًا عن المعتاد. كل منتج يذكر موعد شحنه الحقيقي."},
+                    "ends_on": ends_on.to_string()}),
+            )
+            .await;
+        format!("The banner is on until {ends_on}: {status}.")
+    }
+
     async fn fulfil(&self, query: &str, shipment_status: Option<&str>) -> String {
         let Some(order) = field(query, "order").and_then(|o| o.parse::<u64>().ok()) else {
             return "No order given.".to_owned();
@@ -320,7 +351,9 @@ impl Desk {
                  <form method=post action=\"/place?lang=ar\"><button>… from an Arabic-speaking customer</button></form>\
                  <form method=post action=/supplier-news><button>Supplier news: the tent is late</button></form>\
                  <form method=post action=/restock><button>Tents arrive at the warehouse</button></form>\
-                 <form method=post action=/sell-out><button>Tent sold out again</button></form></div>\
+                 <form method=post action=/sell-out><button>Tent sold out again</button></form>\
+                 <form method=post action=/banner-on><button>Turn on the shop's backorder banner</button></form>\
+                 <form method=post action=/banner-off><button>… and off</button></form></div>\
                  <h2>Backorder orders</h2><table><tr><th>order</th><th>stage</th><th>ships</th><th>tags</th><th>fulfilment</th></tr>{rows}</table>\
                  <h2>Outbox: emails sent to customers (click one to read it)</h2><ul>{emails}</ul>\
                  <h2>Actions for the back office</h2><ul>{todo}</ul>",
