@@ -36,8 +36,7 @@ async fn the_worker_keeps_to_its_openapi_document() {
         store.standard("msg_f1", &placed).await.status(),
         StatusCode::OK
     );
-    let link = admin.customer_link("F-1").await;
-    let token = link.split_once("?t=").map(|(_, t)| t).expect("a token");
+    let token = admin.customer_token("F-1").await;
 
     let base = world.worker.base_url();
     let document: serde_json::Value = reqwest::get(format!("{base}/openapi.json"))

@@ -128,7 +128,7 @@ async fn placed(admin: &AdminApi, store: &Store, id: &str) -> String {
     );
     let response = store.standard(&format!("msg_place_{id}"), &order).await;
     assert_eq!(response.status(), StatusCode::OK);
-    token_of(&admin.customer_link(id).await)
+    admin.customer_token(id).await
 }
 
 /// The supplier's news that the tent is late, for every order waiting.
@@ -140,12 +140,6 @@ async fn slip(store: &Store, id: &str) {
     );
     let response = store.standard(&format!("msg_slip_{id}"), &news).await;
     assert_eq!(response.status(), StatusCode::OK);
-}
-
-fn token_of(link: &str) -> String {
-    link.split_once("?t=")
-        .map(|(_, token)| token.to_owned())
-        .expect("a link with a token")
 }
 
 fn page_url(shop: &ShopServer, id: &str, token: &str, lang: &str) -> String {
@@ -450,7 +444,7 @@ async fn a_double_click_records_one_choice_and_a_closed_offer_says_so() {
             .status()
             .is_success()
     );
-    let closed_token = token_of(&admin.customer_link("D-2").await);
+    let closed_token = admin.customer_token("D-2").await;
     slip(&store, "D").await;
     for id in ["D-1", "D-2"] {
         eventually("the offers", || async {

@@ -173,18 +173,29 @@ impl AdminApi {
         (status, response.json().await.unwrap_or_default())
     }
 
-    /// The customer's link path for `order`, made by the edge.
+    /// The customer's link for `order`, made by the edge.
     pub async fn customer_link(&self, order: &str) -> String {
-        let request = self
-            .http
-            .post(self.url("/links"))
-            .json(&json!({ "order": order }));
-        let answer = self.send(request, "making a customer link").await;
+        let answer = self.new_link(order).await;
         format!(
             "{}{}",
             self.base_url,
             answer["path"].as_str().expect("a path")
         )
+    }
+
+    /// The customer's token for `order` alone, as a theme puts it on the
+    /// order page's element.
+    pub async fn customer_token(&self, order: &str) -> String {
+        let answer = self.new_link(order).await;
+        answer["token"].as_str().expect("a token").to_owned()
+    }
+
+    async fn new_link(&self, order: &str) -> Value {
+        let request = self
+            .http
+            .post(self.url("/links"))
+            .json(&json!({ "order": order }));
+        self.send(request, "making a customer link").await
     }
 
     async fn send(&self, request: reqwest::RequestBuilder, what: &str) -> Value {

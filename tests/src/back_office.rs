@@ -365,8 +365,7 @@ impl Desk {
     /// The customer's order page in the shop, with the token the theme
     /// would put on the widget's div, in the language the page is written in.
     async fn order_page_url(&self, order: &str, lang: &str) -> String {
-        let link = self.admin.customer_link(order).await;
-        let token = link.split_once("?t=").map_or("", |(_, token)| token);
+        let token = self.admin.customer_token(order).await;
         format!(
             "{}orders/{order}?t={token}&lang={}",
             self.shop_url,

@@ -146,25 +146,32 @@ impl ShopServer {
     }
 }
 
-/// The shop page in the language `?lang=` names (a tag of letters and
-/// dashes), right to left for Arabic.
-fn in_language(page: &str, query: &str) -> String {
-    let lang = form_urlencoded::parse(query.as_bytes())
-        .find(|(key, _)| key == "lang")
+fn query_param(query: &str, name: &str) -> Option<String> {
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == name)
         .map(|(_, value)| value.into_owned())
-        .filter(|lang| {
-            (2..=5).contains(&lang.len())
-                && lang.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
-        });
-    match lang {
-        Some(lang) => {
-            let dir = if lang.starts_with("ar") { "rtl" } else { "ltr" };
-            page.replacen(
-                "<html lang=\"en-GB\">",
-                &format!("<html lang=\"{lang}\" dir=\"{dir}\">"),
-                1,
-            )
-        }
+}
+
+/// The language tag `?lang=` names, if it is one (letters and dashes).
+fn lang_tag(query: &str) -> Option<String> {
+    query_param(query, "lang").filter(|lang| {
+        (2..=5).contains(&lang.len()) && lang.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
+    })
+}
+
+/// Right to left for Arabic.
+fn dir_of(lang: &str) -> &'static str {
+    if lang.starts_with("ar") { "rtl" } else { "ltr" }
+}
+
+/// The shop page in the language `?lang=` names.
+fn in_language(page: &str, query: &str) -> String {
+    match lang_tag(query) {
+        Some(lang) => page.replacen(
+            "<html lang=\"en-GB\">",
+            &format!("<html lang=\"{lang}\" dir=\"{}\">", dir_of(&lang)),
+            1,
+        ),
         None => page.to_owned(),
     }
 }
@@ -174,29 +181,19 @@ fn in_language(page: &str, query: &str) -> String {
 /// own URL must carry it (`?backorder_token=`), as a link from an email would.
 fn order_page(template: &str, rest: &str) -> Option<String> {
     let (order, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let param = |name: &str| {
-        form_urlencoded::parse(query.as_bytes())
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.into_owned())
-    };
     let order: String = order
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
     // en-GB unless the test names another language tag.
-    let lang = param("lang")
-        .filter(|lang| {
-            (2..=5).contains(&lang.len())
-                && lang.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
-        })
-        .unwrap_or_else(|| "en-GB".to_owned());
+    let lang = lang_tag(query).unwrap_or_else(|| "en-GB".to_owned());
     let lang = lang.as_str();
     let (heading, merchant) = match lang {
         "it" => ("Il tuo ordine", "Grazie per il tuo ordine."),
         "ar" => ("طلبك", "شكرًا على طلبك."),
         _ => ("Your order", "Thank you for your order."),
     };
-    let token = param("t")
+    let token = query_param(query, "t")
         .map(|token| {
             let token: String = token
                 .chars()
@@ -208,7 +205,7 @@ fn order_page(template: &str, rest: &str) -> Option<String> {
     Some(
         template
             .replace("{{LANG}}", lang)
-            .replace("{{DIR}}", if lang == "ar" { "rtl" } else { "ltr" })
+            .replace("{{DIR}}", dir_of(lang))
             .replace("{{HEADING}}", heading)
             .replace("{{MERCHANT}}", merchant)
             .replace("{{ORDER}}", &order)

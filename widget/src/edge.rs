@@ -7,9 +7,11 @@
 //! 45 KB of gzipped wasm, more than all of Leptos. The end-to-end tests hold
 //! this decoder to the edge's real answers.
 
+use shared::Availability;
 use shared::estimate::{Confidence, Uncertainty};
-use shared::{Availability, ShipWindow};
 use wasm_bindgen::JsValue;
+
+use crate::json::{field, ship_window, text};
 
 /// What the edge said about one SKU.
 #[derive(Clone, Debug, PartialEq)]
@@ -72,16 +74,6 @@ fn uncertainty(code: &str) -> Option<Uncertainty> {
     })
 }
 
-fn field(object: &JsValue, name: &str) -> Option<JsValue> {
-    js_sys::Reflect::get(object, &JsValue::from_str(name))
-        .ok()
-        .filter(|value| !value.is_undefined() && !value.is_null())
-}
-
-fn text(object: &JsValue, name: &str) -> Option<String> {
-    field(object, name)?.as_string()
-}
-
 /// Reads a `shared::ProductAvailability` in its JSON form; `None` for anything
 /// that is not one, so that a bad answer shows nothing rather than nonsense.
 fn decode_product(body: &JsValue) -> Option<Availability> {
@@ -90,11 +82,7 @@ fn decode_product(body: &JsValue) -> Option<Availability> {
         "in_stock" => Some(Availability::InStock),
         "unavailable" => Some(Availability::Unavailable),
         "backorder" => Some(Availability::Backorder {
-            window: field(&availability, "window").and_then(|window| {
-                let earliest = text(&window, "earliest")?.parse().ok()?;
-                let latest = text(&window, "latest")?.parse().ok()?;
-                ShipWindow::new(earliest, latest).ok()
-            }),
+            window: field(&availability, "window").and_then(|window| ship_window(&window)),
             reason: text(&availability, "reason"),
             confidence: field(&availability, "confidence")
                 .and_then(|value| value.as_f64())

@@ -16,6 +16,7 @@
 #[cfg(feature = "shelf")]
 mod edge;
 mod intl;
+mod json;
 #[cfg(feature = "shelf")]
 mod notice;
 #[cfg(feature = "order")]

@@ -30,6 +30,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlElement;
 
+use crate::json::{self, field};
 use crate::words::Speech;
 use crate::{page_lang, shadow_container};
 
@@ -79,6 +80,16 @@ struct Inner {
     popup_mounted: RefCell<Option<Mounted>>,
     /// Where the focus goes after the next drawing, if not where it was.
     focus: RefCell<Option<&'static str>>,
+}
+
+impl Inner {
+    /// The page's language if the widget speaks it, else the shop's.
+    fn speech(&self, view: Option<&OrderView>) -> Speech {
+        Speech::choose(
+            self.page_lang.as_deref(),
+            view.and_then(|view| view.locale.as_deref()),
+        )
+    }
 }
 
 /// One order page, mounted into its host. The loader keeps it.
@@ -165,10 +176,7 @@ fn take(inner: &Rc<Inner>, view: OrderView) -> bool {
         let ui = inner.ui.borrow();
         match &ui.view {
             Some(old) if view.seq <= old.seq => return false,
-            Some(old) => {
-                let speech = Speech::choose(inner.page_lang.as_deref(), view.locale.as_deref());
-                popup::news(&view, old.timeline.len(), &speech)
-            }
+            Some(old) => popup::news(&view, old.timeline.len(), &inner.speech(Some(&view))),
             None => None,
         }
     };
@@ -209,7 +217,7 @@ fn redraw(inner: &Rc<Inner>) {
     let kept = shadow
         .and_then(|shadow| shadow.active_element())
         .and_then(|active| active.get_attribute("data-key"));
-    let speech = Speech::choose(inner.page_lang.as_deref(), view.locale.as_deref());
+    let speech = inner.speech(Some(&view));
     let actions = Actions(Rc::clone(inner));
     let body = inner.body.clone();
     // The old drawing goes first (with the merchant's slot the first time).
@@ -229,10 +237,7 @@ fn redraw(inner: &Rc<Inner>) {
 /// Draws the pop-up into its live region, or empties it.
 fn redraw_popup(inner: &Rc<Inner>) {
     let ui = inner.ui.borrow().clone();
-    let speech = Speech::choose(
-        inner.page_lang.as_deref(),
-        ui.view.as_ref().and_then(|view| view.locale.as_deref()),
-    );
+    let speech = inner.speech(ui.view.as_ref());
     inner.popup_mounted.borrow_mut().take();
     inner.region.set_inner_html("");
     let Some(news) = ui.popup else {
@@ -314,13 +319,13 @@ async fn post_choice(link: &Link, offer: OfferId, choice: &Choice) -> (Answer, O
     match send(&format!("{}/choices{}", link.base, link.query), &body).await {
         Some((200, text)) => (Answer::Recorded, decode::view(&text)),
         Some((409, text)) => {
-            let error = decode::parse(&text).and_then(|body| decode::field(&body, "error"));
-            let code = error.as_ref().and_then(|error| decode::text(error, "code"));
+            let error = decode::parse(&text).and_then(|body| field(&body, "error"));
+            let code = error.as_ref().and_then(|error| json::text(error, "code"));
             match code.as_deref() {
                 Some("already_chosen") => (
                     Answer::AlreadyChosen(
                         error
-                            .and_then(|error| decode::field(&error, "chosen"))
+                            .and_then(|error| field(&error, "chosen"))
                             .and_then(|chosen| decode::choice(&chosen)),
                     ),
                     None,
