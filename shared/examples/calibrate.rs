@@ -20,6 +20,7 @@
 #![allow(clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use shared::Date;
 use shared::estimate::{Confidence, Delivery, DeliveryHistory};
@@ -154,12 +155,40 @@ impl Tally {
     }
 }
 
+/// Buckets of days ahead: up to 30, 90, 180, and beyond.
+const HORIZONS: [i64; 4] = [30, 90, 180, i64::MAX];
+
+fn horizon_bucket(ahead: i64) -> usize {
+    HORIZONS
+        .iter()
+        .position(|&limit| ahead <= limit)
+        .unwrap_or(HORIZONS.len() - 1)
+}
+
 /// Scores one batch of predictions, made with what was learnt so far.
 struct Scorer {
     tallies: Vec<[Tally; 4]>,
+    /// The estimator's tallies by how far ahead the promised date was.
+    horizons: Vec<[Tally; HORIZONS.len()]>,
+    /// Time spent in the estimator's windows.
+    estimating: Duration,
 }
 
 impl Scorer {
+    fn new() -> Scorer {
+        Scorer {
+            tallies: vec![[Tally::default(); 4]; 2],
+            horizons: vec![[Tally::default(); HORIZONS.len()]; 2],
+            estimating: Duration::ZERO,
+        }
+    }
+
+    /// Microseconds per estimated window.
+    fn micros_per_window(&self) -> f64 {
+        let windows: u64 = self.tallies.iter().map(|level| level[3].predictions).sum();
+        self.estimating.as_secs_f64() * 1e6 / windows.max(1) as f64
+    }
+
     fn predict(
         &mut self,
         history: &DeliveryHistory,
@@ -180,17 +209,24 @@ impl Scorer {
                         Method::Promised => (0, 0),
                         Method::Buffer => (0, buffer),
                         Method::Global => global,
-                        Method::Estimator => history
-                            .arrival_offsets(
+                        Method::Estimator => {
+                            let started = Instant::now();
+                            let offsets = history.arrival_offsets(
                                 &row.vendor,
                                 &row.mode,
                                 confidence,
                                 today,
                                 row.scheduled,
-                            )
-                            .map_or((0, 0), |o| (o.earliest_days, o.latest_days)),
+                            );
+                            self.estimating += started.elapsed();
+                            offsets.map_or((0, 0), |o| (o.earliest_days, o.latest_days))
+                        }
                     };
                     self.tallies[level_index][method_index].add(window, row.slip(), alpha);
+                    if method == Method::Estimator {
+                        let bucket = horizon_bucket(today.days_until(row.scheduled));
+                        self.horizons[level_index][bucket].add(window, row.slip(), alpha);
+                    }
                 }
             }
         }
@@ -224,15 +260,13 @@ fn main() {
         return;
     }
 
-    let mut scorer = Scorer {
-        tallies: vec![[Tally::default(); 4]; 2],
-    };
+    let mut scorer = Scorer::new();
     let mut history = DeliveryHistory::default();
     let mut slips = Vec::new();
     let description;
-    match test {
+    match &test {
         Some(path) => {
-            let test = read(&path);
+            let test = read(path);
             for row in &learnt {
                 history.record(&row.delivery());
                 slips.push(row.slip());
@@ -320,15 +354,27 @@ fn main() {
             .map(|t| t.mean(t.score))
             .fold(f64::INFINITY, f64::min);
         let estimator = tallies[3].mean(tallies[3].score);
+        let better = 1.0 - estimator / best_baseline;
         println!(
             "       estimator's interval score is {:.1}% better than the best baseline's",
-            100.0 * (1.0 - estimator / best_baseline)
+            100.0 * better
         );
+        if test.is_none() {
+            let nominal = f64::from(confidence.percent()) / 100.0;
+            let held = (tallies[3].mean(tallies[3].covered as f64) - nominal).abs() <= 0.02;
+            println!(
+                "       targets: coverage within 2 points of {}%: {}; score at least 30% better: {}",
+                confidence.percent(),
+                verdict(held),
+                verdict(better >= 0.30),
+            );
+        }
     }
     let sketch = serde_json::to_string(&history).map_or(0, |text| text.len());
     println!(
-        "history sketch after {} deliveries: {sketch} bytes of JSON",
-        history.deliveries()
+        "history sketch after {} deliveries: {sketch} bytes of JSON; {:.1} µs per estimated window",
+        history.deliveries(),
+        scorer.micros_per_window(),
     );
 }
 
@@ -355,9 +401,7 @@ fn run_static_years(train: &[Row], learnt: &[&Row], json: bool) {
         if rows.is_empty() || slips.is_empty() {
             continue;
         }
-        let mut scorer = Scorer {
-            tallies: vec![[Tally::default(); 4]; 2],
-        };
+        let mut scorer = Scorer::new();
         scorer.predict(&history, &Baselines { slips }, start, &rows);
         per_year.push((year, scorer));
     }
@@ -433,6 +477,7 @@ fn run_static_years(train: &[Row], learnt: &[&Row], json: bool) {
                 METHODS[best].name(),
                 score(best_tally),
             );
+            println!("{}", by_horizon(&scorer.horizons[level_index]));
         }
     }
     println!("average over the years:");
@@ -454,15 +499,55 @@ fn run_static_years(train: &[Row], learnt: &[&Row], json: bool) {
             .iter()
             .map(|(year, scorer)| (*year, coverage(&scorer.tallies[level_index][3])))
             .min_by(|a, b| a.1.total_cmp(&b.1));
+        let better = 1.0 - average(level_index, 3, score) / best_baseline;
         println!(
             "       estimator's averaged interval score is {:.1}% better than the best baseline's; its lowest year covered {}",
-            100.0 * (1.0 - average(level_index, 3, score) / best_baseline),
+            100.0 * better,
             lowest_year.map_or_else(
                 || "-".to_owned(),
                 |(year, cover)| format!("{:.1}% ({year})", 100.0 * cover)
             ),
         );
+        let nominal = f64::from(confidence.percent()) / 100.0;
+        let held = (average(level_index, 3, coverage) - nominal).abs() <= 0.03;
+        let floor = lowest_year.is_some_and(|(_, cover)| cover >= nominal - 0.08);
+        println!(
+            "       targets: average within 3 points of {}%: {}; no year below {}%: {}; score at least 15% better: {}",
+            confidence.percent(),
+            verdict(held),
+            confidence.percent() - 8,
+            verdict(floor),
+            verdict(better >= 0.15),
+        );
     }
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "NOT MET" }
+}
+
+/// The estimator's coverage and width by how far ahead the promised date was.
+fn by_horizon(tallies: &[Tally]) -> String {
+    let mut line = "         by days ahead:".to_owned();
+    let mut low = 0;
+    for (limit, tally) in HORIZONS.iter().zip(tallies) {
+        let range = if *limit == i64::MAX {
+            format!("{low}+")
+        } else {
+            format!("{low}-{limit}")
+        };
+        low = limit.saturating_add(1);
+        if tally.predictions == 0 {
+            continue;
+        }
+        line += &format!(
+            " {range}: {:.1}% {:.0} d ({});",
+            100.0 * tally.mean(tally.covered as f64),
+            tally.mean(tally.width),
+            tally.predictions
+        );
+    }
+    line
 }
 
 /// The first and last of a date of the rows.

@@ -2,7 +2,7 @@
 //!
 //! The history is a sketch, not a list: for each supplier × mode, supplier,
 //! mode and the whole shop it keeps a histogram of slip (received − promised,
-//! in days) whose weights decay with a one-year time constant, so recent
+//! in days) whose weights decay with a 110-day time constant, so recent
 //! behaviour counts most and the size grows with the number of distinct slip
 //! values (at most 731 a group), not with the number of deliveries.
 //!
@@ -12,7 +12,16 @@
 //! conformal inference: each delivery, before it is learnt, is checked against
 //! the window the history would have given, and the level moves towards the
 //! nominal miss rate. That keeps coverage at what the window claims without
-//! assuming any distribution. Measured with `examples/calibrate.rs`.
+//! assuming any distribution.
+//!
+//! What the history says is about the time it was learnt. The older it is by
+//! the promised date (days since the pool's last delivery, plus days ahead),
+//! the more a supplier may have changed, so the slips are blurred by noise
+//! that grows with that age: a history that is old, or a promise far ahead,
+//! gives a wider window rather than a narrow wrong one, and most of all where
+//! the history was suspiciously exact (everything on the promised day).
+//! Measured with `examples/calibrate.rs`, both with monthly updates (rolling
+//! origin) and fitted once a year with none (static splits).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -22,16 +31,21 @@ use serde::{Deserialize, Serialize};
 use crate::availability::ShipWindow;
 use crate::date::Date;
 
-/// How fast old deliveries fade: weight e^(−age / 365 days).
-pub const DECAY_DAYS: f64 = 365.0;
+/// How fast old deliveries fade: weight e^(−age / 110 days). Measured: with
+/// a year (365) a supplier that changed its ways kept its old window for
+/// months; from 100 to 120 days all the calibration targets hold.
+pub const DECAY_DAYS: f64 = 110.0;
 /// The least (decayed) weight of deliveries for a window to be trusted.
-pub const MIN_GROUP_WEIGHT: f64 = 20.0;
+pub const MIN_GROUP_WEIGHT: f64 = 10.0;
 /// How many deliveries' worth of say a wider pool has in a narrower one.
 pub const PRIOR_WEIGHT: f64 = 10.0;
 /// Up to this many days ahead, the calibrated level is used as it is...
 pub const NEAR_HORIZON_DAYS: f64 = 30.0;
 /// ...and from this many on, never a narrower window than the nominal level.
 pub const FAR_HORIZON_DAYS: f64 = 180.0;
+/// How much a history's slips are blurred per year of age by the promised
+/// date: the scale, in days, of the Laplace noise added (5 days a year).
+pub const BLUR_DAYS_PER_YEAR: f64 = 5.0;
 /// The step of the online level calibration.
 pub const CALIBRATION_STEP: f64 = 0.005;
 /// Slips beyond a year either way are kept as a year: a sketch stays bounded.
@@ -244,9 +258,13 @@ impl DeliveryHistory {
     pub fn record(&mut self, delivery: &Delivery) {
         for confidence in Confidence::ALL {
             let rate = self.miss_rate(confidence);
-            if let Some(offsets) =
-                self.offsets_at(&delivery.supplier, &delivery.mode, rate, delivery.received)
-            {
+            if let Some(offsets) = self.offsets_at(
+                &delivery.supplier,
+                &delivery.mode,
+                rate,
+                delivery.received,
+                delivery.promised,
+            ) {
                 let slip = delivery.slip_days();
                 let missed = slip < offsets.earliest_days || slip > offsets.latest_days;
                 let updated = rate
@@ -277,6 +295,7 @@ impl DeliveryHistory {
         mode: &str,
         miss_rate: f64,
         today: Date,
+        promised: Date,
     ) -> Option<ArrivalOffsets> {
         let keys = group_keys(supplier, mode);
         let bases = [
@@ -301,22 +320,20 @@ impl DeliveryHistory {
                 *mixture.entry(slip).or_insert(0.0) += weight;
             }
             if histogram.weight_on(today) >= MIN_GROUP_WEIGHT || basis.is_none() {
-                basis = Some((level, histogram.weight_on(today)));
+                basis = Some((level, histogram.weight_on(today), histogram.as_of));
             }
         }
-        let (basis, weight) = basis?;
-        let total: f64 = mixture.values().sum();
-        let quantile = |share: f64| {
-            let target = share * total;
-            let mut seen = 0.0;
-            mixture.iter().find_map(|(&slip, &w)| {
-                seen += w;
-                (seen >= target - 1e-9).then_some(slip)
-            })
+        let (basis, weight, learnt_until) = basis?;
+        // How old the pool's knowledge will be by the promised date.
+        let age = learnt_until.map_or(0, |day| day.days_until(promised).max(0));
+        let slips = Blurred {
+            total: mixture.values().sum(),
+            mixture,
+            scale: BLUR_DAYS_PER_YEAR * age as f64 / 365.0,
         };
         Some(ArrivalOffsets {
-            earliest_days: quantile(miss_rate / 2.0)?,
-            latest_days: quantile(1.0 - miss_rate / 2.0)?,
+            earliest_days: slips.quantile(miss_rate / 2.0)?,
+            latest_days: slips.quantile(1.0 - miss_rate / 2.0)?,
             basis,
             weight,
         })
@@ -329,7 +346,8 @@ impl DeliveryHistory {
     /// showed, which says most about the coming weeks. The further ahead the
     /// promised date, the less that correction is trusted: from 30 to 180
     /// days ahead the level fades to the nominal one wherever calibration
-    /// had made the window narrower, so a far date gets no false precision.
+    /// had made the window narrower, so a far date gets no false precision;
+    /// and the slips are blurred for the history's age by then.
     pub fn arrival_offsets(
         &self,
         supplier: &str,
@@ -344,7 +362,61 @@ impl DeliveryHistory {
         let fade =
             ((ahead - NEAR_HORIZON_DAYS) / (FAR_HORIZON_DAYS - NEAR_HORIZON_DAYS)).clamp(0.0, 1.0);
         let rate = calibrated + (cautious - calibrated) * fade;
-        self.offsets_at(supplier, mode, rate, today)
+        self.offsets_at(supplier, mode, rate, today, promised)
+    }
+}
+
+/// Slips blurred by Laplace noise of `scale` days: what a history says once
+/// the supplier has had time to change since it was learnt.
+struct Blurred {
+    mixture: BTreeMap<i64, f64>,
+    total: f64,
+    scale: f64,
+}
+
+impl Blurred {
+    /// The share of the weight at or below `slip`.
+    fn share_up_to(&self, slip: i64) -> f64 {
+        let below: f64 = self
+            .mixture
+            .iter()
+            .map(|(&at, &weight)| {
+                // A whole day's slip spans half a day either side.
+                let gap = ((slip - at) as f64 + 0.5) / self.scale;
+                let share = if gap >= 0.0 {
+                    1.0 - 0.5 * (-gap).exp()
+                } else {
+                    0.5 * gap.exp()
+                };
+                weight * share
+            })
+            .sum();
+        below / self.total
+    }
+
+    /// The least slip with at least `share` of the weight at or below it.
+    fn quantile(&self, share: f64) -> Option<i64> {
+        let target = share - 1e-9;
+        if self.scale < 1e-6 {
+            let mut seen = 0.0;
+            return self.mixture.iter().find_map(|(&slip, &weight)| {
+                seen += weight;
+                (seen >= target * self.total).then_some(slip)
+            });
+        }
+        // Beyond 40 scales the noise has no weight left that could matter.
+        let reach = (40.0 * self.scale).ceil() as i64 + 1;
+        let mut low = self.mixture.keys().next()? - reach;
+        let mut high = self.mixture.keys().next_back()? + reach;
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if self.share_up_to(middle) >= target {
+                high = middle;
+            } else {
+                low = middle + 1;
+            }
+        }
+        Some(low)
     }
 }
 
@@ -546,6 +618,49 @@ mod tests {
             "{window:?}"
         );
         assert!(window.earliest() < window.latest());
+    }
+
+    /// A supplier that has always delivered on the promised day, weekly.
+    fn punctual_history(last_promised: Date) -> DeliveryHistory {
+        let mut history = DeliveryHistory::default();
+        for weeks_before in (0..40).rev() {
+            let promised = last_promised.add_days(-7 * weeks_before).expect("in range");
+            history.record(&delivery("Acme", &promised.to_string(), 0));
+        }
+        history
+    }
+
+    fn offsets(history: &DeliveryHistory, today: Date, promised: Date) -> (i64, i64) {
+        let offsets = history
+            .arrival_offsets("Acme", "Ocean", Confidence::P80, today, promised)
+            .expect("a window");
+        (offsets.earliest_days, offsets.latest_days)
+    }
+
+    #[test]
+    fn an_old_history_or_a_far_promise_gives_a_wider_window() {
+        let last = day("2026-06-01");
+        let history = punctual_history(last);
+        // Fresh history, promise next week: on the day, as always.
+        let next_week = last.add_days(7).expect("in range");
+        assert_eq!(offsets(&history, last, next_week), (0, 0));
+        // The same history for a promise a year ahead could be days off
+        // either way: the supplier has had a year to change.
+        let next_year = last.add_days(365).expect("in range");
+        let (early, late) = offsets(&history, last, next_year);
+        assert!(early <= -2 && late >= 2, "{early}..{late}");
+        // So could one learnt a year before today for a promise next week
+        // (a little narrower: near dates trust the calibrated level).
+        let later = last.add_days(358).expect("in range");
+        let (stale_early, stale_late) = offsets(&history, later, next_year);
+        assert!(
+            stale_early <= -2 && stale_late >= 2,
+            "{stale_early}..{stale_late}"
+        );
+        // And the further the age, the wider.
+        let two_years = last.add_days(730).expect("in range");
+        let (earlier, later) = offsets(&history, last, two_years);
+        assert!(earlier < early && later > late, "{earlier}..{later}");
     }
 
     #[test]
