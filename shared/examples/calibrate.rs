@@ -480,7 +480,23 @@ fn run_static_years(train: &[Row], learnt: &[&Row], json: bool) {
             println!("{}", by_horizon(&scorer.horizons[level_index]));
         }
     }
-    println!("average over the years:");
+    let (spent, windows) = per_year
+        .iter()
+        .fold((0.0, 0), |(spent, windows), (_, scorer)| {
+            let count: u64 = scorer
+                .tallies
+                .iter()
+                .map(|level| level[3].predictions)
+                .sum();
+            (
+                spent + scorer.micros_per_window() * count as f64,
+                windows + count,
+            )
+        });
+    println!(
+        "average over the years ({:.1} µs per estimated window):",
+        spent / windows.max(1) as f64
+    );
     for (level_index, confidence) in Confidence::ALL.into_iter().enumerate() {
         for (method_index, method) in METHODS.into_iter().enumerate() {
             println!(

@@ -339,6 +339,15 @@ impl DeliveryHistory {
         })
     }
 
+    /// Whether the supplier once had history enough to be trusted, but its
+    /// deliveries have since aged below that.
+    fn supplier_gone_quiet(&self, supplier: &str, today: Date) -> bool {
+        let [_, key, _, _] = group_keys(supplier, "");
+        self.groups.get(&key).is_some_and(|histogram| {
+            histogram.total >= MIN_GROUP_WEIGHT && histogram.weight_on(today) < MIN_GROUP_WEIGHT
+        })
+    }
+
     /// Where arrival falls around a promised date from this supplier by this
     /// mode, at `confidence`, as of `today`; `None` with no history at all.
     ///
@@ -428,6 +437,9 @@ pub enum Uncertainty {
     NoPromisedDate,
     /// Too few deliveries of this shop to judge its suppliers.
     ThinHistory,
+    /// The supplier had history enough, but has not delivered for months:
+    /// what it did then says less about now.
+    StaleHistory,
     /// The supplier is later than its history says is likely.
     Overdue,
     /// The honest window is too wide to plan by.
@@ -439,6 +451,7 @@ impl fmt::Display for Uncertainty {
         f.write_str(match self {
             Uncertainty::NoPromisedDate => "the supplier has not given a date",
             Uncertainty::ThinHistory => "there is too little delivery history to judge",
+            Uncertainty::StaleHistory => "the supplier has not delivered to us for months",
             Uncertainty::Overdue => "the supplier is later than usual",
             Uncertainty::TooWide => "the supplier's deliveries vary widely",
         })
@@ -516,11 +529,13 @@ pub fn ship_window(
         {
             (o.earliest_days, o.latest_days, None)
         }
-        Some(o) => (
-            o.earliest_days,
-            o.latest_days,
-            Some(Uncertainty::ThinHistory),
-        ),
+        Some(o) => {
+            let why = match history.supplier_gone_quiet(&facts.supplier, today) {
+                true => Uncertainty::StaleHistory,
+                false => Uncertainty::ThinHistory,
+            };
+            (o.earliest_days, o.latest_days, Some(why))
+        }
         None => (0, 0, Some(Uncertainty::ThinHistory)),
     };
     // What has not arrived cannot arrive before today.
@@ -687,6 +702,33 @@ mod tests {
         );
         assert_eq!(estimate.window, None);
         assert_eq!(estimate.uncertain, Some(Uncertainty::NoPromisedDate));
+    }
+
+    #[test]
+    fn a_supplier_gone_quiet_for_months_is_flagged_as_such() {
+        let history = steady_history();
+        // Its last delivery was early in October 2026.
+        let soon = ship_window(
+            &facts("Acme", Some("2026-11-02")),
+            &history,
+            &[],
+            day("2026-10-20"),
+            Confidence::P80,
+        );
+        assert_eq!(soon.uncertain, None);
+        let months_later = ship_window(
+            &facts("Acme", Some("2027-05-03")),
+            &history,
+            &[],
+            day("2027-04-01"),
+            Confidence::P80,
+        );
+        assert_eq!(months_later.uncertain, Some(Uncertainty::StaleHistory));
+        let (soon, later) = (
+            soon.window.expect("a window"),
+            months_later.window.expect("a window"),
+        );
+        assert!(later.days() > soon.days(), "{later:?} vs {soon:?}");
     }
 
     #[test]

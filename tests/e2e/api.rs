@@ -651,6 +651,52 @@ async fn an_estimate_follows_the_history_as_soon_as_deliveries_are_recorded() {
     assert_eq!(listed["products"][0], after, "the batch read agrees");
 }
 
+/// A supplier that had history enough but has not delivered for months is
+/// said to have gone quiet, and its window is wider than the same record
+/// would give fresh; a new delivery makes it trusted again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_supplier_gone_quiet_reads_as_stale_with_a_wider_window() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let today = e2e::today();
+    let (sku, setting) = e2e::shop::estimated_catalogue(today.add_days(30).expect("in range"))
+        .into_iter()
+        .find(|(sku, _)| *sku == e2e::shop::BACKORDER_SKU)
+        .expect("the tent");
+    admin.set_product(SHOP, sku, &setting).await;
+    let single = admin.product_url(SHOP, sku);
+    let width = |body: &Value| {
+        let day = |end: &str| {
+            body["availability"]["window"][end]
+                .as_str()
+                .and_then(|text| text.parse::<shared::Date>().ok())
+                .unwrap_or_else(|| panic!("a window: {body}"))
+        };
+        day("earliest").days_until(day("latest"))
+    };
+
+    // The same thirty deliveries, the last of them seven months ago.
+    let months_ago = today.add_days(-210).expect("in range");
+    admin
+        .record_deliveries(SHOP, &e2e::shop::demo_history(months_ago))
+        .await;
+    let (_, quiet) = crate::get_json(&single).await;
+    assert_eq!(
+        quiet["availability"]["uncertain"], "stale_history",
+        "{quiet}"
+    );
+
+    admin
+        .record_deliveries(SHOP, &e2e::shop::demo_history(today))
+        .await;
+    let (_, fresh) = crate::get_json(&single).await;
+    assert_eq!(fresh["availability"]["uncertain"], Value::Null, "{fresh}");
+    assert!(
+        width(&quiet) > width(&fresh),
+        "stale {quiet} against fresh {fresh}"
+    );
+}
+
 /// As deployed, a product record read from KV is served from the worker's
 /// memory for `PRODUCT_CACHE_MS` (here 1.5 s): a change shows once that has
 /// passed, for the single and the batch read alike, and never later.

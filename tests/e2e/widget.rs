@@ -208,6 +208,35 @@ async fn an_estimated_window_from_the_shops_history_reaches_the_page() {
     browser.close().await;
 }
 
+/// A supplier that has not delivered for months gets a window that says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_supplier_gone_quiet_is_named_as_the_reason_on_the_page() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let today = e2e::today();
+    admin
+        .record_deliveries(SHOP, &demo_history(today.add_days(-210).expect("in range")))
+        .await;
+    for (sku, setting) in estimated_catalogue(today.add_days(30).expect("in range")) {
+        admin.set_product(SHOP, sku, &setting).await;
+    }
+    let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
+    let browser = Browser::start().await;
+    let page = ShopPage::open(&browser.client, shop.url()).await;
+    let tent = page.settled(BACKORDER_SKU).await;
+    assert_eq!(tent.state, "backorder");
+    let notice = tent.notice.unwrap_or_default();
+    assert!(
+        notice.starts_with("Backorder — order now, ships ")
+            && notice.ends_with(&format!(
+                "This is an estimate: the supplier has not delivered to us for months. \
+                 {BACKORDER_REASON}"
+            )),
+        "{notice}"
+    );
+    browser.close().await;
+}
+
 /// The banner and the product news pop-up, as the page shows them.
 const READ_EXTRAS: &str = r#"
 const text = (selector) => {

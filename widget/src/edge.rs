@@ -68,6 +68,7 @@ fn uncertainty(code: &str) -> Option<Uncertainty> {
     Some(match code {
         "no_promised_date" => Uncertainty::NoPromisedDate,
         "thin_history" => Uncertainty::ThinHistory,
+        "stale_history" => Uncertainty::StaleHistory,
         "overdue" => Uncertainty::Overdue,
         "too_wide" => Uncertainty::TooWide,
         _ => return None,

@@ -14,6 +14,7 @@ fn why(words: &Shelf, uncertainty: Uncertainty) -> &'static str {
     match uncertainty {
         Uncertainty::NoPromisedDate => words.why_no_promised_date,
         Uncertainty::ThinHistory => words.why_thin_history,
+        Uncertainty::StaleHistory => words.why_stale_history,
         Uncertainty::Overdue => words.why_overdue,
         Uncertainty::TooWide => words.why_too_wide,
     }
