@@ -3,7 +3,7 @@
 //! its interval (Winkler) score, for the estimator and three baselines.
 //!
 //! ```text
-//! cargo run --release -p shared --example calibrate -- --train A.csv [--test B.csv | --static-years] [--json]
+//! cargo run --release -p shared --example calibrate -- --train A.csv [--test B.csv | --static-years [--from-month M]] [--json]
 //! ```
 //!
 //! With `--test`, it fits on A and scores on B. With `--train` alone it does
@@ -12,7 +12,9 @@
 //! `--static-years` it fits once on everything received before 1 January of
 //! each year (after the first full year of history) and scores that whole
 //! year with no updates, as a merchant who stops feeding deliveries would
-//! get; it prints each year and the average over the years.
+//! get; it prints each year and the average over the years. `--from-month 7`
+//! starts those years on 1 July instead, to check that what holds does not
+//! hang on one calendar.
 //! The files have the columns of `shared/data/deliveries` (vendor, mode,
 //! scheduled, delivered; others are ignored).
 
@@ -238,6 +240,7 @@ fn main() {
     let mut test = None;
     let mut json = false;
     let mut static_years = false;
+    let mut from_month = 1;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -245,9 +248,16 @@ fn main() {
             "--test" => test = args.next().map(PathBuf::from),
             "--json" => json = true,
             "--static-years" => static_years = true,
+            "--from-month" => {
+                from_month = args
+                    .next()
+                    .and_then(|month| month.parse().ok())
+                    .filter(|month| (1..=12).contains(month))
+                    .expect("--from-month takes a month, 1 to 12");
+            }
             other => {
                 panic!(
-                    "unknown argument {other:?}; usage: --train A.csv [--test B.csv | --static-years] [--json]"
+                    "unknown argument {other:?}; usage: --train A.csv [--test B.csv | --static-years [--from-month M]] [--json]"
                 )
             }
         }
@@ -256,7 +266,7 @@ fn main() {
     let mut learnt: Vec<&Row> = train.iter().collect();
     learnt.sort_by_key(|row| row.delivered);
     if static_years {
-        run_static_years(&train, &learnt, json);
+        run_static_years(&train, &learnt, from_month, json);
         return;
     }
 
@@ -378,15 +388,16 @@ fn main() {
     );
 }
 
-/// Fits once before each 1 January and scores that year without updates.
-fn run_static_years(train: &[Row], learnt: &[&Row], json: bool) {
+/// Fits once before the first of `month` each year and scores the twelve
+/// months from then without updates.
+fn run_static_years(train: &[Row], learnt: &[&Row], month: u8, json: bool) {
     let (first, _) = span(train, |r| r.delivered);
     let (_, last) = span(train, |r| r.scheduled);
-    let mut per_year: Vec<(i32, Scorer)> = Vec::new();
+    let mut per_year: Vec<(String, Scorer)> = Vec::new();
     // A full year of history before the first split.
     for year in (first.year() + 2)..=last.year() {
-        let start = Date::from_ymd(year, 1, 1).expect("a date");
-        let end = Date::from_ymd(year + 1, 1, 1).expect("a date");
+        let start = Date::from_ymd(year, month, 1).expect("a date");
+        let end = Date::from_ymd(year + 1, month, 1).expect("a date");
         let mut history = DeliveryHistory::default();
         let mut slips = Vec::new();
         for row in learnt.iter().take_while(|row| row.delivered < start) {
@@ -403,7 +414,11 @@ fn run_static_years(train: &[Row], learnt: &[&Row], json: bool) {
         }
         let mut scorer = Scorer::new();
         scorer.predict(&history, &Baselines { slips }, start, &rows);
-        per_year.push((year, scorer));
+        let label = match month {
+            1 => year.to_string(),
+            _ => format!("{year}-{month:02}"),
+        };
+        per_year.push((label, scorer));
     }
     let years = per_year.len().max(1) as f64;
     // The average over the years of each year's mean figures.
@@ -451,7 +466,7 @@ fn run_static_years(train: &[Row], learnt: &[&Row], json: bool) {
         return;
     }
     println!(
-        "static splits over {} years: fit once on everything received before 1 January, score that year with no updates",
+        "static splits over {} years: fit once on everything received before the first of month {month}, score the next twelve months with no updates",
         per_year.len()
     );
     println!(
@@ -513,7 +528,7 @@ fn run_static_years(train: &[Row], learnt: &[&Row], json: bool) {
             .fold(f64::INFINITY, f64::min);
         let lowest_year = per_year
             .iter()
-            .map(|(year, scorer)| (*year, coverage(&scorer.tallies[level_index][3])))
+            .map(|(year, scorer)| (year, coverage(&scorer.tallies[level_index][3])))
             .min_by(|a, b| a.1.total_cmp(&b.1));
         let better = 1.0 - average(level_index, 3, score) / best_baseline;
         println!(

@@ -141,6 +141,9 @@ fn check_name(field: &str, text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The group of every delivery of the shop.
+const SHOP_GROUP: &str = "all";
+
 fn normalise(name: &str) -> String {
     name.trim().to_lowercase()
 }
@@ -152,7 +155,7 @@ fn group_keys(supplier: &str, mode: &str) -> [String; 4] {
         format!("sm\u{1f}{supplier}\u{1f}{mode}"),
         format!("s\u{1f}{supplier}"),
         format!("m\u{1f}{mode}"),
-        "all".to_owned(),
+        SHOP_GROUP.to_owned(),
     ]
 }
 
@@ -352,11 +355,12 @@ impl DeliveryHistory {
     /// mode, at `confidence`, as of `today`; `None` with no history at all.
     ///
     /// The calibrated level corrects the window for what the last deliveries
-    /// showed, which says most about the coming weeks. The further ahead the
-    /// promised date, the less that correction is trusted: from 30 to 180
-    /// days ahead the level fades to the nominal one wherever calibration
-    /// had made the window narrower, so a far date gets no false precision;
-    /// and the slips are blurred for the history's age by then.
+    /// showed, which says most about the coming weeks. The further the
+    /// promised date from the last delivery learnt, the less that correction
+    /// is trusted: from 30 to 180 days on the level fades to the nominal one
+    /// wherever calibration had made the window narrower, so a far date or
+    /// an old history gets no false precision; and the slips are blurred for
+    /// the history's age by then.
     pub fn arrival_offsets(
         &self,
         supplier: &str,
@@ -367,7 +371,14 @@ impl DeliveryHistory {
     ) -> Option<ArrivalOffsets> {
         let calibrated = self.miss_rate(confidence);
         let cautious = calibrated.min(confidence.miss_rate());
-        let ahead = today.days_until(promised) as f64;
+        // The calibration is as of the last delivery learnt: a history left
+        // to age trusts it less, as a promise far ahead does.
+        let calibrated_on = self
+            .groups
+            .get(SHOP_GROUP)
+            .and_then(|all| all.as_of)
+            .map_or(today, |day| day.min(today));
+        let ahead = calibrated_on.days_until(promised) as f64;
         let fade =
             ((ahead - NEAR_HORIZON_DAYS) / (FAR_HORIZON_DAYS - NEAR_HORIZON_DAYS)).clamp(0.0, 1.0);
         let rate = calibrated + (cautious - calibrated) * fade;
