@@ -20,8 +20,14 @@
 //! that grows with that age: a history that is old, or a promise far ahead,
 //! gives a wider window rather than a narrow wrong one, and most of all where
 //! the history was suspiciously exact (everything on the promised day).
-//! Measured with `examples/calibrate.rs`, both with monthly updates (rolling
-//! origin) and fitted once a year with none (static splits).
+//! How fast it blurs is learnt too: the history keeps a checkpoint of itself,
+//! renewed yearly, and each delivery promised months after the checkpoint is
+//! checked against the window the checkpoint would have given; a miss makes
+//! the blur faster, a hit slower, so that windows from an old history miss
+//! at about the nominal rate (the same idea as the level's calibration, on
+//! the scale of months). Measured with `examples/calibrate.rs`, both with
+//! monthly updates (rolling origin) and fitted once a year with none (static
+//! splits).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -44,8 +50,18 @@ pub const NEAR_HORIZON_DAYS: f64 = 30.0;
 /// ...and from this many on, never a narrower window than the nominal level.
 pub const FAR_HORIZON_DAYS: f64 = 180.0;
 /// How much a history's slips are blurred per year of age by the promised
-/// date: the scale, in days, of the Laplace noise added (5 days a year).
-pub const BLUR_DAYS_PER_YEAR: f64 = 5.0;
+/// date, before anything is learnt: the scale, in days, of the Laplace noise.
+pub const INITIAL_BLUR_DAYS_PER_YEAR: f64 = 5.0;
+/// The blur's pace stays within these bounds (days a year).
+pub const BLUR_PACE_RANGE: (f64, f64) = (0.5, 100.0);
+/// The step of the pace's calibration: a miss multiplies it by e^(0.03 × (1
+/// − nominal miss rate)), a hit divides it by e^(0.03 × nominal miss rate).
+pub const BLUR_PACE_STEP: f64 = 0.03;
+/// A checkpoint of the history is kept this long before a new one is taken.
+pub const CHECKPOINT_DAYS: i64 = 365;
+/// Deliveries promised at least this long after the checkpoint check the
+/// pace: nearer ones are the calibrated level's business.
+pub const CHECKPOINT_MIN_AHEAD_DAYS: i64 = 90;
 /// The step of the online level calibration.
 pub const CALIBRATION_STEP: f64 = 0.005;
 /// Slips beyond a year either way are kept as a year: a sketch stays bounded.
@@ -78,6 +94,14 @@ impl Confidence {
     /// The share of deliveries the window may miss.
     pub fn miss_rate(self) -> f64 {
         1.0 - f64::from(self.percent()) / 100.0
+    }
+
+    /// Its place in per-confidence arrays.
+    fn index(self) -> usize {
+        match self {
+            Confidence::P80 => 0,
+            Confidence::P90 => 1,
+        }
     }
 }
 
@@ -229,6 +253,27 @@ pub struct DeliveryHistory {
     miss_rate_80: f64,
     miss_rate_90: f64,
     deliveries: u64,
+    /// How fast the slips blur with age, in days a year, for 80 % and 90 %
+    /// (histories saved before it was learnt start from the initial pace).
+    #[serde(default = "initial_blur_pace")]
+    blur_pace: [f64; 2],
+    /// What the history was on a day up to a year ago; only learning needs
+    /// it, so the copy that reads use is saved without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    checkpoint: Option<Box<Checkpoint>>,
+}
+
+/// The history as it was on one day, kept to see how well it foretold the
+/// deliveries that came after.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Checkpoint {
+    taken: Date,
+    groups: BTreeMap<String, SlipHistogram>,
+    miss_rates: [f64; 2],
+}
+
+fn initial_blur_pace() -> [f64; 2] {
+    [INITIAL_BLUR_DAYS_PER_YEAR; 2]
 }
 
 impl Default for DeliveryHistory {
@@ -238,6 +283,8 @@ impl Default for DeliveryHistory {
             miss_rate_80: Confidence::P80.miss_rate(),
             miss_rate_90: Confidence::P90.miss_rate(),
             deliveries: 0,
+            blur_pace: initial_blur_pace(),
+            checkpoint: None,
         }
     }
 }
@@ -254,21 +301,41 @@ impl DeliveryHistory {
         }
     }
 
+    /// The history as reads need it: without the checkpoint that only
+    /// learning uses (half the size).
+    pub fn for_reading(&self) -> DeliveryHistory {
+        DeliveryHistory {
+            groups: self.groups.clone(),
+            checkpoint: None,
+            ..*self
+        }
+    }
+
+    /// The blur's pace for a confidence, in days a year.
+    pub fn blur_pace(&self, confidence: Confidence) -> f64 {
+        self.blur_pace[confidence.index()]
+    }
+
     /// Learns one delivery. First it checks the delivery against the window
     /// the history gives now and moves the calibrated level: towards wider
     /// windows after a miss, narrower after a hit, so that in the long run
-    /// the misses are the nominal share (adaptive conformal inference).
+    /// the misses are the nominal share (adaptive conformal inference); and,
+    /// when it was promised months after the checkpoint, against the window
+    /// the checkpoint gives, which moves the blur's pace the same way.
     pub fn record(&mut self, delivery: &Delivery) {
+        let slip = delivery.slip_days();
+        self.learn_blur_pace(delivery);
         for confidence in Confidence::ALL {
             let rate = self.miss_rate(confidence);
-            if let Some(offsets) = self.offsets_at(
+            if let Some(offsets) = offsets_in(
+                &self.groups,
                 &delivery.supplier,
                 &delivery.mode,
                 rate,
                 delivery.received,
                 delivery.promised,
+                self.blur_pace(confidence),
             ) {
-                let slip = delivery.slip_days();
                 let missed = slip < offsets.earliest_days || slip > offsets.latest_days;
                 let updated = rate
                     + CALIBRATION_STEP * (confidence.miss_rate() - f64::from(u8::from(missed)));
@@ -283,63 +350,60 @@ impl DeliveryHistory {
             self.groups
                 .entry(key)
                 .or_default()
-                .add(delivery.slip_days(), delivery.received);
+                .add(slip, delivery.received);
         }
         self.deliveries += 1;
+        let renew = self.checkpoint.as_ref().is_none_or(|checkpoint| {
+            checkpoint.taken.days_until(delivery.received) >= CHECKPOINT_DAYS
+        });
+        if renew {
+            self.checkpoint = Some(Box::new(Checkpoint {
+                taken: delivery.received,
+                groups: self.groups.clone(),
+                miss_rates: [self.miss_rate_80, self.miss_rate_90],
+            }));
+        }
     }
 
-    /// Quantiles of a mixture: each group's own deliveries plus its parent
-    /// pool scaled to `PRIOR_WEIGHT`, from the whole shop down to supplier ×
-    /// mode, so that a group with few deliveries leans on its wider pool and
-    /// one with many speaks for itself (shrinkage by sample size).
-    fn offsets_at(
-        &self,
-        supplier: &str,
-        mode: &str,
-        miss_rate: f64,
-        today: Date,
-        promised: Date,
-    ) -> Option<ArrivalOffsets> {
-        let keys = group_keys(supplier, mode);
-        let bases = [
-            Basis::SupplierAndMode,
-            Basis::Supplier,
-            Basis::Mode,
-            Basis::Shop,
-        ];
-        let mut mixture: BTreeMap<i64, f64> = BTreeMap::new();
-        let mut basis = None;
-        // From the widest pool to the narrowest: all, mode, supplier, both.
-        for (key, level) in keys.iter().zip(bases).rev() {
-            let Some(histogram) = self.groups.get(key) else {
+    /// Checks a delivery promised months after the checkpoint against the
+    /// window the checkpoint would have given for it then, and moves the
+    /// blur's pace: faster after a miss, slower after a hit.
+    fn learn_blur_pace(&mut self, delivery: &Delivery) {
+        let Some(checkpoint) = &self.checkpoint else {
+            return;
+        };
+        if delivery.received < checkpoint.taken
+            || checkpoint.taken.days_until(delivery.promised) < CHECKPOINT_MIN_AHEAD_DAYS
+        {
+            return;
+        }
+        let slip = delivery.slip_days();
+        for confidence in Confidence::ALL {
+            let index = confidence.index();
+            let rate = level_for(
+                &checkpoint.groups,
+                checkpoint.miss_rates[index],
+                confidence,
+                checkpoint.taken,
+                delivery.promised,
+            );
+            let Some(offsets) = offsets_in(
+                &checkpoint.groups,
+                &delivery.supplier,
+                &delivery.mode,
+                rate,
+                checkpoint.taken,
+                delivery.promised,
+                self.blur_pace[index],
+            ) else {
                 continue;
             };
-            let prior: f64 = mixture.values().sum();
-            if prior > 0.0 {
-                let scale = PRIOR_WEIGHT / prior;
-                mixture.values_mut().for_each(|weight| *weight *= scale);
-            }
-            for (&slip, &weight) in &histogram.weights {
-                *mixture.entry(slip).or_insert(0.0) += weight;
-            }
-            if histogram.weight_on(today) >= MIN_GROUP_WEIGHT || basis.is_none() {
-                basis = Some((level, histogram.weight_on(today), histogram.as_of));
-            }
+            let missed = slip < offsets.earliest_days || slip > offsets.latest_days;
+            let surprise = f64::from(u8::from(missed)) - confidence.miss_rate();
+            let (slowest, fastest) = BLUR_PACE_RANGE;
+            self.blur_pace[index] =
+                (self.blur_pace[index] * (BLUR_PACE_STEP * surprise).exp()).clamp(slowest, fastest);
         }
-        let (basis, weight, learnt_until) = basis?;
-        // How old the pool's knowledge will be by the promised date.
-        let age = learnt_until.map_or(0, |day| day.days_until(promised).max(0));
-        let slips = Blurred {
-            total: mixture.values().sum(),
-            mixture,
-            scale: BLUR_DAYS_PER_YEAR * age as f64 / 365.0,
-        };
-        Some(ArrivalOffsets {
-            earliest_days: slips.quantile(miss_rate / 2.0)?,
-            latest_days: slips.quantile(1.0 - miss_rate / 2.0)?,
-            basis,
-            weight,
-        })
     }
 
     /// Whether the supplier once had history enough to be trusted, but its
@@ -370,20 +434,96 @@ impl DeliveryHistory {
         promised: Date,
     ) -> Option<ArrivalOffsets> {
         let calibrated = self.miss_rate(confidence);
-        let cautious = calibrated.min(confidence.miss_rate());
-        // The calibration is as of the last delivery learnt: a history left
-        // to age trusts it less, as a promise far ahead does.
-        let calibrated_on = self
-            .groups
-            .get(SHOP_GROUP)
-            .and_then(|all| all.as_of)
-            .map_or(today, |day| day.min(today));
-        let ahead = calibrated_on.days_until(promised) as f64;
-        let fade =
-            ((ahead - NEAR_HORIZON_DAYS) / (FAR_HORIZON_DAYS - NEAR_HORIZON_DAYS)).clamp(0.0, 1.0);
-        let rate = calibrated + (cautious - calibrated) * fade;
-        self.offsets_at(supplier, mode, rate, today, promised)
+        let rate = level_for(&self.groups, calibrated, confidence, today, promised);
+        offsets_in(
+            &self.groups,
+            supplier,
+            mode,
+            rate,
+            today,
+            promised,
+            self.blur_pace(confidence),
+        )
     }
+}
+
+/// The miss rate to use for a promised date: the calibrated one near the
+/// last delivery learnt, fading to no narrower than the nominal one far
+/// from it.
+fn level_for(
+    groups: &BTreeMap<String, SlipHistogram>,
+    calibrated: f64,
+    confidence: Confidence,
+    today: Date,
+    promised: Date,
+) -> f64 {
+    let cautious = calibrated.min(confidence.miss_rate());
+    // The calibration is as of the last delivery learnt: a history left
+    // to age trusts it less, as a promise far ahead does.
+    let calibrated_on = groups
+        .get(SHOP_GROUP)
+        .and_then(|all| all.as_of)
+        .map_or(today, |day| day.min(today));
+    let ahead = calibrated_on.days_until(promised) as f64;
+    let fade =
+        ((ahead - NEAR_HORIZON_DAYS) / (FAR_HORIZON_DAYS - NEAR_HORIZON_DAYS)).clamp(0.0, 1.0);
+    calibrated + (cautious - calibrated) * fade
+}
+
+/// Quantiles of a mixture: each group's own deliveries plus its parent pool
+/// scaled to `PRIOR_WEIGHT`, from the whole shop down to supplier × mode, so
+/// that a group with few deliveries leans on its wider pool and one with many
+/// speaks for itself (shrinkage by sample size); blurred at `pace` days a
+/// year for the age the pool will have by the promised date.
+fn offsets_in(
+    groups: &BTreeMap<String, SlipHistogram>,
+    supplier: &str,
+    mode: &str,
+    miss_rate: f64,
+    today: Date,
+    promised: Date,
+    pace: f64,
+) -> Option<ArrivalOffsets> {
+    let keys = group_keys(supplier, mode);
+    let bases = [
+        Basis::SupplierAndMode,
+        Basis::Supplier,
+        Basis::Mode,
+        Basis::Shop,
+    ];
+    let mut mixture: BTreeMap<i64, f64> = BTreeMap::new();
+    let mut basis = None;
+    // From the widest pool to the narrowest: all, mode, supplier, both.
+    for (key, level) in keys.iter().zip(bases).rev() {
+        let Some(histogram) = groups.get(key) else {
+            continue;
+        };
+        let prior: f64 = mixture.values().sum();
+        if prior > 0.0 {
+            let scale = PRIOR_WEIGHT / prior;
+            mixture.values_mut().for_each(|weight| *weight *= scale);
+        }
+        for (&slip, &weight) in &histogram.weights {
+            *mixture.entry(slip).or_insert(0.0) += weight;
+        }
+        if histogram.weight_on(today) >= MIN_GROUP_WEIGHT || basis.is_none() {
+            basis = Some((level, histogram.weight_on(today), histogram.as_of));
+        }
+    }
+    let (basis, weight, learnt_until) = basis?;
+    // How old the pool's knowledge will be by the promised date.
+    let age = learnt_until.map_or(0, |day| day.days_until(promised).max(0));
+    let slips = Blurred {
+        total: mixture.values().sum(),
+        mixture,
+        scale: pace * age as f64 / 365.0,
+    };
+    Some(ArrivalOffsets {
+        earliest_days: slips.quantile(miss_rate / 2.0)?,
+        latest_days: slips.quantile(1.0 - miss_rate / 2.0)?,
+        basis,
+        weight,
+    })
 }
 
 /// Slips blurred by Laplace noise of `scale` days: what a history says once
@@ -793,6 +933,70 @@ mod tests {
                 history.arrival_offsets("Acme", "Ocean", confidence, today, today),
             );
         }
+    }
+
+    /// Weekly deliveries for `weeks` from `first`, each `slip(week)` late.
+    fn weekly(history: &mut DeliveryHistory, first: Date, weeks: i64, slip: impl Fn(i64) -> i64) {
+        for week in 0..weeks {
+            let promised = first.add_days(7 * week).expect("in range");
+            history.record(&delivery("Acme", &promised.to_string(), slip(week)));
+        }
+    }
+
+    #[test]
+    fn the_blur_slows_while_the_supplier_keeps_its_ways_and_speeds_when_it_changes() {
+        let start = day("2026-01-05");
+        let mut steady = DeliveryHistory::default();
+        weekly(&mut steady, start, 150, |_| 0);
+        let mut changed = DeliveryHistory::default();
+        weekly(&mut changed, start, 75, |_| 0);
+        weekly(
+            &mut changed,
+            start.add_days(7 * 75).expect("in range"),
+            75,
+            |week| (week % 7) * 5 - 15,
+        );
+        for confidence in Confidence::ALL {
+            let (calm, stirred) = (steady.blur_pace(confidence), changed.blur_pace(confidence));
+            assert!(
+                calm < INITIAL_BLUR_DAYS_PER_YEAR && stirred > INITIAL_BLUR_DAYS_PER_YEAR,
+                "{confidence:?}: {calm} vs {stirred} days a year"
+            );
+        }
+    }
+
+    #[test]
+    fn the_copy_for_reading_drops_the_checkpoint_and_reads_the_same() {
+        let mut history = DeliveryHistory::default();
+        weekly(&mut history, day("2026-01-05"), 60, |week| week % 9);
+        let reading = history.for_reading();
+        let (full, light) = (
+            serde_json::to_string(&history).expect("serialises"),
+            serde_json::to_string(&reading).expect("serialises"),
+        );
+        assert!(full.contains("checkpoint") && !light.contains("checkpoint"));
+        let today = day("2027-03-01");
+        for confidence in Confidence::ALL {
+            for ahead in [0, 40, 200] {
+                let promised = today.add_days(ahead).expect("in range");
+                assert_eq!(
+                    reading.arrival_offsets("Acme", "Ocean", confidence, today, promised),
+                    history.arrival_offsets("Acme", "Ocean", confidence, today, promised),
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_history_saved_before_the_blur_was_learnt_still_reads() {
+        let saved = r#"{"groups":{"all":{"weights":{"0":3.0,"4":1.0},"total":4.0,"as_of":"2026-05-01"}},
+            "miss_rate_80":0.2,"miss_rate_90":0.1,"deliveries":4}"#;
+        let history: DeliveryHistory = serde_json::from_str(saved).expect("parses");
+        assert_eq!(
+            history.blur_pace(Confidence::P80),
+            INITIAL_BLUR_DAYS_PER_YEAR
+        );
+        assert_eq!(history.deliveries(), 4);
     }
 
     #[test]

@@ -594,7 +594,7 @@ impl ShopRecords {
             history.record(delivery);
         }
         self.set_setting("history", &to_text(&history)?)?;
-        storage::put_history(&self.env, shop, &history).await?;
+        storage::put_history(&self.env, shop, &history.for_reading()).await?;
         self.refresh_shown(shop, true).await?;
         Ok(history.deliveries())
     }
