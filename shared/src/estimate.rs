@@ -41,8 +41,10 @@ use crate::date::Date;
 /// a year (365) a supplier that changed its ways kept its old window for
 /// months; from 100 to 120 days all the calibration targets hold.
 pub const DECAY_DAYS: f64 = 110.0;
-/// The least (decayed) weight of deliveries for a window to be trusted.
-pub const MIN_GROUP_WEIGHT: f64 = 10.0;
+/// The least (decayed) weight of deliveries for a window to be trusted:
+/// about six in the last four months, which a supplier delivering every
+/// fortnight keeps (its weight stays above 7) and a monthly one does not.
+pub const MIN_GROUP_WEIGHT: f64 = 6.0;
 /// How many deliveries' worth of say a wider pool has in a narrower one.
 pub const PRIOR_WEIGHT: f64 = 10.0;
 /// Up to this many days ahead, the calibrated level is used as it is...
@@ -492,6 +494,9 @@ fn offsets_in(
         Basis::Shop,
     ];
     let mut mixture: BTreeMap<i64, f64> = BTreeMap::new();
+    // Each group's weight times the age its knowledge will have by the
+    // promised date, scaled with the mixture: the mixture's age is its mean.
+    let mut weighted_age = 0.0;
     let mut basis = None;
     // From the widest pool to the narrowest: all, mode, supplier, both.
     for (key, level) in keys.iter().zip(bases).rev() {
@@ -502,21 +507,25 @@ fn offsets_in(
         if prior > 0.0 {
             let scale = PRIOR_WEIGHT / prior;
             mixture.values_mut().for_each(|weight| *weight *= scale);
+            weighted_age *= scale;
         }
         for (&slip, &weight) in &histogram.weights {
             *mixture.entry(slip).or_insert(0.0) += weight;
         }
+        let age = histogram
+            .as_of
+            .map_or(0, |day| day.days_until(promised).max(0));
+        weighted_age += histogram.total * age as f64;
         if histogram.weight_on(today) >= MIN_GROUP_WEIGHT || basis.is_none() {
-            basis = Some((level, histogram.weight_on(today), histogram.as_of));
+            basis = Some((level, histogram.weight_on(today)));
         }
     }
-    let (basis, weight, learnt_until) = basis?;
-    // How old the pool's knowledge will be by the promised date.
-    let age = learnt_until.map_or(0, |day| day.days_until(promised).max(0));
+    let (basis, weight) = basis?;
+    let total: f64 = mixture.values().sum();
     let slips = Blurred {
-        total: mixture.values().sum(),
+        scale: pace * weighted_age / total.max(NEGLIGIBLE_WEIGHT) / 365.0,
+        total,
         mixture,
-        scale: pace * age as f64 / 365.0,
     };
     Some(ArrivalOffsets {
         earliest_days: slips.quantile(miss_rate / 2.0)?,

@@ -24,6 +24,9 @@ pub const BACKORDER_REASON: &str = "A new batch is on its way from our supplier.
 pub const SUPPLIER: &str = "Ridge Outdoor Co";
 pub const MODE: &str = "Ocean";
 
+/// The demo kayak's maker: it delivered weekly, then nothing for months.
+pub const QUIET_SUPPLIER: &str = "Fjord Paddle Works";
+
 /// The demo shop's catalogue, with the tent shipping between `earliest` and
 /// `latest` as the merchant states.
 pub fn demo_catalogue(earliest: Date, latest: Date) -> Vec<(&'static str, ProductSetting)> {
@@ -76,6 +79,37 @@ pub fn demo_history(today: Date) -> Vec<Delivery> {
             }
         })
         .collect()
+}
+
+/// Thirty weekly deliveries of the kayak's maker, 0 to 3 days late, the last
+/// of them seven months before `today`: history enough once, quiet since.
+pub fn quiet_supplier_history(today: Date) -> Vec<Delivery> {
+    (0..30)
+        .map(|week: i64| {
+            let received = today.add_days(-210 - 7 * week).expect("in range");
+            Delivery {
+                supplier: QUIET_SUPPLIER.to_owned(),
+                mode: "Truck".to_owned(),
+                promised: received.add_days(-(week % 4)).expect("in range"),
+                received,
+            }
+        })
+        .collect()
+}
+
+/// The kayak on backorder from its quiet maker, promised for `promised`.
+pub fn kayak_from_quiet_supplier(promised: Date) -> ProductSetting {
+    ProductSetting::Backorder {
+        window: None,
+        supply: Some(SupplyFacts {
+            supplier: QUIET_SUPPLIER.to_owned(),
+            mode: "Truck".to_owned(),
+            promised_arrival: Some(promised),
+            handling_business_days: 1,
+        }),
+        reason: None,
+        confidence: None,
+    }
 }
 
 /// The shop page, served over HTTP until dropped.

@@ -7,7 +7,10 @@
 
 use e2e::admin::AdminApi;
 use e2e::back_office::BackOffice;
-use e2e::shop::{BACKORDER_SKU, SHOP, ShopServer, demo_history, estimated_catalogue};
+use e2e::shop::{
+    BACKORDER_SKU, SHOP, ShopServer, UNAVAILABLE_SKU, demo_history, estimated_catalogue,
+    kayak_from_quiet_supplier, quiet_supplier_history,
+};
 use e2e::worker::{EdgeWorker, WorkerLog};
 
 /// The shop page's demo token; the demo listens on 127.0.0.1 only.
@@ -101,11 +104,19 @@ async fn start() -> Demo {
         .is_ok_and(|response| response.status().is_success());
     if !seeded {
         admin.record_deliveries(SHOP, &demo_history(today)).await;
+        admin
+            .record_deliveries(SHOP, &quiet_supplier_history(today))
+            .await;
     }
     let promised = today.add_days(21).expect("a date ahead");
     for (sku, setting) in estimated_catalogue(promised) {
         admin.set_product(SHOP, sku, &setting).await;
     }
+    // The kayak's maker has sent nothing for seven months: its window is
+    // wider than the tent's, and says why.
+    admin
+        .set_product(SHOP, UNAVAILABLE_SKU, &kayak_from_quiet_supplier(promised))
+        .await;
     let shop = ShopServer::serve(shop_port, worker.base_url());
     let sell_out = estimated_catalogue(promised)
         .into_iter()
