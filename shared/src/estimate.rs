@@ -753,6 +753,23 @@ mod tests {
         }
     }
 
+    /// The ship window for `supplier`'s promise, with no holidays.
+    fn estimate_for(
+        history: &DeliveryHistory,
+        supplier: &str,
+        promised: Option<&str>,
+        today: &str,
+        confidence: Confidence,
+    ) -> ShipEstimate {
+        ship_window(
+            &facts(supplier, promised),
+            history,
+            &[],
+            day(today),
+            confidence,
+        )
+    }
+
     /// A supplier that is always 0–9 days late, 40 deliveries.
     fn steady_history() -> DeliveryHistory {
         let mut history = DeliveryHistory::default();
@@ -778,11 +795,11 @@ mod tests {
     #[test]
     fn a_steady_supplier_gets_a_window_from_its_own_history() {
         let history = steady_history();
-        let estimate = ship_window(
-            &facts("ACME ", Some("2026-11-02")),
+        let estimate = estimate_for(
             &history,
-            &[],
-            day("2026-10-01"),
+            "ACME ",
+            Some("2026-11-02"),
+            "2026-10-01",
             Confidence::P80,
         );
         let window = estimate.window.expect("a window");
@@ -840,11 +857,11 @@ mod tests {
 
     #[test]
     fn a_supplier_without_history_of_its_own_is_flagged() {
-        let estimate = ship_window(
-            &facts("Zenith", Some("2026-11-02")),
+        let estimate = estimate_for(
             &steady_history(),
-            &[],
-            day("2026-10-01"),
+            "Zenith",
+            Some("2026-11-02"),
+            "2026-10-01",
             Confidence::P80,
         );
         assert_eq!(estimate.uncertain, Some(Uncertainty::ThinHistory));
@@ -853,11 +870,11 @@ mod tests {
 
     #[test]
     fn no_promised_date_is_said_plainly() {
-        let estimate = ship_window(
-            &facts("Acme", None),
+        let estimate = estimate_for(
             &steady_history(),
-            &[],
-            day("2026-10-01"),
+            "Acme",
+            None,
+            "2026-10-01",
             Confidence::P90,
         );
         assert_eq!(estimate.window, None);
@@ -868,19 +885,19 @@ mod tests {
     fn a_supplier_gone_quiet_for_months_is_flagged_as_such() {
         let history = steady_history();
         // Its last delivery was early in October 2026.
-        let soon = ship_window(
-            &facts("Acme", Some("2026-11-02")),
+        let soon = estimate_for(
             &history,
-            &[],
-            day("2026-10-20"),
+            "Acme",
+            Some("2026-11-02"),
+            "2026-10-20",
             Confidence::P80,
         );
         assert_eq!(soon.uncertain, None);
-        let months_later = ship_window(
-            &facts("Acme", Some("2027-05-03")),
+        let months_later = estimate_for(
             &history,
-            &[],
-            day("2027-04-01"),
+            "Acme",
+            Some("2027-05-03"),
+            "2027-04-01",
             Confidence::P80,
         );
         assert_eq!(months_later.uncertain, Some(Uncertainty::StaleHistory));
@@ -895,20 +912,20 @@ mod tests {
     fn thin_history_is_flagged() {
         let mut history = DeliveryHistory::default();
         history.record(&delivery("Acme", "2026-01-05", 3));
-        let estimate = ship_window(
-            &facts("Acme", Some("2026-11-02")),
+        let estimate = estimate_for(
             &history,
-            &[],
-            day("2026-10-01"),
+            "Acme",
+            Some("2026-11-02"),
+            "2026-10-01",
             Confidence::P80,
         );
         assert_eq!(estimate.uncertain, Some(Uncertainty::ThinHistory));
         assert!(estimate.window.is_some(), "still a best guess to show");
-        let empty = ship_window(
-            &facts("Acme", Some("2026-11-02")),
+        let empty = estimate_for(
             &DeliveryHistory::default(),
-            &[],
-            day("2026-10-01"),
+            "Acme",
+            Some("2026-11-02"),
+            "2026-10-01",
             Confidence::P80,
         );
         assert_eq!(empty.uncertain, Some(Uncertainty::ThinHistory));
@@ -916,11 +933,11 @@ mod tests {
 
     #[test]
     fn an_overdue_supplier_is_flagged_and_never_shown_in_the_past() {
-        let estimate = ship_window(
-            &facts("Acme", Some("2026-09-01")),
+        let estimate = estimate_for(
             &steady_history(),
-            &[],
-            day("2026-10-01"),
+            "Acme",
+            Some("2026-09-01"),
+            "2026-10-01",
             Confidence::P80,
         );
         assert_eq!(estimate.uncertain, Some(Uncertainty::Overdue));
