@@ -185,10 +185,14 @@ impl Scorer {
         }
     }
 
+    /// How many windows the estimator gave.
+    fn windows(&self) -> u64 {
+        self.tallies.iter().map(|level| level[3].predictions).sum()
+    }
+
     /// Microseconds per estimated window.
     fn micros_per_window(&self) -> f64 {
-        let windows: u64 = self.tallies.iter().map(|level| level[3].predictions).sum();
-        self.estimating.as_secs_f64() * 1e6 / windows.max(1) as f64
+        micros_per(self.estimating, self.windows())
     }
 
     fn predict(
@@ -498,22 +502,11 @@ fn run_static_years(train: &[Row], learnt: &[&Row], month: u8, json: bool) {
             println!("{}", by_horizon(&scorer.horizons[level_index]));
         }
     }
-    let (spent, windows) = per_year
-        .iter()
-        .fold((0.0, 0), |(spent, windows), (_, scorer)| {
-            let count: u64 = scorer
-                .tallies
-                .iter()
-                .map(|level| level[3].predictions)
-                .sum();
-            (
-                spent + scorer.micros_per_window() * count as f64,
-                windows + count,
-            )
-        });
+    let spent = per_year.iter().map(|(_, scorer)| scorer.estimating).sum();
+    let windows = per_year.iter().map(|(_, scorer)| scorer.windows()).sum();
     println!(
         "average over the years ({:.1} µs per estimated window):",
-        spent / windows.max(1) as f64
+        micros_per(spent, windows)
     );
     for (level_index, confidence) in Confidence::ALL.into_iter().enumerate() {
         for (method_index, method) in METHODS.into_iter().enumerate() {
@@ -554,6 +547,10 @@ fn run_static_years(train: &[Row], learnt: &[&Row], month: u8, json: bool) {
             verdict(better >= 0.15),
         );
     }
+}
+
+fn micros_per(spent: Duration, windows: u64) -> f64 {
+    spent.as_secs_f64() * 1e6 / windows.max(1) as f64
 }
 
 fn verdict(met: bool) -> &'static str {

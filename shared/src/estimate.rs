@@ -167,6 +167,11 @@ fn check_name(field: &str, text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The group of one supplier's deliveries, by any mode.
+fn supplier_key(normalised: &str) -> String {
+    format!("s\u{1f}{normalised}")
+}
+
 /// The group of every delivery of the shop.
 const SHOP_GROUP: &str = "all";
 
@@ -179,7 +184,7 @@ fn group_keys(supplier: &str, mode: &str) -> [String; 4] {
     let (supplier, mode) = (normalise(supplier), normalise(mode));
     [
         format!("sm\u{1f}{supplier}\u{1f}{mode}"),
-        format!("s\u{1f}{supplier}"),
+        supplier_key(&supplier),
         format!("m\u{1f}{mode}"),
         SHOP_GROUP.to_owned(),
     ]
@@ -245,6 +250,13 @@ pub struct ArrivalOffsets {
     pub basis: Basis,
     /// The decayed weight of the pool (about how many recent deliveries).
     pub weight: f64,
+}
+
+impl ArrivalOffsets {
+    /// Whether a delivery `slip` days late falls inside.
+    pub fn holds(&self, slip: i64) -> bool {
+        (self.earliest_days..=self.latest_days).contains(&slip)
+    }
 }
 
 /// A shop's supplier history, compact enough for one KV value.
@@ -329,16 +341,14 @@ impl DeliveryHistory {
         self.learn_blur_pace(delivery);
         for confidence in Confidence::ALL {
             let rate = self.miss_rate(confidence);
-            if let Some(offsets) = offsets_in(
-                &self.groups,
+            if let Some(offsets) = self.pools(confidence).offsets(
                 &delivery.supplier,
                 &delivery.mode,
                 rate,
                 delivery.received,
                 delivery.promised,
-                self.blur_pace(confidence),
             ) {
-                let missed = slip < offsets.earliest_days || slip > offsets.latest_days;
+                let missed = !offsets.holds(slip);
                 let updated = rate
                     + CALIBRATION_STEP * (confidence.miss_rate() - f64::from(u8::from(missed)));
                 let updated = updated.clamp(0.001, 0.6);
@@ -382,25 +392,21 @@ impl DeliveryHistory {
         let slip = delivery.slip_days();
         for confidence in Confidence::ALL {
             let index = confidence.index();
-            let rate = level_for(
-                &checkpoint.groups,
+            let then = Pools {
+                groups: &checkpoint.groups,
+                pace: self.blur_pace[index],
+            };
+            let Some(offsets) = then.faded_offsets(
                 checkpoint.miss_rates[index],
+                &delivery.supplier,
+                &delivery.mode,
                 confidence,
                 checkpoint.taken,
                 delivery.promised,
-            );
-            let Some(offsets) = offsets_in(
-                &checkpoint.groups,
-                &delivery.supplier,
-                &delivery.mode,
-                rate,
-                checkpoint.taken,
-                delivery.promised,
-                self.blur_pace[index],
             ) else {
                 continue;
             };
-            let missed = slip < offsets.earliest_days || slip > offsets.latest_days;
+            let missed = !offsets.holds(slip);
             let surprise = f64::from(u8::from(missed)) - confidence.miss_rate();
             let (slowest, fastest) = BLUR_PACE_RANGE;
             self.blur_pace[index] =
@@ -411,10 +417,11 @@ impl DeliveryHistory {
     /// Whether the supplier once had history enough to be trusted, but its
     /// deliveries have since aged below that.
     fn supplier_gone_quiet(&self, supplier: &str, today: Date) -> bool {
-        let [_, key, _, _] = group_keys(supplier, "");
-        self.groups.get(&key).is_some_and(|histogram| {
-            histogram.total >= MIN_GROUP_WEIGHT && histogram.weight_on(today) < MIN_GROUP_WEIGHT
-        })
+        self.groups
+            .get(&supplier_key(&normalise(supplier)))
+            .is_some_and(|histogram| {
+                histogram.total >= MIN_GROUP_WEIGHT && histogram.weight_on(today) < MIN_GROUP_WEIGHT
+            })
     }
 
     /// Where arrival falls around a promised date from this supplier by this
@@ -435,104 +442,121 @@ impl DeliveryHistory {
         today: Date,
         promised: Date,
     ) -> Option<ArrivalOffsets> {
-        let calibrated = self.miss_rate(confidence);
-        let rate = level_for(&self.groups, calibrated, confidence, today, promised);
-        offsets_in(
-            &self.groups,
+        self.pools(confidence).faded_offsets(
+            self.miss_rate(confidence),
             supplier,
             mode,
-            rate,
+            confidence,
             today,
             promised,
-            self.blur_pace(confidence),
         )
     }
-}
 
-/// The miss rate to use for a promised date: the calibrated one near the
-/// last delivery learnt, fading to no narrower than the nominal one far
-/// from it.
-fn level_for(
-    groups: &BTreeMap<String, SlipHistogram>,
-    calibrated: f64,
-    confidence: Confidence,
-    today: Date,
-    promised: Date,
-) -> f64 {
-    let cautious = calibrated.min(confidence.miss_rate());
-    // The calibration is as of the last delivery learnt: a history left
-    // to age trusts it less, as a promise far ahead does.
-    let calibrated_on = groups
-        .get(SHOP_GROUP)
-        .and_then(|all| all.as_of)
-        .map_or(today, |day| day.min(today));
-    let ahead = calibrated_on.days_until(promised) as f64;
-    let fade =
-        ((ahead - NEAR_HORIZON_DAYS) / (FAR_HORIZON_DAYS - NEAR_HORIZON_DAYS)).clamp(0.0, 1.0);
-    calibrated + (cautious - calibrated) * fade
-}
-
-/// Quantiles of a mixture: each group's own deliveries plus its parent pool
-/// scaled to `PRIOR_WEIGHT`, from the whole shop down to supplier × mode, so
-/// that a group with few deliveries leans on its wider pool and one with many
-/// speaks for itself (shrinkage by sample size); blurred at `pace` days a
-/// year for the age the pool will have by the promised date.
-fn offsets_in(
-    groups: &BTreeMap<String, SlipHistogram>,
-    supplier: &str,
-    mode: &str,
-    miss_rate: f64,
-    today: Date,
-    promised: Date,
-    pace: f64,
-) -> Option<ArrivalOffsets> {
-    let keys = group_keys(supplier, mode);
-    let bases = [
-        Basis::SupplierAndMode,
-        Basis::Supplier,
-        Basis::Mode,
-        Basis::Shop,
-    ];
-    let mut mixture: BTreeMap<i64, f64> = BTreeMap::new();
-    // Each group's weight times the age its knowledge will have by the
-    // promised date, scaled with the mixture: the mixture's age is its mean.
-    let mut weighted_age = 0.0;
-    let mut basis = None;
-    // From the widest pool to the narrowest: all, mode, supplier, both.
-    for (key, level) in keys.iter().zip(bases).rev() {
-        let Some(histogram) = groups.get(key) else {
-            continue;
-        };
-        let prior: f64 = mixture.values().sum();
-        if prior > 0.0 {
-            let scale = PRIOR_WEIGHT / prior;
-            mixture.values_mut().for_each(|weight| *weight *= scale);
-            weighted_age *= scale;
-        }
-        for (&slip, &weight) in &histogram.weights {
-            *mixture.entry(slip).or_insert(0.0) += weight;
-        }
-        let age = histogram
-            .as_of
-            .map_or(0, |day| day.days_until(promised).max(0));
-        weighted_age += histogram.total * age as f64;
-        if histogram.weight_on(today) >= MIN_GROUP_WEIGHT || basis.is_none() {
-            basis = Some((level, histogram.weight_on(today)));
+    /// The pools as they are, blurred at the pace for `confidence`.
+    fn pools(&self, confidence: Confidence) -> Pools<'_> {
+        Pools {
+            groups: &self.groups,
+            pace: self.blur_pace(confidence),
         }
     }
-    let (basis, weight) = basis?;
-    let total: f64 = mixture.values().sum();
-    let slips = Blurred {
-        scale: pace * weighted_age / total.max(NEGLIGIBLE_WEIGHT) / 365.0,
-        total,
-        mixture,
-    };
-    Some(ArrivalOffsets {
-        earliest_days: slips.quantile(miss_rate / 2.0)?,
-        latest_days: slips.quantile(1.0 - miss_rate / 2.0)?,
-        basis,
-        weight,
-    })
+}
+
+/// What a window is read from: the history's pools as they are, or as its
+/// checkpoint was, and how fast they blur with age (days a year).
+struct Pools<'a> {
+    groups: &'a BTreeMap<String, SlipHistogram>,
+    pace: f64,
+}
+
+impl Pools<'_> {
+    /// The window for a promised date at the `calibrated` miss rate near the
+    /// last delivery learnt, fading to no narrower than the nominal one far
+    /// from it.
+    fn faded_offsets(
+        &self,
+        calibrated: f64,
+        supplier: &str,
+        mode: &str,
+        confidence: Confidence,
+        today: Date,
+        promised: Date,
+    ) -> Option<ArrivalOffsets> {
+        let cautious = calibrated.min(confidence.miss_rate());
+        // The calibration is as of the last delivery learnt: a history left
+        // to age trusts it less, as a promise far ahead does.
+        let calibrated_on = self
+            .groups
+            .get(SHOP_GROUP)
+            .and_then(|all| all.as_of)
+            .map_or(today, |day| day.min(today));
+        let ahead = calibrated_on.days_until(promised) as f64;
+        let fade =
+            ((ahead - NEAR_HORIZON_DAYS) / (FAR_HORIZON_DAYS - NEAR_HORIZON_DAYS)).clamp(0.0, 1.0);
+        let rate = calibrated + (cautious - calibrated) * fade;
+        self.offsets(supplier, mode, rate, today, promised)
+    }
+
+    /// Quantiles of a mixture: each group's own deliveries plus its parent
+    /// pool scaled to `PRIOR_WEIGHT`, from the whole shop down to supplier ×
+    /// mode, so that a group with few deliveries leans on its wider pool and
+    /// one with many speaks for itself (shrinkage by sample size); blurred
+    /// for the age the pools will have by the promised date.
+    fn offsets(
+        &self,
+        supplier: &str,
+        mode: &str,
+        miss_rate: f64,
+        today: Date,
+        promised: Date,
+    ) -> Option<ArrivalOffsets> {
+        let keys = group_keys(supplier, mode);
+        let bases = [
+            Basis::SupplierAndMode,
+            Basis::Supplier,
+            Basis::Mode,
+            Basis::Shop,
+        ];
+        let mut mixture: BTreeMap<i64, f64> = BTreeMap::new();
+        // Each group's weight times the age its knowledge will have by the
+        // promised date, scaled with the mixture: the mixture's age is its mean.
+        let mut weighted_age = 0.0;
+        let mut basis = None;
+        // From the widest pool to the narrowest: all, mode, supplier, both.
+        for (key, level) in keys.iter().zip(bases).rev() {
+            let Some(histogram) = self.groups.get(key) else {
+                continue;
+            };
+            let prior: f64 = mixture.values().sum();
+            if prior > 0.0 {
+                let scale = PRIOR_WEIGHT / prior;
+                mixture.values_mut().for_each(|weight| *weight *= scale);
+                weighted_age *= scale;
+            }
+            for (&slip, &weight) in &histogram.weights {
+                *mixture.entry(slip).or_insert(0.0) += weight;
+            }
+            let age = histogram
+                .as_of
+                .map_or(0, |day| day.days_until(promised).max(0));
+            weighted_age += histogram.total * age as f64;
+            if histogram.weight_on(today) >= MIN_GROUP_WEIGHT || basis.is_none() {
+                basis = Some((level, histogram.weight_on(today)));
+            }
+        }
+        let (basis, weight) = basis?;
+        let total: f64 = mixture.values().sum();
+        let slips = Blurred {
+            scale: self.pace * weighted_age / total.max(NEGLIGIBLE_WEIGHT) / 365.0,
+            total,
+            mixture,
+        };
+        Some(ArrivalOffsets {
+            earliest_days: slips.quantile(miss_rate / 2.0)?,
+            latest_days: slips.quantile(1.0 - miss_rate / 2.0)?,
+            basis,
+            weight,
+        })
+    }
 }
 
 /// Slips blurred by Laplace noise of `scale` days: what a history says once
@@ -770,14 +794,18 @@ mod tests {
         )
     }
 
+    /// Weekly deliveries for `weeks` from `first`, each `slip(week)` late.
+    fn weekly(history: &mut DeliveryHistory, first: Date, weeks: i64, slip: impl Fn(i64) -> i64) {
+        for week in 0..weeks {
+            let promised = first.add_days(7 * week).expect("in range");
+            history.record(&delivery("Acme", &promised.to_string(), slip(week)));
+        }
+    }
+
     /// A supplier that is always 0–9 days late, 40 deliveries.
     fn steady_history() -> DeliveryHistory {
         let mut history = DeliveryHistory::default();
-        let mut promised = day("2026-01-05");
-        for index in 0..40 {
-            history.record(&delivery("Acme", &promised.to_string(), index % 10));
-            promised = promised.add_days(7).expect("in range");
-        }
+        weekly(&mut history, day("2026-01-05"), 40, |week| week % 10);
         history
     }
 
@@ -815,10 +843,8 @@ mod tests {
     /// A supplier that has always delivered on the promised day, weekly.
     fn punctual_history(last_promised: Date) -> DeliveryHistory {
         let mut history = DeliveryHistory::default();
-        for weeks_before in (0..40).rev() {
-            let promised = last_promised.add_days(-7 * weeks_before).expect("in range");
-            history.record(&delivery("Acme", &promised.to_string(), 0));
-        }
+        let first = last_promised.add_days(-7 * 39).expect("in range");
+        weekly(&mut history, first, 40, |_| 0);
         history
     }
 
@@ -958,14 +984,6 @@ mod tests {
                 parsed.arrival_offsets("Acme", "Ocean", confidence, today, today),
                 history.arrival_offsets("Acme", "Ocean", confidence, today, today),
             );
-        }
-    }
-
-    /// Weekly deliveries for `weeks` from `first`, each `slip(week)` late.
-    fn weekly(history: &mut DeliveryHistory, first: Date, weeks: i64, slip: impl Fn(i64) -> i64) {
-        for week in 0..weeks {
-            let promised = first.add_days(7 * week).expect("in range");
-            history.record(&delivery("Acme", &promised.to_string(), slip(week)));
         }
     }
 

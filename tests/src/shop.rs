@@ -26,6 +26,7 @@ pub const MODE: &str = "Ocean";
 
 /// The demo kayak's maker: it delivered weekly, then nothing for months.
 pub const QUIET_SUPPLIER: &str = "Fjord Paddle Works";
+pub const QUIET_MODE: &str = "Truck";
 
 /// The demo shop's catalogue, with the tent shipping between `earliest` and
 /// `latest` as the merchant states.
@@ -42,17 +43,34 @@ pub fn demo_catalogue(earliest: Date, latest: Date) -> Vec<(&'static str, Produc
 /// The demo shop's catalogue, with the tent's window estimated from the
 /// supplier's promised arrival and the shop's delivery history.
 pub fn estimated_catalogue(promised_arrival: Date) -> Vec<(&'static str, ProductSetting)> {
-    catalogue(ProductSetting::Backorder {
+    catalogue(estimated(
+        SUPPLIER,
+        MODE,
+        promised_arrival,
+        2,
+        Some(BACKORDER_REASON),
+    ))
+}
+
+/// A backorder whose window is estimated from the supplier's promise.
+fn estimated(
+    supplier: &str,
+    mode: &str,
+    promised_arrival: Date,
+    handling_business_days: u8,
+    reason: Option<&str>,
+) -> ProductSetting {
+    ProductSetting::Backorder {
         window: None,
         supply: Some(SupplyFacts {
-            supplier: SUPPLIER.to_owned(),
-            mode: MODE.to_owned(),
+            supplier: supplier.to_owned(),
+            mode: mode.to_owned(),
             promised_arrival: Some(promised_arrival),
-            handling_business_days: 2,
+            handling_business_days,
         }),
-        reason: Some(BACKORDER_REASON.to_owned()),
+        reason: reason.map(str::to_owned),
         confidence: None,
-    })
+    }
 }
 
 fn catalogue(tent: ProductSetting) -> Vec<(&'static str, ProductSetting)> {
@@ -89,7 +107,7 @@ pub fn quiet_supplier_history(today: Date) -> Vec<Delivery> {
             let received = today.add_days(-210 - 7 * week).expect("in range");
             Delivery {
                 supplier: QUIET_SUPPLIER.to_owned(),
-                mode: "Truck".to_owned(),
+                mode: QUIET_MODE.to_owned(),
                 promised: received.add_days(-(week % 4)).expect("in range"),
                 received,
             }
@@ -99,17 +117,7 @@ pub fn quiet_supplier_history(today: Date) -> Vec<Delivery> {
 
 /// The kayak on backorder from its quiet maker, promised for `promised`.
 pub fn kayak_from_quiet_supplier(promised: Date) -> ProductSetting {
-    ProductSetting::Backorder {
-        window: None,
-        supply: Some(SupplyFacts {
-            supplier: QUIET_SUPPLIER.to_owned(),
-            mode: "Truck".to_owned(),
-            promised_arrival: Some(promised),
-            handling_business_days: 1,
-        }),
-        reason: None,
-        confidence: None,
-    }
+    estimated(QUIET_SUPPLIER, QUIET_MODE, promised, 1, None)
 }
 
 /// The shop page, served over HTTP until dropped.
