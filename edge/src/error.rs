@@ -2,6 +2,7 @@
 //! HTTP status and a JSON body `{"error": {"code": ..., "message": ...}}`.
 
 use serde::Serialize;
+use shared::lifecycle::{Choice, RejectionCode};
 use worker::Response;
 
 #[derive(Debug, thiserror::Error)]
@@ -22,12 +23,15 @@ pub enum EdgeError {
     ShopExists(String),
     #[error("no order {0} is tracked for this shop")]
     UnknownOrder(String),
-    #[error("this offer was answered already")]
-    AlreadyChosen { chosen: serde_json::Value },
-    #[error("{0}")]
-    OfferClosed(String),
-    #[error("{0}")]
-    NotOffered(String),
+    /// The lifecycle refused the customer's or the store's event: its own
+    /// code and status (`rejection_status`), and for `already_chosen` the
+    /// choice on record.
+    #[error("{message}")]
+    Rejected {
+        code: RejectionCode,
+        message: String,
+        chosen: Option<Choice>,
+    },
     #[error("{field}: {reason}")]
     InvalidInput { field: &'static str, reason: String },
     #[error("the template does not work: {0}")]
@@ -73,7 +77,7 @@ struct ErrorDetail<'a> {
     message: String,
     /// The choice already recorded, for `already_chosen`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    chosen: Option<serde_json::Value>,
+    chosen: Option<Choice>,
     /// Which template failed, and on which line, for `invalid_template`.
     #[serde(skip_serializing_if = "Option::is_none")]
     template: Option<String>,
@@ -92,9 +96,7 @@ impl EdgeError {
             EdgeError::InvalidLink => (403, "invalid_link"),
             EdgeError::ShopExists(_) => (409, "shop_exists"),
             EdgeError::UnknownOrder(_) => (404, "unknown_order"),
-            EdgeError::AlreadyChosen { .. } => (409, "already_chosen"),
-            EdgeError::OfferClosed(_) => (409, "offer_closed"),
-            EdgeError::NotOffered(_) => (400, "not_offered"),
+            EdgeError::Rejected { code, .. } => (rejection_status(*code), code.code()),
             EdgeError::InvalidInput { .. } => (400, "invalid_input"),
             EdgeError::InvalidTemplate(_) => (400, "invalid_template"),
             EdgeError::InvalidBody(_) => (400, "invalid_body"),
@@ -118,7 +120,7 @@ impl EdgeError {
             _ => (None, None),
         };
         let chosen = match self {
-            EdgeError::AlreadyChosen { chosen } => Some(chosen),
+            EdgeError::Rejected { chosen, .. } => chosen,
             _ => None,
         };
         let body = ErrorBody {
@@ -135,5 +137,44 @@ impl EdgeError {
             response.headers_mut().set("WWW-Authenticate", "Bearer")?;
         }
         Ok(response)
+    }
+}
+
+/// The status of each refusal of the lifecycle: 404 for what does not
+/// exist, 400 for what could never be taken, 409 for what the order's state
+/// no longer allows.
+fn rejection_status(code: RejectionCode) -> u16 {
+    match code {
+        RejectionCode::UnknownOrder | RejectionCode::UnknownOffer => 404,
+        RejectionCode::InvalidOrder
+        | RejectionCode::MissingExplanation
+        | RejectionCode::MissingShipmentDetails
+        | RejectionCode::NotOffered => 400,
+        RejectionCode::AlreadyPlaced
+        | RejectionCode::NotWaiting
+        | RejectionCode::WrongStage
+        | RejectionCode::OfferClosed
+        | RejectionCode::AlreadyChosen
+        | RejectionCode::TimeWentBackwards => 409,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every refusal leaves as its own code, never another's.
+    #[test]
+    fn each_rejection_has_its_own_code_and_a_client_status() {
+        for code in RejectionCode::ALL {
+            let error = EdgeError::Rejected {
+                code,
+                message: String::new(),
+                chosen: None,
+            };
+            let (status, wire) = error.status_and_code();
+            assert_eq!(wire, code.code());
+            assert!((400..500).contains(&status), "{code:?}: {status}");
+        }
     }
 }

@@ -1,10 +1,10 @@
 //! Small HTTP helpers shared by the routes and the Durable Objects: the path
-//! and query without the `url` crate (it costs 75 KB of wasm), JSON bodies,
-//! and calls from one part of the worker to a Durable Object.
+//! and query without the `url` crate (it costs 75 KB of wasm), and JSON
+//! bodies. Calls between the worker's parts are in `calls/`.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use worker::{Headers, Method, Request, RequestInit, Response, Stub};
+use worker::{Method, Request, RequestInit, Response};
 
 use crate::error::EdgeError;
 
@@ -68,38 +68,4 @@ pub async fn json_body<T: DeserializeOwned>(req: &mut Request, max: usize) -> Re
 
 pub fn json<T: Serialize>(value: &T, status: u16) -> Result<Response, EdgeError> {
     Ok(Response::from_json(value)?.with_status(status))
-}
-
-/// Calls a Durable Object's internal route with a JSON body. The object
-/// answers JSON, or an error body in the usual shape.
-pub async fn call<T: Serialize>(stub: &Stub, path: &str, body: &T) -> Result<Response, EdgeError> {
-    let text = serde_json::to_string(body)
-        .map_err(|err| EdgeError::Internal(format!("serialising a call to {path}: {err}")))?;
-    let headers = Headers::new();
-    headers.set("content-type", "application/json")?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(text.into()));
-    let request = Request::new_with_init(&format!("https://internal{path}"), &init)?;
-    Ok(stub.fetch_with_request(request).await?)
-}
-
-/// Like [`call`], and reads a successful answer as `R`; an error answer
-/// becomes `EdgeError::Internal` with its text.
-pub async fn call_json<T: Serialize, R: DeserializeOwned>(
-    stub: &Stub,
-    path: &str,
-    body: &T,
-) -> Result<R, EdgeError> {
-    let mut response = call(stub, path, body).await?;
-    let status = response.status_code();
-    let text = response.text().await?;
-    if !(200..300).contains(&status) {
-        return Err(EdgeError::Internal(format!(
-            "{path} answered {status}: {text}"
-        )));
-    }
-    serde_json::from_str(&text)
-        .map_err(|err| EdgeError::Internal(format!("{path} answered unreadable JSON: {err}")))
 }

@@ -6,165 +6,21 @@
 //! twice. The handler never returns `Err` (PLATFORM.md, pitfall 4): each
 //! message is acked or retried by itself.
 
-use serde::{Deserialize, Serialize};
-use shared::lifecycle::{Effect, Email, Event, Order, RawShopPolicy, Stage};
-use shared::{CustomerId, OrderId, ShipWindow, ShopId, Sku, Timestamp};
 use worker::{
-    BatchMessageBuilder, Env, Fetch, Headers, Message, MessageBatch, MessageExt, Method,
-    QueueRetryOptionsBuilder, Request, RequestInit, Stub,
+    Env, Fetch, Headers, Message, MessageBatch, MessageExt, Method, QueueRetryOptionsBuilder,
+    Request, RequestInit,
 };
 
+use crate::calls::shop::{ActionResult, ActionState, Endpoint};
+use crate::calls::{
+    ActionJob, Command, FanOutJob, Job, News, OrderIndex, OrderStub, Outcome, ShopStub,
+};
 use crate::error::EdgeError;
-use crate::order::{Answer, Command, News, Outcome};
-use crate::webhooks::Contact;
-use crate::{bindings, clock, crypto, http, mail};
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "job", rename_all = "snake_case")]
-pub enum Job {
-    Email(EmailJob),
-    Action(ActionJob),
-    FanOut(FanOutJob),
-}
-
-impl Job {
-    /// Whose job it is: the order it is for (a fan-out is its own owner).
-    fn owner(&self) -> String {
-        match self {
-            Job::Email(email) => format!("{}/{}", email.shop, email.order),
-            Job::Action(action) => format!("{}/{}", action.shop, action.order),
-            Job::FanOut(fan_out) => format!("fan-out/{}", fan_out.key),
-        }
-    }
-}
-
-/// One email to one customer, keyed by order, sequence and index.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct EmailJob {
-    pub key: String,
-    pub shop: ShopId,
-    pub order: OrderId,
-    pub email: Email,
-    pub to: Contact,
-    pub locale: String,
-}
-
-/// Money, fulfilment or tagging work for the merchant's back office.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ActionJob {
-    pub key: String,
-    pub shop: ShopId,
-    pub order: OrderId,
-    pub effect: Effect,
-}
-
-/// One event for a batch of orders waiting for one SKU.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct FanOutJob {
-    /// Shared by every batch of one fan-out: an order applies it once.
-    pub key: String,
-    pub shop: ShopId,
-    pub policy: RawShopPolicy,
-    pub event: Event,
-    pub orders: Vec<OrderId>,
-}
-
-/// What the shop's records keep of an order: no PII.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct OrderIndex {
-    pub order: OrderId,
-    pub seq: u64,
-    pub stage: Stage,
-    pub customer: CustomerId,
-    pub placed_at: Timestamp,
-    pub waiting: Vec<Sku>,
-    pub window: Option<ShipWindow>,
-    pub tags: Vec<String>,
-}
-
-impl OrderIndex {
-    pub fn of(order: &Order, tags: &[String]) -> OrderIndex {
-        let mut waiting: Vec<Sku> = order.waiting_lines().map(|line| line.sku.clone()).collect();
-        waiting.sort();
-        waiting.dedup();
-        OrderIndex {
-            order: order.id().clone(),
-            seq: order.seq(),
-            stage: order.stage(),
-            customer: order.customer().clone(),
-            placed_at: order.placed_at(),
-            waiting,
-            window: order.window(),
-            tags: tags.to_vec(),
-        }
-    }
-}
-
-/// What the shop says about an action before it is sent.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ActionClaim {
-    pub state: String,
-    pub endpoint: Option<Endpoint>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Endpoint {
-    pub url: String,
-    pub secret: String,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ActionResult {
-    pub key: String,
-    pub ok: bool,
-    pub error: Option<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ActionState {
-    pub state: String,
-    pub attempts: u32,
-}
+use crate::{clock, crypto, mail};
 
 /// An outbound webhook is tried this many times, then given up (and shown
 /// as failed in the shop's action list).
 pub const MAX_ACTION_ATTEMPTS: u32 = 8;
-/// Orders per fan-out message: small enough to finish well within a
-/// consumer's time, large enough to keep the message count low.
-pub const FAN_OUT_BATCH: usize = 25;
-
-pub fn shop_stub(env: &Env, shop: &ShopId) -> Result<Stub, EdgeError> {
-    Ok(env
-        .durable_object(bindings::SHOPS)?
-        .get_by_name(shop.as_str())?)
-}
-
-pub fn order_stub(env: &Env, shop: &ShopId, order: &OrderId) -> Result<Stub, EdgeError> {
-    Ok(env
-        .durable_object(bindings::ORDERS)?
-        .get_by_name(&format!("{shop}/{order}"))?)
-}
-
-pub async fn send(env: &Env, job: &Job) -> Result<(), EdgeError> {
-    env.queue(bindings::JOBS)?.send(job).await?;
-    Ok(())
-}
-
-/// Sends fan-out jobs on their own queue, so that they never wait behind
-/// emails.
-pub async fn send_fan_out(env: &Env, jobs: Vec<Job>) -> Result<(), EdgeError> {
-    let queue = env.queue(bindings::FANOUT)?;
-    // A queue takes at most 100 messages a batch.
-    let mut jobs = jobs;
-    while !jobs.is_empty() {
-        let rest = jobs.split_off(jobs.len().min(100));
-        queue
-            .send_batch(BatchMessageBuilder::new().messages(jobs).build())
-            .await?;
-        jobs = rest;
-    }
-    Ok(())
-}
 
 /// What to do with a message once its job ran.
 enum Verdict {
@@ -225,45 +81,61 @@ async fn run(env: &Env, job: &Job) -> Result<Verdict, EdgeError> {
             mail::Next::RetryIn(seconds) => Verdict::RetryIn(seconds),
         }),
         Job::Action(action) => deliver_action(env, action).await,
-        Job::FanOut(fan_out) => {
-            let mut failed = 0;
-            for order in &fan_out.orders {
-                let command = Command {
-                    shop: fan_out.shop.clone(),
-                    policy: fan_out.policy.clone(),
-                    news: News::Event {
-                        event: fan_out.event.clone(),
-                    },
-                    key: Some(fan_out.key.clone()),
-                };
-                let stub = order_stub(env, &fan_out.shop, order)?;
-                match http::call_json::<_, Answer>(&stub, "/apply", &command).await {
-                    Ok(answer) if answer.outcome != Outcome::Rejected => {}
-                    // A refusal is final (the order stopped waiting): not retried.
-                    Ok(_) => {}
-                    Err(err) => {
-                        worker::console_error!("fan-out to {order}: {err}");
-                        failed += 1;
-                    }
+        Job::FanOut(fan_out) => fan_out_batch(env, fan_out).await,
+    }
+}
+
+/// Gives one batch of waiting orders the fan-out's event, then indexes in
+/// one call to the shop what each order now is. An order that failed makes
+/// the message come back; the orders that took it remember its key and
+/// answer a retry as a duplicate, with their index again.
+async fn fan_out_batch(env: &Env, fan_out: &FanOutJob) -> Result<Verdict, EdgeError> {
+    let command = Command {
+        shop: fan_out.shop.clone(),
+        policy: fan_out.policy.clone(),
+        news: News::Event {
+            event: fan_out.event.clone(),
+        },
+        key: Some(fan_out.key.clone()),
+    };
+    let mut failed = 0;
+    let mut indexes: Vec<OrderIndex> = Vec::with_capacity(fan_out.orders.len());
+    for order in &fan_out.orders {
+        let stub = OrderStub::get(env, &fan_out.shop, order)?;
+        match stub.apply(&command).await {
+            // A refusal is final (the order stopped waiting): not retried.
+            Ok(answer) => {
+                if answer.outcome == Outcome::Rejected {
+                    worker::console_log!("fan-out to {order}: refused");
                 }
+                indexes.extend(answer.index);
             }
-            // The orders that took it remember its key: a retry skips them.
-            Ok(if failed == 0 {
-                Verdict::Done
-            } else {
-                Verdict::RetryIn(2)
-            })
+            Err(err) => {
+                worker::console_error!("fan-out to {order}: {err}");
+                failed += 1;
+            }
         }
     }
+    if !indexes.is_empty() {
+        ShopStub::get(env, &fan_out.shop)?.index(&indexes).await?;
+    }
+    Ok(if failed == 0 {
+        Verdict::Done
+    } else {
+        Verdict::RetryIn(2)
+    })
 }
 
 /// Sends one action to the merchant's endpoint as a Standard Webhook,
 /// signed with the shop's own secret. Without an endpoint it waits in the
 /// action list for the back office to read.
 async fn deliver_action(env: &Env, action: &ActionJob) -> Result<Verdict, EdgeError> {
-    let stub = shop_stub(env, &action.shop)?;
-    let claim: ActionClaim = http::call_json(&stub, "/internal/actions/claim", action).await?;
-    let Some(endpoint) = claim.endpoint.filter(|_| claim.state == "pending") else {
+    let shop = ShopStub::get(env, &action.shop)?;
+    let claim = shop.claim_action(action).await?;
+    let Some(endpoint) = claim
+        .endpoint
+        .filter(|_| claim.state == ActionState::Pending)
+    else {
         return Ok(Verdict::Done);
     };
     let sent = post_signed(&endpoint, action).await;
@@ -272,28 +144,19 @@ async fn deliver_action(env: &Env, action: &ActionJob) -> Result<Verdict, EdgeEr
         ok: sent.is_ok(),
         error: sent.err(),
     };
-    let state: ActionState = http::call_json(&stub, "/internal/actions/result", &result).await?;
-    Ok(if state.state == "pending" {
-        Verdict::RetryIn(backoff_seconds(state.attempts, 300))
+    let status = shop.action_result(&result).await?;
+    Ok(if status.state == ActionState::Pending {
+        Verdict::RetryIn(clock::backoff_seconds(status.attempts, 300))
     } else {
         Verdict::Done
     })
-}
-
-/// Exponential backoff with jitter: about 2, 4, 8 … seconds, at most
-/// `cap` seconds (plus up to half again of jitter, so that jobs that failed
-/// together do not come back together).
-pub fn backoff_seconds(attempts: u32, cap: u32) -> u32 {
-    let base = 2u32.saturating_pow(attempts.min(16)).min(cap);
-    let jitter = u32::try_from(clock::now_millis().rem_euclid(1000)).unwrap_or(0) * base / 2000;
-    base + jitter
 }
 
 async fn post_signed(endpoint: &Endpoint, action: &ActionJob) -> Result<(), String> {
     let sent_at = clock::now();
     let now = sent_at.unix_seconds();
     let body = serde_json::json!({
-        "type": format!("action.{}", action_kind(&action.effect)),
+        "type": format!("action.{}", action.effect.code()),
         "timestamp": sent_at.to_string(),
         "data": { "order": action.order, "action": action.effect },
     })
@@ -322,23 +185,4 @@ async fn post_signed(endpoint: &Endpoint, action: &ActionJob) -> Result<(), Stri
     } else {
         Err(format!("the endpoint answered {status}"))
     }
-}
-
-/// The action's name on the wire: the effect's own tag.
-pub fn action_kind(effect: &Effect) -> String {
-    serde_tag(effect, "effect")
-}
-
-/// The email's kind on the wire: its own tag.
-pub fn email_kind(email: &Email) -> String {
-    serde_tag(email, "email")
-}
-
-/// The tag an internally tagged enum writes into `field`, so that no wire
-/// name is typed a second time.
-fn serde_tag<T: Serialize>(value: &T, field: &str) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|value| value[field].as_str().map(str::to_owned))
-        .unwrap_or_else(|| "unknown".to_owned())
 }

@@ -1,14 +1,18 @@
-//! The edge worker: the event entry points and the one route table. Routes
-//! the worker answers itself are in `routes/`; everything a shop owns goes
-//! to the shop's Durable Object (`shop.rs`), which authenticates it; each
-//! order lives in its own Durable Object (`order.rs`); slow work runs from
-//! the queue (`jobs.rs`). CORS is added here, once, to every answer.
+//! The edge worker: the event entry points and the route table for what
+//! comes from outside. Routes the worker answers itself are in `routes/`;
+//! everything a shop owns goes to the shop's Durable Object (`shop/`), which
+//! authenticates it and routes it on; each order lives in its own Durable
+//! Object (`order/`); slow work runs from the queues (`jobs.rs`). Every
+//! message between these parts is in `calls/`. CORS is added here, once, to
+//! every answer.
 
 mod auth;
 mod bindings;
+mod calls;
 mod clock;
 mod crypto;
 mod error;
+mod front;
 mod http;
 mod jobs;
 mod links;
@@ -42,12 +46,15 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 }
 
 #[event(queue)]
-async fn queue(batch: MessageBatch<jobs::Job>, env: Env, _ctx: Context) -> worker::Result<()> {
+async fn queue(batch: MessageBatch<calls::Job>, env: Env, _ctx: Context) -> worker::Result<()> {
     jobs::consume(batch, env).await;
     Ok(())
 }
 
-/// The route table: every path the worker answers, and nothing else.
+/// The route table: every path the worker answers, and nothing else. Only
+/// `/v1/shops/{shop}` and the paths below it reach a shop's object, and
+/// nothing from outside reaches an order's object: the internal routes of
+/// both (`calls/`) stay the worker's own.
 async fn route(req: Request, env: &Env) -> Result<Response, EdgeError> {
     let segments = http::segments(&req);
     let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
@@ -66,9 +73,8 @@ async fn route(req: Request, env: &Env) -> Result<Response, EdgeError> {
         // says 404 or 405 for what it does not know.
         (_, ["v1", "shops", shop, _, ..]) | (_, ["v1", "shops", shop]) => {
             let shop = routes::products::parse_shop(shop)?;
-            let stub = jobs::shop_stub(env, &shop)?;
             let forwarded = http::buffered(req).await?;
-            Ok(stub.fetch_with_request(forwarded).await?)
+            calls::ShopStub::get(env, &shop)?.forward(forwarded).await
         }
         _ => Err(EdgeError::NotFound),
     }

@@ -9,7 +9,7 @@ use shared::{OrderId, ShopId, Sku, StoredProduct};
 use worker::Env;
 
 use crate::error::EdgeError;
-use crate::shop::ShopFront;
+use crate::front::ShopFront;
 use crate::{bindings, clock};
 
 fn product_key(shop: &ShopId, sku: &Sku) -> String {

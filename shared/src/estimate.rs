@@ -34,8 +34,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::availability::ShipWindow;
 use crate::date::Date;
+use crate::window::ShipWindow;
 
 /// How fast old deliveries fade: weight e^(−age / 110 days). Measured: with
 /// a year (365) a supplier that changed its ways kept its old window for
@@ -630,6 +630,40 @@ pub enum Uncertainty {
     TooWide,
 }
 
+impl Uncertainty {
+    pub const ALL: [Uncertainty; 5] = [
+        Uncertainty::NoPromisedDate,
+        Uncertainty::ThinHistory,
+        Uncertainty::StaleHistory,
+        Uncertainty::Overdue,
+        Uncertainty::TooWide,
+    ];
+
+    /// The reason's wire code (its serde name), as the widget reads it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Uncertainty::NoPromisedDate => "no_promised_date",
+            Uncertainty::ThinHistory => "thin_history",
+            Uncertainty::StaleHistory => "stale_history",
+            Uncertainty::Overdue => "overdue",
+            Uncertainty::TooWide => "too_wide",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Uncertainty> {
+        // A match rather than a search of `ALL`: the widget decodes with it,
+        // and a match costs it fewer bytes. The tests check both agree.
+        Some(match code {
+            "no_promised_date" => Uncertainty::NoPromisedDate,
+            "thin_history" => Uncertainty::ThinHistory,
+            "stale_history" => Uncertainty::StaleHistory,
+            "overdue" => Uncertainty::Overdue,
+            "too_wide" => Uncertainty::TooWide,
+            _ => return None,
+        })
+    }
+}
+
 impl fmt::Display for Uncertainty {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -932,6 +966,16 @@ mod tests {
             months_later.window.expect("a window"),
         );
         assert!(later.days() > soon.days(), "{later:?} vs {soon:?}");
+    }
+
+    #[test]
+    fn uncertainty_codes_agree_with_serde() {
+        for reason in Uncertainty::ALL {
+            let json = serde_json::to_value(reason).expect("serialises");
+            assert_eq!(json, serde_json::Value::from(reason.code()));
+            assert_eq!(Uncertainty::from_code(reason.code()), Some(reason));
+        }
+        assert_eq!(Uncertainty::from_code("unsure"), None);
     }
 
     #[test]

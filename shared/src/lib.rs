@@ -11,12 +11,11 @@ pub mod lifecycle;
 pub mod money;
 pub mod text;
 pub mod time;
+pub mod window;
 
-pub use availability::{
-    Availability, ProductAvailability, ProductSetting, ShipWindow, ShipWindowError, Shown,
-    StoredProduct,
-};
+pub use availability::{Availability, ProductAvailability, ProductSetting, Shown, StoredProduct};
 pub use date::{Date, DateError};
 pub use ids::{CustomerId, IdError, OrderId, ShopId, Sku};
 pub use money::{Currency, Money};
 pub use time::Timestamp;
+pub use window::{ShipWindow, ShipWindowError};

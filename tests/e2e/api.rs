@@ -731,3 +731,66 @@ async fn a_product_read_is_kept_in_memory_only_for_its_cache_lifetime() {
         "unavailable"
     );
 }
+
+/// The worker's own calls between its parts (`edge/src/calls/`) need no key
+/// because nothing from outside reaches them: only `/v1/shops/{shop}/…`
+/// goes to a shop's object, nothing to an order's. Tried here from outside,
+/// at the root and under a shop, with and without the shop's key.
+#[tokio::test(flavor = "multi_thread")]
+async fn internal_routes_are_not_reachable_from_outside() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let http = Client::new();
+    let base = admin.base_url().to_owned();
+    let create = json!({"shop": "sneaky", "api_key_hash": "00", "link_secret": "00"});
+    let internal = [
+        "/internal/create",
+        "/internal/index",
+        "/internal/emails/claim",
+        "/internal/emails/report",
+        "/internal/actions/claim",
+        "/internal/actions/result",
+        "/internal/apply",
+        "/internal/live",
+    ];
+    for path in internal {
+        check(
+            &http,
+            http.post(format!("{base}{path}")).json(&create),
+            Expect {
+                status: StatusCode::NOT_FOUND,
+                code: "not_found",
+                message_has: "",
+            },
+        )
+        .await;
+        let under_shop = format!("{base}/v1/shops/{SHOP}{path}");
+        check(
+            &http,
+            http.post(&under_shop).json(&create),
+            Expect {
+                status: StatusCode::UNAUTHORIZED,
+                code: "unauthorized",
+                message_has: "",
+            },
+        )
+        .await;
+        check(
+            &http,
+            http.post(&under_shop)
+                .bearer_auth(admin.api_key())
+                .json(&create),
+            Expect {
+                status: StatusCode::NOT_FOUND,
+                code: "not_found",
+                message_has: "",
+            },
+        )
+        .await;
+    }
+    // Nothing was created: the operator can still create "sneaky", and its
+    // key is the one the operator was given.
+    let sneaky = AdminApi::create_shop(&world.worker, "sneaky").await;
+    let summary = sneaky.get("").await;
+    assert_eq!(summary["shop"], "sneaky", "{summary}");
+}

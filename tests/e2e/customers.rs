@@ -221,10 +221,12 @@ async fn links_open_one_order_until_they_expire_and_a_get_changes_nothing() {
     // Bad choices are clear 4xx answers that change nothing.
     let url = choices_url(&link);
     for (body, status, code) in [
+        // Issue 17: an offer never made was answered 409 `offer_closed`;
+        // each refusal now reaches the customer as its own code.
         (
             json!({"offer": 9, "choice": {"option": "cancel"}}),
-            409,
-            "offer_closed",
+            404,
+            "unknown_offer",
         ),
         (
             json!({"offer": 1, "choice": {"option": "switch_item", "sku": "SHELTER"}}),

@@ -64,17 +64,6 @@ impl Answers {
     }
 }
 
-fn uncertainty(code: &str) -> Option<Uncertainty> {
-    Some(match code {
-        "no_promised_date" => Uncertainty::NoPromisedDate,
-        "thin_history" => Uncertainty::ThinHistory,
-        "stale_history" => Uncertainty::StaleHistory,
-        "overdue" => Uncertainty::Overdue,
-        "too_wide" => Uncertainty::TooWide,
-        _ => return None,
-    })
-}
-
 /// Reads a `shared::ProductAvailability` in its JSON form; `None` for anything
 /// that is not one, so that a bad answer shows nothing rather than nonsense.
 fn decode_product(body: &JsValue) -> Option<Availability> {
@@ -88,7 +77,8 @@ fn decode_product(body: &JsValue) -> Option<Availability> {
             confidence: field(&availability, "confidence")
                 .and_then(|value| value.as_f64())
                 .and_then(|percent| Confidence::try_from(percent as u8).ok()),
-            uncertain: text(&availability, "uncertain").and_then(|code| uncertainty(&code)),
+            uncertain: text(&availability, "uncertain")
+                .and_then(|code| Uncertainty::from_code(&code)),
         }),
         _ => None,
     }

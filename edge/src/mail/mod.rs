@@ -13,16 +13,16 @@ pub mod intl;
 pub mod provider;
 pub mod render;
 
-use serde::{Deserialize, Serialize};
 use shared::lifecycle::{
-    CancelCause, Choice, DelayNotice, Email, Locale, OfferId, OfferedOption, UsRuleTerms,
+    CancelCause, Choice, DelayNotice, Email, EmailKind, Locale, OfferId, OfferedOption, UsRuleTerms,
 };
 use shared::{Currency, Date, Money, OrderId, ShipWindow, ShopId, Sku, Timestamp};
 use worker::Env;
 
+use crate::calls::shop::{EmailReport, EmailState};
+use crate::calls::{EmailJob, ShopStub};
+use crate::clock;
 use crate::error::EdgeError;
-use crate::http;
-use crate::jobs::{self, EmailJob};
 use facts::Addressing;
 use provider::{Attempt, Endpoints, MailConfig, Outgoing};
 use render::{Rendered, TemplateError};
@@ -31,40 +31,6 @@ use render::{Rendered, TemplateError};
 pub const MAX_ATTEMPTS: u32 = 12;
 /// How long one claim holds an email against a second delivery of its job.
 pub const LEASE_SECONDS: i64 = 60;
-
-/// What the shop's object answers to a claim.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Claim {
-    /// Whether to send now.
-    pub go: bool,
-    pub state: String,
-    /// Someone else holds the email: ask again after this long.
-    pub retry_in: Option<u32>,
-    pub attempts: u32,
-    pub config: Option<MailConfig>,
-    /// The shop's own templates for this email's language, by name.
-    pub overrides: Vec<(String, String)>,
-    pub shop_name: String,
-    pub token: String,
-    pub shop_locale: Locale,
-}
-
-/// What the consumer reports after a try.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Report {
-    pub key: String,
-    pub provider: String,
-    pub sent: Attempt,
-    pub rendered: Option<Rendered>,
-    /// A merchant template that failed at send time (the built-in one went).
-    pub template_error: Option<TemplateError>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Settled {
-    pub state: String,
-    pub attempts: u32,
-}
 
 pub fn endpoints(env: &Env) -> Endpoints {
     let var = |name: &str, default: &str| {
@@ -101,12 +67,12 @@ pub fn render_job(
     to: &Addressing,
     overrides: &[(String, String)],
 ) -> Result<(Rendered, Option<TemplateError>), TemplateError> {
-    let kind = jobs::email_kind(&job.email);
+    let kind = job.email.kind().code();
     let facts = facts::facts(&job.email, to);
-    match render::render(&kind, &facts, overrides) {
+    match render::render(kind, &facts, overrides) {
         Ok(rendered) => Ok((rendered, None)),
         Err(err) if !overrides.is_empty() => {
-            render::render(&kind, &facts, &[]).map(|rendered| (rendered, Some(err)))
+            render::render(kind, &facts, &[]).map(|rendered| (rendered, Some(err)))
         }
         Err(err) => Err(err),
     }
@@ -138,8 +104,8 @@ pub enum Next {
 
 /// Claims, renders, sends and reports one email.
 pub async fn deliver(env: &Env, job: &EmailJob) -> Result<Next, EdgeError> {
-    let stub = jobs::shop_stub(env, &job.shop)?;
-    let claim: Claim = http::call_json(&stub, "/internal/emails/claim", job).await?;
+    let shop = ShopStub::get(env, &job.shop)?;
+    let claim = shop.claim_email(job).await?;
     if !claim.go {
         return Ok(claim.retry_in.map_or(Next::Done, Next::RetryIn));
     }
@@ -161,7 +127,7 @@ pub async fn deliver(env: &Env, job: &EmailJob) -> Result<Next, EdgeError> {
             let headers = headers_for(&job.email, &to);
             let outgoing = Outgoing {
                 key: job.key.clone(),
-                kind: jobs::email_kind(&job.email),
+                kind: job.email.kind().code().to_owned(),
                 to_email: job.to.email.clone().unwrap_or_default(),
                 to_name: to
                     .customer
@@ -173,7 +139,7 @@ pub async fn deliver(env: &Env, job: &EmailJob) -> Result<Next, EdgeError> {
                 headers,
             };
             let sent = provider::send(&config, &endpoints(env), &outgoing).await;
-            Report {
+            EmailReport {
                 key: job.key.clone(),
                 provider: config.provider.name().to_owned(),
                 sent,
@@ -181,7 +147,7 @@ pub async fn deliver(env: &Env, job: &EmailJob) -> Result<Next, EdgeError> {
                 template_error,
             }
         }
-        Err(err) => Report {
+        Err(err) => EmailReport {
             key: job.key.clone(),
             provider: config.provider.name().to_owned(),
             sent: Attempt::Refused {
@@ -195,14 +161,14 @@ pub async fn deliver(env: &Env, job: &EmailJob) -> Result<Next, EdgeError> {
         Attempt::Retry { after_seconds, .. } => *after_seconds,
         _ => None,
     };
-    let settled: Settled = http::call_json(&stub, "/internal/emails/report", &report).await?;
-    Ok(if settled.state == "queued" {
+    let settled = shop.report_email(&report).await?;
+    Ok(if settled.state == EmailState::Queued {
         // A customer waits for this news: a minute between tries at most,
         // unless the provider asks for longer.
         Next::RetryIn(
             after
                 .unwrap_or(0)
-                .max(jobs::backoff_seconds(settled.attempts, 60))
+                .max(clock::backoff_seconds(settled.attempts, 60))
                 .min(3600),
         )
     } else {
@@ -212,7 +178,7 @@ pub async fn deliver(env: &Env, job: &EmailJob) -> Result<Next, EdgeError> {
 
 /// Sample facts for previews and for checking a merchant's template: one
 /// email of each kind, with every option, in the customer's currency.
-pub fn sample(kind: &str, locale: Locale) -> Option<Email> {
+pub fn sample(kind: EmailKind, locale: Locale) -> Option<Email> {
     let day = |m, d| Date::from_ymd(2030, m, d).ok();
     let window = |a: Option<Date>, b: Option<Date>| ShipWindow::new(a?, b?).ok();
     let currency = Currency::parse(match locale {
@@ -226,27 +192,27 @@ pub fn sample(kind: &str, locale: Locale) -> Option<Email> {
     let stove = Sku::parse("STOVE-1").ok()?;
     let ship = window(day(6, 7), day(6, 11))?;
     Some(match kind {
-        "receipt" => Email::Receipt {
+        EmailKind::Receipt => Email::Receipt {
             lines: vec![(tent, ship)],
             ship: Some(ship),
             delivery: window(day(6, 10), day(6, 18)),
         },
-        "restocked" => Email::Restocked {
+        EmailKind::Restocked => Email::Restocked {
             sku: tent,
             order_complete: true,
         },
-        "processed" => Email::Processed,
-        "shipped" => Email::Shipped {
+        EmailKind::Processed => Email::Processed,
+        EmailKind::Shipped => Email::Shipped {
             carrier: "UPS".to_owned(),
             tracking: "1Z999AA10123456784".to_owned(),
         },
-        "follow_up" => Email::FollowUp,
-        "win_back" => Email::WinBack,
-        "nurture" => Email::Nurture {
+        EmailKind::FollowUp => Email::FollowUp,
+        EmailKind::WinBack => Email::WinBack,
+        EmailKind::Nurture => Email::Nurture {
             window: Some(ship),
             offer: None,
         },
-        "delay_notice" => Email::DelayNotice(DelayNotice {
+        EmailKind::DelayNotice => Email::DelayNotice(DelayNotice {
             reason: "The ship carrying our tents was held at the port.".to_owned(),
             fix: "We booked the next sailing and ship the day it lands.".to_owned(),
             window: window(day(7, 1), day(7, 8)),
@@ -274,15 +240,14 @@ pub fn sample(kind: &str, locale: Locale) -> Option<Email> {
                 cancel_any_time_until_shipped: false,
             }),
         }),
-        "choice_confirmed" => Email::ChoiceConfirmed {
+        EmailKind::ChoiceConfirmed => Email::ChoiceConfirmed {
             choice: Choice::StoreCredit,
         },
-        "cancelled" => Email::Cancelled {
+        EmailKind::Cancelled => Email::Cancelled {
             cause: CancelCause::CustomerChose,
             refund: money(12_900),
             refund_by: day(6, 14)?,
         },
-        _ => return None,
     })
 }
 
@@ -309,4 +274,24 @@ pub fn sample_addressing(
         base_url: base_url.to_owned(),
         token: "preview".to_owned(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each kind's wire code is `Email`'s serde tag, and every kind has a
+    /// sample to preview and to check a merchant's template against.
+    #[test]
+    fn every_kind_has_a_sample_tagged_with_its_code() {
+        for kind in EmailKind::ALL {
+            for locale in [Locale::En, Locale::It, Locale::Ar] {
+                let email = sample(kind, locale).expect("a sample");
+                assert_eq!(email.kind(), kind);
+                let json = serde_json::to_value(&email).expect("serialises");
+                assert_eq!(json["email"], kind.code());
+            }
+            assert_eq!(EmailKind::from_code(kind.code()), Some(kind));
+        }
+    }
 }

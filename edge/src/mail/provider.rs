@@ -297,7 +297,20 @@ async fn classify(provider: Provider, mut response: Response) -> Attempt {
     let after = retry_after(&response);
     let message_id_header = response.headers().get("x-message-id").ok().flatten();
     let body = response.text().await.unwrap_or_default();
-    let json: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    sort_answer(provider, status, after, message_id_header, &body)
+}
+
+/// Sorts a provider's answer into sent (with its id), try again (with the
+/// wait it asked for) or refused for good, by its documented status codes
+/// and error bodies.
+fn sort_answer(
+    provider: Provider,
+    status: u16,
+    after: Option<u32>,
+    message_id_header: Option<String>,
+    body: &str,
+) -> Attempt {
+    let json: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let reason = || match provider {
         Provider::Postmark => format!(
             "postmark {status}: ErrorCode {} {}",
@@ -320,7 +333,7 @@ async fn classify(provider: Provider, mut response: Response) -> Attempt {
             "{} {status}: {} {}",
             provider.name(),
             json["name"].as_str().unwrap_or(""),
-            json["message"].as_str().unwrap_or(&short(&body))
+            json["message"].as_str().unwrap_or(&short(body))
         ),
     };
     match (provider, status) {
@@ -345,5 +358,97 @@ async fn classify(provider: Provider, mut response: Response) -> Attempt {
             reason: reason(),
         },
         _ => Attempt::Refused { reason: reason() },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check(provider: Provider, status: u16, body: &str, expect: &str) {
+        let got = match sort_answer(provider, status, Some(7), Some("sg-id".into()), body) {
+            Attempt::Sent { message_id } => format!("sent {}", message_id.unwrap_or_default()),
+            Attempt::Retry {
+                after_seconds,
+                reason,
+            } => format!("retry {} {reason}", after_seconds.unwrap_or(0)),
+            Attempt::Refused { reason } => format!("refused {reason}"),
+        };
+        assert!(got.starts_with(expect), "{got:?} should start {expect:?}");
+    }
+
+    #[test]
+    fn a_success_is_sent_with_the_providers_own_id() {
+        check(Provider::Resend, 200, r#"{"id":"re_1"}"#, "sent re_1");
+        check(
+            Provider::Postmark,
+            200,
+            r#"{"ErrorCode":0,"MessageID":"pm-1"}"#,
+            "sent pm-1",
+        );
+        check(Provider::Sendgrid, 202, "", "sent sg-id");
+    }
+
+    #[test]
+    fn a_postmark_error_code_in_a_success_is_refused() {
+        check(
+            Provider::Postmark,
+            200,
+            r#"{"ErrorCode":406,"Message":"Inactive recipient"}"#,
+            "refused postmark 200: ErrorCode 406 Inactive recipient",
+        );
+        check(
+            Provider::Postmark,
+            422,
+            r#"{"ErrorCode":300,"Message":"Invalid email request"}"#,
+            "refused postmark 422: ErrorCode 300",
+        );
+    }
+
+    #[test]
+    fn rate_limits_timeouts_conflicts_and_server_errors_are_tried_again() {
+        for status in [408, 409, 429, 500, 503] {
+            check(
+                Provider::Sendgrid,
+                status,
+                r#"{"errors":[]}"#,
+                "retry 7 sendgrid",
+            );
+        }
+        check(
+            Provider::Resend,
+            409,
+            r#"{"name":"concurrent_idempotent_requests","message":"busy"}"#,
+            "retry 7 resend 409: concurrent_idempotent_requests busy",
+        );
+    }
+
+    /// Resend refuses a key used with another body: an email already went
+    /// with that key, so it counts as sent, never as a second try.
+    #[test]
+    fn a_resend_key_already_used_counts_as_sent() {
+        check(
+            Provider::Resend,
+            409,
+            r#"{"name":"invalid_idempotent_request"}"#,
+            "sent ",
+        );
+    }
+
+    #[test]
+    fn other_client_errors_are_refused_with_the_providers_words() {
+        check(
+            Provider::Sendgrid,
+            400,
+            r#"{"errors":[{"message":"bad from"},{"message":"bad to"}]}"#,
+            "refused sendgrid 400: bad from; bad to",
+        );
+        check(
+            Provider::Resend,
+            403,
+            "not json",
+            "refused resend 403:  not json",
+        );
     }
 }

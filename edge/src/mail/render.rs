@@ -8,20 +8,6 @@ use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
 use serde::{Deserialize, Serialize};
 use shared::lifecycle::Locale;
 
-/// Every email kind, by its wire name (`Email`'s serde tag).
-pub const KINDS: [&str; 10] = [
-    "receipt",
-    "restocked",
-    "processed",
-    "shipped",
-    "follow_up",
-    "win_back",
-    "nurture",
-    "delay_notice",
-    "choice_confirmed",
-    "cancelled",
-];
-
 macro_rules! mail_templates {
     ($($name:literal),* $(,)?) => {
         &[$(($name, include_str!(concat!("../../../templates/mail/", $name)))),*]
@@ -330,7 +316,7 @@ mod tests {
             compile(name, source).unwrap_or_else(|err| panic!("{err}"));
         }
         compile("page.html", PAGE).unwrap_or_else(|err| panic!("{err}"));
-        for kind in KINDS {
+        for kind in shared::lifecycle::EmailKind::ALL.map(|kind| kind.code()) {
             assert!(built_in(&format!("{kind}.html")).is_some(), "{kind}.html");
             assert!(built_in(&format!("{kind}.txt")).is_some(), "{kind}.txt");
         }

@@ -6,9 +6,11 @@ use serde::Deserialize;
 use shared::ShopId;
 use worker::{Env, Request, Response};
 
+use crate::calls::ShopStub;
+use crate::calls::shop::CreateShop;
 use crate::error::EdgeError;
 use crate::shop::new_api_key;
-use crate::{auth, crypto, http, jobs};
+use crate::{auth, crypto, http};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,20 +23,13 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Response, EdgeError> 
     let body: NewShop = http::json_body(&mut req, 4096).await?;
     let api_key = new_api_key()?;
     let link_secret = crypto::random_hex(32)?;
-    let stub = jobs::shop_stub(env, &body.shop)?;
-    let create = serde_json::json!({
-        "shop": body.shop,
-        "api_key_hash": crypto::sha256_hex(api_key.as_bytes()),
-        "link_secret": link_secret,
-    });
-    let mut answer = http::call(&stub, "/internal/create", &create).await?;
-    if answer.status_code() == 409 {
-        return Err(EdgeError::ShopExists(body.shop.to_string()));
-    }
-    if answer.status_code() != 201 {
-        let text = answer.text().await.unwrap_or_default();
-        return Err(EdgeError::Internal(format!("creating a shop: {text}")));
-    }
+    ShopStub::get(env, &body.shop)?
+        .create(&CreateShop {
+            shop: body.shop.clone(),
+            api_key_hash: crypto::sha256_hex(api_key.as_bytes()),
+            link_secret: link_secret.clone(),
+        })
+        .await?;
     http::json(
         &serde_json::json!({
             "shop": body.shop,

@@ -1,35 +1,31 @@
 //! The shop's side of email: its mail settings (secret kept here), its
-//! templates per language, the email log (claim, report, list, send again),
-//! previews, unsubscribes, and the confirmation pages behind every link in
-//! an email, where only a POST from the page's button changes anything.
+//! templates per language, the email log (claim, report, list, send again)
+//! and previews. The pages behind the links in an email are in `pages.rs`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use shared::lifecycle::{Choice, Locale, OrderView};
-use shared::{OrderId, ShopId};
+use shared::ShopId;
+use shared::lifecycle::{EmailKind, Locale};
 use worker::{Method, Request, Response};
 
-use super::{
-    DEFAULT_LINK_DAYS, MAX_SETTING_BYTES, MAX_WEBHOOK_BYTES, Row, ShopRecords, invalid, text_value,
-};
+use super::sql::{Row, text_value, to_text};
+use super::{DEFAULT_LINK_DAYS, MAX_SETTING_BYTES, ShopRecords, invalid};
+use crate::calls::queue::{self, EmailJob, Job};
+use crate::calls::shop::{EmailClaim, EmailReport, EmailSettled, EmailState};
 use crate::error::EdgeError;
-use crate::jobs::{self, EmailJob, Job};
-use crate::mail::facts::{self, option_words};
+use crate::mail::facts;
 use crate::mail::provider::{Attempt, MailConfig, Provider};
-use crate::mail::render::{self, KINDS, MAX_TEMPLATE_BYTES, TemplateError, say};
-use crate::mail::{self, Claim, LEASE_SECONDS, MAX_ATTEMPTS, Report, Settled};
-use crate::{clock, crypto, http, links, storage};
+use crate::mail::render::{self, MAX_TEMPLATE_BYTES, TemplateError};
+use crate::mail::{self, LEASE_SECONDS, MAX_ATTEMPTS};
+use crate::{clock, crypto, http, links};
 
 /// The email log's columns, as `LogRow` reads them.
 const LOG_COLUMNS: &str = "key, order_id, kind, recipient, locale, job, state, attempts, provider,
     message_id, last_error, template_error, subject, created_at, updated_at";
 
-/// States an email never leaves by itself.
-const FINAL: [&str; 5] = ["sent", "failed", "dead", "suppressed", "skipped"];
-
 #[derive(Debug, Deserialize)]
 struct Claimed {
-    state: String,
+    state: EmailState,
     attempts: u32,
     claimed_at: Option<i64>,
 }
@@ -83,7 +79,7 @@ fn template_name(name: &str) -> Result<&str, EdgeError> {
     }
 }
 
-fn address_hash(address: &str) -> String {
+pub(super) fn address_hash(address: &str) -> String {
     crypto::sha256_hex(address.trim().to_lowercase().as_bytes())
 }
 
@@ -110,32 +106,6 @@ fn name_of(config: Option<&MailConfig>, shop: &ShopId) -> String {
         .unwrap_or_else(|| shop.to_string())
 }
 
-/// A customer-facing HTML page: no caching, no referrer (the link holds a
-/// token), nothing but our own inline style, never in a frame.
-fn page_response(html: String, status: u16) -> Result<Response, EdgeError> {
-    let mut response = Response::from_html(html)?.with_status(status);
-    let headers = response.headers_mut();
-    headers.set("Cache-Control", "no-store")?;
-    headers.set("Referrer-Policy", "no-referrer")?;
-    headers.set("X-Content-Type-Options", "nosniff")?;
-    headers.set(
-        "Content-Security-Policy",
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    )?;
-    Ok(response)
-}
-
-/// One form on a page: what will happen and the button that makes it so.
-#[derive(Debug, Serialize)]
-struct Form {
-    what: Option<String>,
-    label: String,
-    terms: String,
-    action: String,
-    fields: Vec<(String, String)>,
-    button: String,
-}
-
 impl ShopRecords {
     // ---- settings ------------------------------------------------------------
 
@@ -148,7 +118,7 @@ impl ShopRecords {
         }
     }
 
-    fn shop_name(&self, shop: &ShopId) -> Result<String, EdgeError> {
+    pub(super) fn shop_name(&self, shop: &ShopId) -> Result<String, EdgeError> {
         Ok(name_of(self.mail_config()?.as_ref(), shop))
     }
 
@@ -225,15 +195,12 @@ impl ShopRecords {
         name: &str,
         overrides: &[(String, String)],
     ) -> Result<(), TemplateError> {
-        let kinds: Vec<&str> = if name.starts_with("layout.") {
-            KINDS.to_vec()
-        } else {
-            KINDS
-                .iter()
-                .copied()
-                .filter(|kind| name.split('.').next() == Some(kind))
-                .collect()
-        };
+        let kinds: Vec<EmailKind> = EmailKind::ALL
+            .into_iter()
+            .filter(|kind| {
+                name.starts_with("layout.") || name.split('.').next() == Some(kind.code())
+            })
+            .collect();
         let shop_name = self.shop_name(shop).unwrap_or_else(|_| shop.to_string());
         for kind in kinds {
             let (Some(email), Some(to)) = (
@@ -242,7 +209,7 @@ impl ShopRecords {
             ) else {
                 continue;
             };
-            render::render(kind, &facts::facts(&email, &to), overrides)?;
+            render::render(kind.code(), &facts::facts(&email, &to), overrides)?;
         }
         Ok(())
     }
@@ -307,17 +274,21 @@ impl ShopRecords {
     }
 
     fn preview(&self, req: &Request, shop: &ShopId) -> Result<Response, EdgeError> {
-        let kind = http::query_param(req, "kind").unwrap_or_default();
         let locale =
             locale_param(&http::query_param(req, "locale").unwrap_or_else(|| "en".into()))?;
-        let Some(email) = mail::sample(&kind, locale) else {
-            return Err(invalid("kind", format!("one of {}", KINDS.join(", "))));
-        };
+        let kind = http::query_param(req, "kind")
+            .and_then(|kind| EmailKind::from_code(&kind))
+            .ok_or_else(|| {
+                let kinds: Vec<&str> = EmailKind::ALL.map(EmailKind::code).to_vec();
+                invalid("kind", format!("one of {}", kinds.join(", ")))
+            })?;
+        let email = mail::sample(kind, locale)
+            .ok_or_else(|| EdgeError::Internal(format!("no sample of {kind:?}")))?;
         let shop_name = self.shop_name(shop)?;
         let to = mail::sample_addressing(locale, shop, &shop_name, &mail::public_url(&self.env))
             .ok_or_else(|| EdgeError::Internal("sample addressing".into()))?;
         let facts = facts::facts(&email, &to);
-        let rendered = render::render(&kind, &facts, &self.overrides(locale)?)
+        let rendered = render::render(kind.code(), &facts, &self.overrides(locale)?)
             .map_err(EdgeError::InvalidTemplate)?;
         let headers: serde_json::Map<String, Value> = mail::headers_for(&email, &to)
             .into_iter()
@@ -344,13 +315,35 @@ impl ShopRecords {
         Ok(!rows.is_empty())
     }
 
-    fn set_mail_state(&self, key: &str, state: &str) -> Result<(), EdgeError> {
+    fn set_mail_state(&self, key: &str, state: EmailState) -> Result<(), EdgeError> {
         self.run(
             "UPDATE mails SET state = ?, updated_at = ? WHERE key = ?",
             vec![
-                text_value(state),
+                text_value(state.code()),
                 clock::now().unix_seconds().into(),
                 text_value(key),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Keeps the job in the email log, once: a second delivery of it finds
+    /// the first's row.
+    fn record_email(&self, job: &EmailJob, now: i64) -> Result<(), EdgeError> {
+        let kind = job.email.kind().code();
+        self.run(
+            "INSERT OR IGNORE INTO mails (key, order_id, kind, recipient, locale, job, state,
+                 attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+            vec![
+                text_value(job.key.as_str()),
+                text_value(job.order.as_str()),
+                text_value(kind),
+                job.to.email.clone().into(),
+                text_value(job.locale.as_str()),
+                text_value(to_text(job)?),
+                text_value(EmailState::Queued.code()),
+                now.into(),
+                now.into(),
             ],
         )?;
         Ok(())
@@ -360,22 +353,8 @@ impl ShopRecords {
     /// SQL here is synchronous, so the check and the claim are one step.
     pub(super) fn claim_email(&self, job: &EmailJob) -> Result<Response, EdgeError> {
         let now = clock::now().unix_seconds();
-        let kind = jobs::email_kind(&job.email);
-        let policy_locale = self.raw_policy()?.locale;
-        self.run(
-            "INSERT OR IGNORE INTO mails (key, order_id, kind, recipient, locale, job, state,
-                 attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)",
-            vec![
-                text_value(job.key.as_str()),
-                text_value(job.order.as_str()),
-                text_value(kind.as_str()),
-                job.to.email.clone().into(),
-                text_value(job.locale.as_str()),
-                text_value(super::to_text(job)?),
-                now.into(),
-                now.into(),
-            ],
-        )?;
+        let policy_locale = self.policy()?.locale();
+        self.record_email(job, now)?;
         let current: Vec<Claimed> = self.rows(
             "SELECT state, attempts, claimed_at FROM mails WHERE key = ?",
             vec![text_value(job.key.as_str())],
@@ -386,9 +365,9 @@ impl ShopRecords {
             .ok_or_else(|| EdgeError::Internal("a claimed email vanished".into()))?;
         let shop = self.shop_id()?;
         let config = self.mail_config()?;
-        let mut claim = Claim {
+        let mut claim = EmailClaim {
             go: false,
-            state: current.state.clone(),
+            state: current.state,
             retry_in: None,
             attempts: current.attempts,
             config: None,
@@ -397,36 +376,41 @@ impl ShopRecords {
             token: String::new(),
             shop_locale: policy_locale,
         };
-        if FINAL.contains(&current.state.as_str()) {
+        if current.state.is_settled() {
             return http::json(&claim, 200);
         }
         if let Some(at) = current
             .claimed_at
-            .filter(|at| current.state == "sending" && now - at < LEASE_SECONDS)
+            .filter(|at| current.state == EmailState::Sending && now - at < LEASE_SECONDS)
         {
             claim.retry_in = u32::try_from(LEASE_SECONDS - (now - at)).ok();
             return http::json(&claim, 200);
         }
         let address = job.to.email.as_deref().map(str::trim).unwrap_or_default();
         if address.is_empty() {
-            self.set_mail_state(&job.key, "skipped")?;
-            claim.state = "skipped".into();
+            self.set_mail_state(&job.key, EmailState::Skipped)?;
+            claim.state = EmailState::Skipped;
             return http::json(&claim, 200);
         }
         if facts::is_optional(&job.email) && self.is_suppressed(address)? {
-            self.set_mail_state(&job.key, "suppressed")?;
-            claim.state = "suppressed".into();
+            self.set_mail_state(&job.key, EmailState::Suppressed)?;
+            claim.state = EmailState::Suppressed;
             return http::json(&claim, 200);
         }
         self.run(
-            "UPDATE mails SET state = 'sending', attempts = attempts + 1, claimed_at = ?,
+            "UPDATE mails SET state = ?, attempts = attempts + 1, claimed_at = ?,
                  updated_at = ? WHERE key = ?",
-            vec![now.into(), now.into(), text_value(job.key.as_str())],
+            vec![
+                text_value(EmailState::Sending.code()),
+                now.into(),
+                now.into(),
+                text_value(job.key.as_str()),
+            ],
         )?;
         let expires = clock::now().plus_days(DEFAULT_LINK_DAYS).unix_seconds();
         let secret = self.setting("link_secret")?.unwrap_or_default();
         claim.go = true;
-        claim.state = "sending".into();
+        claim.state = EmailState::Sending;
         claim.attempts = current.attempts + 1;
         claim.config = config;
         claim.overrides = self.overrides(mail::locale_of(job, policy_locale))?;
@@ -434,7 +418,7 @@ impl ShopRecords {
         http::json(&claim, 200)
     }
 
-    pub(super) fn report_email(&self, report: &Report) -> Result<Response, EdgeError> {
+    pub(super) fn report_email(&self, report: &EmailReport) -> Result<Response, EdgeError> {
         let now = clock::now().unix_seconds();
         let current: Vec<Claimed> = self.rows(
             "SELECT state, attempts, claimed_at FROM mails WHERE key = ?",
@@ -444,20 +428,20 @@ impl ShopRecords {
             return Err(EdgeError::NotFound);
         };
         let (state, message_id, error) = match &report.sent {
-            Attempt::Sent { message_id } => ("sent", message_id.clone(), None),
-            Attempt::Refused { reason } => ("failed", None, Some(reason.clone())),
+            Attempt::Sent { message_id } => (EmailState::Sent, message_id.clone(), None),
+            Attempt::Refused { reason } => (EmailState::Failed, None, Some(reason.clone())),
             Attempt::Retry { reason, .. } if current.attempts >= MAX_ATTEMPTS => (
-                "dead",
+                EmailState::Dead,
                 None,
                 Some(format!("gave up after {MAX_ATTEMPTS} tries: {reason}")),
             ),
-            Attempt::Retry { reason, .. } => ("queued", None, Some(reason.clone())),
+            Attempt::Retry { reason, .. } => (EmailState::Queued, None, Some(reason.clone())),
         };
         // A report for an email already settled (a late duplicate) changes
         // nothing, except that "sent" always wins.
-        if current.state != "sending" && state != "sent" {
+        if current.state != EmailState::Sending && state != EmailState::Sent {
             return http::json(
-                &Settled {
+                &EmailSettled {
                     state: current.state,
                     attempts: current.attempts,
                 },
@@ -471,7 +455,7 @@ impl ShopRecords {
                  html = COALESCE(?, html), text = COALESCE(?, text), claimed_at = NULL,
                  updated_at = ? WHERE key = ?",
             vec![
-                text_value(state),
+                text_value(state.code()),
                 text_value(report.provider.as_str()),
                 message_id.into(),
                 error.into(),
@@ -488,8 +472,8 @@ impl ShopRecords {
             ],
         )?;
         http::json(
-            &Settled {
-                state: state.to_owned(),
+            &EmailSettled {
+                state,
                 attempts: current.attempts,
             },
             200,
@@ -557,7 +541,8 @@ impl ShopRecords {
         }
         let body: Again = http::json_body(req, MAX_SETTING_BYTES).await?;
         let row = self.log_row(&body.key)?;
-        if !matches!(row.state.as_str(), "failed" | "dead") {
+        let state = EmailState::from_code(&row.state);
+        if !matches!(state, Some(EmailState::Failed | EmailState::Dead)) {
             return Err(invalid(
                 "key",
                 format!(
@@ -569,15 +554,19 @@ impl ShopRecords {
         let job: EmailJob = serde_json::from_str(&row.job)
             .map_err(|err| EdgeError::Internal(format!("stored email job: {err}")))?;
         self.run(
-            "UPDATE mails SET state = 'queued', attempts = 0, last_error = NULL, claimed_at = NULL,
+            "UPDATE mails SET state = ?, attempts = 0, last_error = NULL, claimed_at = NULL,
                  updated_at = ? WHERE key = ?",
             vec![
+                text_value(EmailState::Queued.code()),
                 clock::now().unix_seconds().into(),
                 text_value(body.key.as_str()),
             ],
         )?;
-        jobs::send(&self.env, &Job::Email(job)).await?;
-        http::json(&json!({ "key": body.key, "state": "queued" }), 202)
+        queue::send(&self.env, &Job::Email(job)).await?;
+        http::json(
+            &json!({ "key": body.key, "state": EmailState::Queued }),
+            202,
+        )
     }
 
     // ---- routes ------------------------------------------------------------------
@@ -621,227 +610,6 @@ impl ShopRecords {
             }
             _ => return None,
         })
-    }
-
-    // ---- the customer's pages ------------------------------------------------------
-
-    fn page_locale(&self, req: &Request) -> Locale {
-        http::query_param(req, "lang")
-            .and_then(|tag| Locale::from_tag(&tag))
-            .or_else(|| self.raw_policy().ok().map(|policy| policy.locale))
-            .unwrap_or(Locale::En)
-    }
-
-    fn page(
-        &self,
-        shop: &str,
-        locale: Locale,
-        title: &str,
-        message: Option<String>,
-        forms: Vec<Form>,
-        status: u16,
-    ) -> Result<Response, EdgeError> {
-        let html = render::page(&json!({
-            "lang": locale.code(),
-            "dir": render::direction(locale),
-            "shop": render::outside_text(shop, 100),
-            "title": title,
-            "message": message,
-            "forms": forms,
-        }))
-        .map_err(|err| EdgeError::Internal(format!("page template: {err}")))?;
-        page_response(html, status)
-    }
-
-    /// `…/orders/{order}/confirm` (an option from an email) and
-    /// `…/orders/{order}/unsubscribe`: GET shows, POST from the button does.
-    pub(super) async fn customer_page(
-        &self,
-        mut req: Request,
-        order: &OrderId,
-        action: &str,
-    ) -> Result<Response, EdgeError> {
-        let locale = self.page_locale(&req);
-        let t = render::catalog(locale);
-        let (Ok(shop), Ok(_)) = (self.shop_id(), self.check_link(&req, order)) else {
-            return self.page(
-                "",
-                locale,
-                &say(&t, "page.invalid_link"),
-                None,
-                Vec::new(),
-                403,
-            );
-        };
-        let shop_name = self.shop_name(&shop)?;
-        let token = http::query_param(&req, "t").unwrap_or_default();
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        query
-            .append_pair("t", &token)
-            .append_pair("lang", locale.code());
-        let self_url = format!("?{}", query.finish());
-        let method = req.method();
-        match (method, action) {
-            (Method::Get, "unsubscribe") => self.page(
-                &shop_name,
-                locale,
-                &say(&t, "page.unsubscribe_title"),
-                None,
-                vec![Form {
-                    what: None,
-                    label: say(&t, "page.unsubscribe_title"),
-                    terms: say(&t, "page.unsubscribe_what"),
-                    action: self_url,
-                    fields: Vec::new(),
-                    button: say(&t, "page.unsubscribe_button"),
-                }],
-                200,
-            ),
-            (Method::Post, "unsubscribe") => {
-                // RFC 8058: a mail client posts `List-Unsubscribe=One-Click`;
-                // our page's button posts an empty form. Both mean the same.
-                let _ = req.bytes().await;
-                self.unsubscribe(order)?;
-                self.page(
-                    &shop_name,
-                    locale,
-                    &say(&t, "page.unsubscribed"),
-                    None,
-                    Vec::new(),
-                    200,
-                )
-            }
-            (Method::Get, "confirm") => {
-                self.confirm_page(&req, &shop, &shop_name, order, locale, &t, &self_url)
-                    .await
-            }
-            (Method::Post, "confirm") => {
-                let body = req.bytes().await?;
-                if body.len() > MAX_WEBHOOK_BYTES {
-                    return Err(EdgeError::BodyTooLarge {
-                        max: MAX_WEBHOOK_BYTES,
-                    });
-                }
-                let fields: std::collections::HashMap<String, String> =
-                    form_urlencoded::parse(&body).into_owned().collect();
-                let offer: u32 = fields
-                    .get("offer")
-                    .and_then(|offer| offer.parse().ok())
-                    .ok_or_else(|| invalid("offer", "the offer's number"))?;
-                let choice: Choice = serde_json::from_value(json!({
-                    "option": fields.get("option").cloned().unwrap_or_default(),
-                    "sku": fields.get("sku"),
-                }))
-                .map_err(|_| invalid("option", "one of the offer's options"))?;
-                let (title, status) = match self.apply_choice(&shop, order, offer, choice).await {
-                    Ok(_) => ("page.recorded", 200),
-                    Err(EdgeError::AlreadyChosen { .. }) => ("page.already_chosen", 409),
-                    Err(EdgeError::OfferClosed(_)) => ("page.offer_closed", 409),
-                    Err(EdgeError::NotOffered(_)) => ("page.not_offered", 400),
-                    Err(err) => return Err(err),
-                };
-                self.page(
-                    &shop_name,
-                    locale,
-                    &say(&t, title),
-                    None,
-                    Vec::new(),
-                    status,
-                )
-            }
-            _ => Err(EdgeError::MethodNotAllowed),
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn confirm_page(
-        &self,
-        req: &Request,
-        shop: &ShopId,
-        shop_name: &str,
-        order: &OrderId,
-        locale: Locale,
-        t: &Value,
-        self_url: &str,
-    ) -> Result<Response, EdgeError> {
-        let view: OrderView = storage::order_view(&self.env, shop, order)
-            .await?
-            .ok_or_else(|| EdgeError::UnknownOrder(order.to_string()))?;
-        let wanted: Option<u32> =
-            http::query_param(req, "offer").and_then(|offer| offer.parse().ok());
-        let now = clock::now();
-        let Some(offer) = view
-            .offer
-            .filter(|offer| Some(offer.id.0) == wanted && offer.expires_at > now)
-        else {
-            let title = if view.chosen.is_some() {
-                "page.already_chosen"
-            } else {
-                "page.offer_closed"
-            };
-            return self.page(shop_name, locale, &say(t, title), None, Vec::new(), 200);
-        };
-        let option = http::query_param(req, "option");
-        let sku = http::query_param(req, "sku");
-        let forms: Vec<Form> = option_words(t, locale.code(), &offer.options)
-            .into_iter()
-            .filter(|words| {
-                option.as_deref().is_none_or(|option| option == words.kind)
-                    && (sku.is_none()
-                        || words
-                            .fields
-                            .iter()
-                            .any(|(name, value)| name == "sku" && Some(value) == sku.as_ref()))
-            })
-            .map(|words| {
-                let mut fields = words.fields.clone();
-                fields.push(("offer".to_owned(), offer.id.0.to_string()));
-                Form {
-                    what: Some(say(t, "page.confirm_what")),
-                    label: words.label,
-                    terms: words.terms,
-                    action: self_url.to_owned(),
-                    fields,
-                    button: say(t, "page.confirm_button"),
-                }
-            })
-            .collect();
-        if forms.is_empty() {
-            return self.page(
-                shop_name,
-                locale,
-                &say(t, "page.not_offered"),
-                None,
-                Vec::new(),
-                200,
-            );
-        }
-        let title = if forms.len() == 1 {
-            "page.confirm_title"
-        } else {
-            "page.pick_title"
-        };
-        self.page(shop_name, locale, &say(t, title), None, forms, 200)
-    }
-
-    /// Stops optional emails to the address this order's emails go to, at
-    /// once: every later claim checks it.
-    fn unsubscribe(&self, order: &OrderId) -> Result<(), EdgeError> {
-        let rows: Vec<Row<String>> = self.rows(
-            "SELECT recipient AS value FROM mails WHERE order_id = ? AND recipient IS NOT NULL
-                 AND recipient != '' LIMIT 1",
-            vec![text_value(order.as_str())],
-        )?;
-        if let Some(row) = rows.into_iter().next() {
-            self.run(
-                "INSERT OR IGNORE INTO suppressed (address, at) VALUES (?, ?)",
-                vec![
-                    text_value(address_hash(&row.value)),
-                    clock::now().unix_seconds().into(),
-                ],
-            )?;
-        }
-        Ok(())
     }
 }
 

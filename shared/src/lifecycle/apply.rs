@@ -1,85 +1,17 @@
 //! The one entry point of the lifecycle: an event in, a new order and effects
 //! out, or a typed rejection that changes nothing.
 
-use std::fmt;
-
-use crate::availability::ShipWindow;
 use crate::ids::Sku;
 use crate::lifecycle::effect::{CancelCause, DelayNotice, Effect, Email, PublicStatus};
-use crate::lifecycle::event::{Choice, Event, NewOrder};
-use crate::lifecycle::order::{
-    Consent, Line, LineState, Offer, OfferId, OfferOutcome, OfferedOption, Order, Stage,
-};
+use crate::lifecycle::event::{Event, NewOrder};
+use crate::lifecycle::offer::{Choice, Offer, OfferId, OfferOutcome, OfferedOption};
+use crate::lifecycle::order::{Consent, Line, LineState, Order, Stage};
 use crate::lifecycle::policy::ShopPolicy;
+use crate::lifecycle::rejection::Rejection;
 use crate::lifecycle::us_rule;
 use crate::money::Money;
 use crate::time::Timestamp;
-
-/// Why an event was refused. A refused event changes nothing.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Rejection {
-    /// An event for an order that was never placed.
-    UnknownOrder,
-    AlreadyPlaced,
-    InvalidOrder(String),
-    /// The order has no line waiting for this SKU.
-    NotWaitingFor(Sku),
-    /// A delay must say what happened (`reason`) and what is done (`fix`).
-    MissingExplanation(&'static str),
-    MissingShipmentDetails,
-    WrongStage {
-        event: &'static str,
-        stage: Stage,
-    },
-    UnknownOffer(OfferId),
-    /// The offer expired, or was replaced or withdrawn.
-    OfferClosed(OfferId),
-    NotOffered(OfferId),
-    AlreadyChose {
-        offer: OfferId,
-        chosen: Choice,
-    },
-    TimeWentBackwards {
-        last: Timestamp,
-    },
-}
-
-impl fmt::Display for Rejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Rejection::UnknownOrder => f.write_str("no such order has been placed"),
-            Rejection::AlreadyPlaced => f.write_str("this order was placed already"),
-            Rejection::InvalidOrder(why) => write!(f, "invalid order: {why}"),
-            Rejection::NotWaitingFor(sku) => write!(f, "the order has no line waiting for {sku}"),
-            Rejection::MissingExplanation(field) => {
-                write!(
-                    f,
-                    "a delay needs a {field} (1 to {MAX_TEXT_CHARS} characters, without control or bidi control characters)"
-                )
-            }
-            Rejection::MissingShipmentDetails => {
-                write!(f, "a shipment needs a carrier and a tracking number")
-            }
-            Rejection::WrongStage { event, stage } => {
-                write!(f, "{event} cannot happen while the order is {stage:?}")
-            }
-            Rejection::UnknownOffer(offer) => write!(f, "offer {} was never made", offer.0),
-            Rejection::OfferClosed(offer) => write!(f, "offer {} is no longer open", offer.0),
-            Rejection::NotOffered(offer) => write!(f, "offer {} does not include that", offer.0),
-            Rejection::AlreadyChose { offer, chosen } => {
-                write!(f, "offer {} was answered already ({chosen:?})", offer.0)
-            }
-            Rejection::TimeWentBackwards { last } => {
-                write!(
-                    f,
-                    "the order already saw {last}; events cannot go back in time"
-                )
-            }
-        }
-    }
-}
-
-impl std::error::Error for Rejection {}
+use crate::window::ShipWindow;
 
 /// The longest reason, fix, carrier or tracking text accepted.
 pub const MAX_TEXT_CHARS: usize = 1000;
@@ -111,8 +43,11 @@ pub fn apply(
             last: order.last_event_at,
         });
     }
-    // A repeated choice (a double click, a retried request) changes nothing.
+    // A repeated choice (a double click, a retried request) changes nothing,
+    // unless time has something due first (then `choose` takes it again,
+    // after the order has caught up).
     if let Event::Chose { offer, choice } = event
+        && order.wake_up().is_none_or(|at| at > now)
         && let Some(found) = order.offers.iter().find(|o| o.id == *offer)
         && let Some(OfferOutcome::Chosen { choice: chosen, .. }) = &found.outcome
     {
@@ -159,6 +94,54 @@ fn place(
     now: Timestamp,
     policy: &ShopPolicy,
 ) -> Result<(Order, Vec<Effect>), Rejection> {
+    let lines = new_lines(new)?;
+    let Some(original_ship_by) = lines
+        .iter()
+        .filter_map(|l| l.window)
+        .map(|w| w.latest())
+        .max()
+    else {
+        return Err(Rejection::InvalidOrder(
+            "no line is on backorder".to_owned(),
+        ));
+    };
+    let order = Order {
+        seq: 0,
+        id: new.id.clone(),
+        customer: new.customer.clone(),
+        currency: new.currency,
+        lines,
+        shipping: Money::new(new.currency, new.shipping_minor),
+        paid: Money::new(new.currency, new.paid_minor),
+        stage: Stage::Waiting,
+        placed_at: now,
+        original_ship_by,
+        ship_by: Some(original_ship_by),
+        delay_notices: 0,
+        consent: Consent::NotNeeded,
+        offers: Vec::new(),
+        nurture_due: Some(now.plus_days(i64::from(policy.nurture_every_days()))),
+        last_nurture: None,
+        returned: Money::zero(new.currency),
+        follow_up_due: None,
+        win_back_due: None,
+        first_backorder_of_customer: new.customer_completed_backorders == 0,
+        last_event_at: now,
+        wake_up: None,
+    };
+    let mut step = Step {
+        order,
+        effects: Vec::new(),
+        now,
+        policy,
+    };
+    step.welcome();
+    Ok(step.finish(None))
+}
+
+/// The order's lines, checked: 1 to `MAX_LINES`, each SKU once, none of
+/// quantity 0, and prices that add up (with shipping) to what was paid.
+fn new_lines(new: &NewOrder) -> Result<Vec<Line>, Rejection> {
     let invalid = |why: String| Err(Rejection::InvalidOrder(why));
     if new.lines.is_empty() || new.lines.len() > MAX_LINES {
         return invalid(format!("an order has 1 to {MAX_LINES} lines"));
@@ -197,68 +180,16 @@ fn place(
             "paid {paid}, but the lines and shipping add up to {total}"
         ));
     }
-    let Some(original_ship_by) = lines
-        .iter()
-        .filter_map(|l| l.window)
-        .map(|w| w.latest())
-        .max()
-    else {
-        return invalid("no line is on backorder".to_owned());
-    };
-    let order = Order {
-        seq: 0,
-        id: new.id.clone(),
-        customer: new.customer.clone(),
-        currency: new.currency,
-        lines,
-        shipping: Money::new(new.currency, new.shipping_minor),
-        paid,
-        stage: Stage::Waiting,
-        placed_at: now,
-        original_ship_by,
-        ship_by: Some(original_ship_by),
-        delay_notices: 0,
-        consent: Consent::NotNeeded,
-        offers: Vec::new(),
-        nurture_due: Some(now.plus_days(i64::from(policy.nurture_every_days()))),
-        last_nurture: None,
-        returned: Money::zero(new.currency),
-        follow_up_due: None,
-        win_back_due: None,
-        first_backorder_of_customer: new.customer_completed_backorders == 0,
-        last_event_at: now,
-        wake_up: None,
-    };
-    let ship = order.window();
-    let (transit_min, transit_max) = policy.transit_days();
-    let delivery = ship.and_then(|w| {
-        let earliest = w.earliest().add_days(i64::from(transit_min))?;
-        let latest = w.latest().add_days(i64::from(transit_max))?;
-        ShipWindow::new(earliest, latest).ok()
-    });
-    let backordered = order
-        .lines
-        .iter()
-        .filter_map(|l| Some((l.sku.clone(), l.window?)))
-        .collect();
-    let mut step = Step {
-        order,
-        effects: Vec::new(),
-        now,
-        policy,
-    };
-    step.effects.push(Effect::TagOrder {
-        tag: "backorder".to_owned(),
-    });
-    step.effects.push(Effect::TagCustomer {
-        tag: "backorder-customer".to_owned(),
-    });
-    step.send(Email::Receipt {
-        lines: backordered,
-        ship,
-        delivery,
-    });
-    Ok(step.finish(None))
+    Ok(lines)
+}
+
+/// What follows a choice once its option is carried out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Confirm {
+    /// The choice-confirmed email, and the order settles.
+    ByEmail,
+    /// Nothing: the option's own work (a cancellation and its email) did it.
+    Already,
 }
 
 /// One event's work on a copy of the order.
@@ -368,42 +299,55 @@ impl Step<'_> {
         self.order.nurture_due = Some(self.now.plus_days(every));
     }
 
+    /// A new order: tagged (order and customer), and the receipt with each
+    /// backordered line's window and the ship and delivery ranges.
+    fn welcome(&mut self) {
+        let ship = self.order.window();
+        let (transit_min, transit_max) = self.policy.transit_days();
+        let delivery = ship.and_then(|w| {
+            let earliest = w.earliest().add_days(i64::from(transit_min))?;
+            let latest = w.latest().add_days(i64::from(transit_max))?;
+            ShipWindow::new(earliest, latest).ok()
+        });
+        let backordered = self
+            .order
+            .lines
+            .iter()
+            .filter_map(|l| Some((l.sku.clone(), l.window?)))
+            .collect();
+        self.effects.push(Effect::TagOrder {
+            tag: "backorder".to_owned(),
+        });
+        self.effects.push(Effect::TagCustomer {
+            tag: "backorder-customer".to_owned(),
+        });
+        self.send(Email::Receipt {
+            lines: backordered,
+            ship,
+            delivery,
+        });
+    }
+
+    /// The event itself, one method per kind; each first checks that the
+    /// order's stage admits it.
     fn handle(&mut self, event: &Event) -> Result<(), Rejection> {
-        let stage = self.order.stage;
-        let wrong_stage = || {
-            Err(Rejection::WrongStage {
-                event: event.name(),
-                stage,
-            })
+        let wrong_stage = Rejection::WrongStage {
+            event: event.name(),
+            stage: self.order.stage,
+        };
+        let admits = |stage: Stage| {
+            if self.order.stage == stage {
+                Ok(())
+            } else {
+                Err(wrong_stage.clone())
+            }
         };
         match event {
             Event::Placed(_) => Err(Rejection::AlreadyPlaced),
             Event::TimePassed => Ok(()),
             Event::StockArrived { sku } => {
-                if stage != Stage::Waiting {
-                    return wrong_stage();
-                }
-                let mut found = false;
-                for line in &mut self.order.lines {
-                    if line.sku == *sku && line.state == LineState::Waiting {
-                        line.state = LineState::Ready;
-                        line.window = None;
-                        found = true;
-                    }
-                }
-                if !found {
-                    return Err(Rejection::NotWaitingFor(sku.clone()));
-                }
-                let complete = self.order.waiting_lines().next().is_none();
-                if complete {
-                    self.order.stage = Stage::Processing;
-                    self.close_live_offer(OfferOutcome::Withdrawn { at: self.now });
-                }
-                self.send(Email::Restocked {
-                    sku: sku.clone(),
-                    order_complete: complete,
-                });
-                Ok(())
+                admits(Stage::Waiting)?;
+                self.stock_arrived(sku)
             }
             Event::WindowChanged {
                 sku,
@@ -412,88 +356,125 @@ impl Step<'_> {
                 fix,
                 in_stock,
             } => {
-                if stage != Stage::Waiting {
-                    return wrong_stage();
-                }
-                check_text(reason, "reason")?;
-                check_text(fix, "fix")?;
-                if !self.order.waiting_lines().any(|line| line.sku == *sku) {
-                    return Err(Rejection::NotWaitingFor(sku.clone()));
-                }
-                for line in &mut self.order.lines {
-                    if line.sku == *sku && line.state == LineState::Waiting {
-                        line.window = *window;
-                    }
-                }
-                let latest = self.order.window().map(|w| w.latest());
-                match (self.order.ship_by, latest) {
-                    (Some(promised), Some(latest)) if latest <= promised => {}
-                    // A date where there was none is news, not a delay.
-                    (None, Some(latest)) => self.order.ship_by = Some(latest),
-                    (None, None) => {}
-                    _ => self.slip(reason.trim(), fix.trim(), in_stock),
-                }
-                Ok(())
+                admits(Stage::Waiting)?;
+                self.window_changed(sku, *window, reason, fix, in_stock)
             }
             Event::Processed => {
-                if stage != Stage::Processing {
-                    return wrong_stage();
-                }
+                admits(Stage::Processing)?;
                 self.order.stage = Stage::Processed;
                 self.send(Email::Processed);
                 Ok(())
             }
             Event::Shipped { carrier, tracking } => {
-                if stage != Stage::Processed {
-                    return wrong_stage();
-                }
-                let valid = |text: &str| (1..=100).contains(&text.trim().chars().count());
-                if !valid(carrier) || !valid(tracking) {
-                    return Err(Rejection::MissingShipmentDetails);
-                }
-                for line in &mut self.order.lines {
-                    if line.state == LineState::Ready {
-                        line.state = LineState::Shipped;
-                    }
-                }
-                self.order.stage = Stage::Shipped;
-                self.order.consent = Consent::NotNeeded;
-                self.close_live_offer(OfferOutcome::Withdrawn { at: self.now });
-                self.send(Email::Shipped {
-                    carrier: carrier.trim().to_owned(),
-                    tracking: tracking.trim().to_owned(),
-                });
-                Ok(())
+                admits(Stage::Processed)?;
+                self.shipped(carrier, tracking)
             }
             Event::Delivered => {
-                if stage != Stage::Shipped {
-                    return wrong_stage();
-                }
-                self.order.stage = Stage::Delivered;
-                let follow_up = i64::from(self.policy.follow_up_after_days());
-                self.order.follow_up_due = Some(self.now.plus_days(follow_up));
-                if self.order.first_backorder_of_customer {
-                    let win_back = i64::from(self.policy.win_back_after_days());
-                    self.order.win_back_due = Some(self.now.plus_days(win_back));
-                }
+                admits(Stage::Shipped)?;
+                self.delivered();
                 Ok(())
             }
             Event::Chose { offer, choice } => self.choose(*offer, choice),
-            Event::CancelledByStore => {
-                if !stage.is_open() {
-                    return wrong_stage();
-                }
-                // The store cancelled and refunded on its side, and tells the
-                // customer itself: nothing is left to do but stop waiting.
-                for line in &mut self.order.lines {
-                    if is_unshipped(line) {
-                        line.state = LineState::Cancelled;
-                    }
-                }
-                self.settle_after_waiting_ended();
+            Event::CancelledByStore if self.order.stage.is_open() => {
+                self.cancelled_by_store();
                 Ok(())
             }
+            Event::CancelledByStore => Err(wrong_stage),
         }
+    }
+
+    fn stock_arrived(&mut self, sku: &Sku) -> Result<(), Rejection> {
+        let mut found = false;
+        for line in &mut self.order.lines {
+            if line.sku == *sku && line.state == LineState::Waiting {
+                line.state = LineState::Ready;
+                line.window = None;
+                found = true;
+            }
+        }
+        if !found {
+            return Err(Rejection::NotWaitingFor(sku.clone()));
+        }
+        let complete = self.order.waiting_lines().next().is_none();
+        if complete {
+            self.order.stage = Stage::Processing;
+            self.close_live_offer(OfferOutcome::Withdrawn { at: self.now });
+        }
+        self.send(Email::Restocked {
+            sku: sku.clone(),
+            order_complete: complete,
+        });
+        Ok(())
+    }
+
+    fn window_changed(
+        &mut self,
+        sku: &Sku,
+        window: Option<ShipWindow>,
+        reason: &str,
+        fix: &str,
+        in_stock: &[Sku],
+    ) -> Result<(), Rejection> {
+        check_text(reason, "reason")?;
+        check_text(fix, "fix")?;
+        if !self.order.waiting_lines().any(|line| line.sku == *sku) {
+            return Err(Rejection::NotWaitingFor(sku.clone()));
+        }
+        for line in &mut self.order.lines {
+            if line.sku == *sku && line.state == LineState::Waiting {
+                line.window = window;
+            }
+        }
+        let latest = self.order.window().map(|w| w.latest());
+        match (self.order.ship_by, latest) {
+            (Some(promised), Some(latest)) if latest <= promised => {}
+            // A date where there was none is news, not a delay.
+            (None, Some(latest)) => self.order.ship_by = Some(latest),
+            (None, None) => {}
+            _ => self.slip(reason.trim(), fix.trim(), in_stock),
+        }
+        Ok(())
+    }
+
+    fn shipped(&mut self, carrier: &str, tracking: &str) -> Result<(), Rejection> {
+        let valid = |text: &str| (1..=100).contains(&text.trim().chars().count());
+        if !valid(carrier) || !valid(tracking) {
+            return Err(Rejection::MissingShipmentDetails);
+        }
+        for line in &mut self.order.lines {
+            if line.state == LineState::Ready {
+                line.state = LineState::Shipped;
+            }
+        }
+        self.order.stage = Stage::Shipped;
+        self.order.consent = Consent::NotNeeded;
+        self.close_live_offer(OfferOutcome::Withdrawn { at: self.now });
+        self.send(Email::Shipped {
+            carrier: carrier.trim().to_owned(),
+            tracking: tracking.trim().to_owned(),
+        });
+        Ok(())
+    }
+
+    fn delivered(&mut self) {
+        self.order.stage = Stage::Delivered;
+        let follow_up = i64::from(self.policy.follow_up_after_days());
+        self.order.follow_up_due = Some(self.now.plus_days(follow_up));
+        if self.order.first_backorder_of_customer {
+            let win_back = i64::from(self.policy.win_back_after_days());
+            self.order.win_back_due = Some(self.now.plus_days(win_back));
+        }
+    }
+
+    /// The store cancelled and refunded on its side, and tells the customer
+    /// itself: nothing is left to do but stop waiting.
+    fn cancelled_by_store(&mut self) {
+        for line in &mut self.order.lines {
+            if is_unshipped(line) {
+                line.state = LineState::Cancelled;
+            }
+        }
+        self.settle_after_waiting_ended();
     }
 
     /// A slip: an apology at once with what happened, what is done, the new
@@ -722,6 +703,15 @@ impl Step<'_> {
             return Err(Rejection::UnknownOffer(id));
         };
         let offer = &self.order.offers[index];
+        if let Some(OfferOutcome::Chosen { choice: chosen, .. }) = &offer.outcome {
+            return match chosen == choice {
+                true => Ok(()),
+                false => Err(Rejection::AlreadyChose {
+                    offer: id,
+                    chosen: chosen.clone(),
+                }),
+            };
+        }
         if !offer.is_live(self.now) {
             return Err(Rejection::OfferClosed(id));
         }
@@ -743,6 +733,25 @@ impl Step<'_> {
                 indefinite: self.order.ship_by.is_none(),
             };
         }
+        if self.take_option(choice, option, id)? == Confirm::Already {
+            return Ok(());
+        }
+        self.send(Email::ChoiceConfirmed {
+            choice: choice.clone(),
+        });
+        self.settle_after_waiting_ended();
+        Ok(())
+    }
+
+    /// Does what the chosen option means; whether the usual confirmation
+    /// (an email, and settling what stopped waiting) follows, or the
+    /// option's own work did all of it (a cancellation).
+    fn take_option(
+        &mut self,
+        choice: &Choice,
+        option: OfferedOption,
+        id: OfferId,
+    ) -> Result<Confirm, Rejection> {
         match (choice, option) {
             (Choice::KeepWaiting, OfferedOption::KeepWaiting { expedited }) => {
                 if expedited {
@@ -787,15 +796,11 @@ impl Step<'_> {
             (Choice::Cancel, OfferedOption::Cancel { .. }) => {
                 // The cancellation email, with refund and date, confirms it.
                 self.cancel_unshipped(CancelCause::CustomerChose);
-                return Ok(());
+                return Ok(Confirm::Already);
             }
             _ => return Err(Rejection::NotOffered(id)),
         }
-        self.send(Email::ChoiceConfirmed {
-            choice: choice.clone(),
-        });
-        self.settle_after_waiting_ended();
-        Ok(())
+        Ok(Confirm::ByEmail)
     }
 
     /// Adds the status and wake-up effects and stamps the order.

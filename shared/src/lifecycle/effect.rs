@@ -3,13 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::availability::ShipWindow;
 use crate::date::Date;
 use crate::ids::Sku;
-use crate::lifecycle::event::Choice;
-use crate::lifecycle::order::{OfferId, OfferOutcome, OfferedOption, Stage};
+use crate::lifecycle::offer::{Choice, OfferId, OfferOutcome, OfferedOption};
+use crate::lifecycle::order::Stage;
 use crate::money::Money;
 use crate::time::Timestamp;
+use crate::window::ShipWindow;
 
 /// The terms that 16 CFR 435.2(b) requires a delay option notice to state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,7 +91,73 @@ pub enum Email {
     },
 }
 
+/// The kind of an email: its wire code is the `email` tag of [`Email`], and
+/// the name of its templates (`{code}.html`, `{code}.txt`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailKind {
+    Receipt,
+    Restocked,
+    Processed,
+    Shipped,
+    FollowUp,
+    WinBack,
+    Nurture,
+    DelayNotice,
+    ChoiceConfirmed,
+    Cancelled,
+}
+
+impl EmailKind {
+    pub const ALL: [EmailKind; 10] = [
+        EmailKind::Receipt,
+        EmailKind::Restocked,
+        EmailKind::Processed,
+        EmailKind::Shipped,
+        EmailKind::FollowUp,
+        EmailKind::WinBack,
+        EmailKind::Nurture,
+        EmailKind::DelayNotice,
+        EmailKind::ChoiceConfirmed,
+        EmailKind::Cancelled,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            EmailKind::Receipt => "receipt",
+            EmailKind::Restocked => "restocked",
+            EmailKind::Processed => "processed",
+            EmailKind::Shipped => "shipped",
+            EmailKind::FollowUp => "follow_up",
+            EmailKind::WinBack => "win_back",
+            EmailKind::Nurture => "nurture",
+            EmailKind::DelayNotice => "delay_notice",
+            EmailKind::ChoiceConfirmed => "choice_confirmed",
+            EmailKind::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<EmailKind> {
+        EmailKind::ALL.into_iter().find(|kind| kind.code() == code)
+    }
+}
+
 impl Email {
+    pub fn kind(&self) -> EmailKind {
+        match self {
+            Email::Receipt { .. } => EmailKind::Receipt,
+            Email::Restocked { .. } => EmailKind::Restocked,
+            Email::Processed => EmailKind::Processed,
+            Email::Shipped { .. } => EmailKind::Shipped,
+            Email::FollowUp => EmailKind::FollowUp,
+            Email::WinBack => EmailKind::WinBack,
+            Email::Nurture { .. } => EmailKind::Nurture,
+            Email::DelayNotice(_) => EmailKind::DelayNotice,
+            Email::ChoiceConfirmed { .. } => EmailKind::ChoiceConfirmed,
+            Email::Cancelled { .. } => EmailKind::Cancelled,
+        }
+    }
+
     /// Emails of the offer sequence: they press an offer on the customer,
     /// and a customer who has answered leaves that sequence at once (a new
     /// delay notice starts a new one). Plain nurture content is not of it.
@@ -153,6 +219,28 @@ pub enum Effect {
     ShowStatus(PublicStatus),
 }
 
+impl Effect {
+    /// The effect's wire code: its `effect` tag (for an action, the type of
+    /// the webhook the merchant's endpoint gets, `action.{code}`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Effect::Send(_) => "send",
+            Effect::WakeUpAt { .. } => "wake_up_at",
+            Effect::OfferOpened { .. } => "offer_opened",
+            Effect::OfferClosed { .. } => "offer_closed",
+            Effect::IssueStoreCredit { .. } => "issue_store_credit",
+            Effect::Refund { .. } => "refund",
+            Effect::ExpediteShipping => "expedite_shipping",
+            Effect::SwitchItem { .. } => "switch_item",
+            Effect::ShipNow { .. } => "ship_now",
+            Effect::CancelLines { .. } => "cancel_lines",
+            Effect::TagOrder { .. } => "tag_order",
+            Effect::TagCustomer { .. } => "tag_customer",
+            Effect::ShowStatus(_) => "show_status",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +263,8 @@ mod tests {
             let json = serde_json::to_string(&effect).expect("serialises");
             let back: Effect = serde_json::from_str(&json).expect("parses");
             assert_eq!(back, effect, "{json}");
+            let value: serde_json::Value = serde_json::from_str(&json).expect("parses");
+            assert_eq!(value["effect"], effect.code(), "{json}");
         }
     }
 }

@@ -3,10 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::availability::ShipWindow;
 use crate::ids::{CustomerId, OrderId, Sku};
-use crate::lifecycle::order::OfferId;
+use crate::lifecycle::offer::{Choice, OfferId};
 use crate::money::Currency;
+use crate::window::ShipWindow;
 
 /// One line of a new order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,17 +30,6 @@ pub struct NewOrder {
     /// How many backorder orders this customer has completed before; the
     /// first completed one earns a win-back email.
     pub customer_completed_backorders: u32,
-}
-
-/// What the customer picked from a delay offer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "option", rename_all = "snake_case")]
-pub enum Choice {
-    KeepWaiting,
-    SwitchItem { sku: Sku },
-    ShipAvailableNow,
-    StoreCredit,
-    Cancel,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

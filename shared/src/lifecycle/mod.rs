@@ -10,16 +10,18 @@
 mod apply;
 mod effect;
 mod event;
+mod offer;
 mod order;
 mod policy;
+mod rejection;
 mod us_rule;
 mod view;
 
-pub use apply::{MAX_TEXT_CHARS, MISSED_FIX, MISSED_REASON, Rejection, apply};
-pub use effect::{CancelCause, DelayNotice, Effect, Email, PublicStatus, UsRuleTerms};
-pub use event::{Choice, Event, NewLine, NewOrder};
-pub use order::{
-    Consent, Line, LineState, Offer, OfferId, OfferOutcome, OfferedOption, Order, Stage,
-};
+pub use apply::{MAX_TEXT_CHARS, MISSED_FIX, MISSED_REASON, apply};
+pub use effect::{CancelCause, DelayNotice, Effect, Email, EmailKind, PublicStatus, UsRuleTerms};
+pub use event::{Event, NewLine, NewOrder};
+pub use offer::{Choice, Offer, OfferId, OfferOutcome, OfferedOption, OptionKind};
+pub use order::{Consent, Line, LineState, Order, Stage};
 pub use policy::{Alternative, EnabledOptions, Locale, PolicyError, RawShopPolicy, ShopPolicy};
+pub use rejection::{Rejection, RejectionCode};
 pub use view::{Happening, LineView, OfferView, OrderView, TimelineEntry, timeline_entries};

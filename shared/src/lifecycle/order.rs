@@ -2,12 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::availability::ShipWindow;
 use crate::date::Date;
 use crate::ids::{CustomerId, OrderId, Sku};
-use crate::lifecycle::event::Choice;
+use crate::lifecycle::offer::Offer;
 use crate::money::{Currency, Money};
 use crate::time::Timestamp;
+use crate::window::ShipWindow;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -60,92 +60,45 @@ pub enum Stage {
 }
 
 impl Stage {
+    pub const ALL: [Stage; 6] = [
+        Stage::Waiting,
+        Stage::Processing,
+        Stage::Processed,
+        Stage::Shipped,
+        Stage::Delivered,
+        Stage::Cancelled,
+    ];
+
+    /// The stage's wire code (its serde name): in the order's view, the
+    /// shop's index and the merchant's filters.
+    pub fn code(self) -> &'static str {
+        match self {
+            Stage::Waiting => "waiting",
+            Stage::Processing => "processing",
+            Stage::Processed => "processed",
+            Stage::Shipped => "shipped",
+            Stage::Delivered => "delivered",
+            Stage::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Stage> {
+        // A match rather than a search of `ALL`: the widget decodes with it,
+        // and a match costs it fewer bytes. The tests check both agree.
+        Some(match code {
+            "waiting" => Stage::Waiting,
+            "processing" => Stage::Processing,
+            "processed" => Stage::Processed,
+            "shipped" => Stage::Shipped,
+            "delivered" => Stage::Delivered,
+            "cancelled" => Stage::Cancelled,
+            _ => return None,
+        })
+    }
+
     /// Whether the order can still be shipped, and so still be late.
     pub fn is_open(self) -> bool {
         matches!(self, Stage::Waiting | Stage::Processing | Stage::Processed)
-    }
-}
-
-/// An offer's number within its order, counting from 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct OfferId(pub u32);
-
-/// One choice an offer puts before the customer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "option", rename_all = "snake_case")]
-pub enum OfferedOption {
-    KeepWaiting {
-        expedited: bool,
-    },
-    /// In-stock replacements, each for a waiting SKU: `(for, replacement)`.
-    SwitchItem {
-        alternatives: Vec<(Sku, Sku)>,
-    },
-    ShipAvailableNow {
-        skus: Vec<Sku>,
-    },
-    StoreCredit {
-        value: Money,
-        bonus: Money,
-    },
-    Cancel {
-        refund: Money,
-    },
-}
-
-impl OfferedOption {
-    /// Whether picking `choice` takes this option.
-    pub fn matches(&self, choice: &Choice) -> bool {
-        match (self, choice) {
-            (OfferedOption::KeepWaiting { .. }, Choice::KeepWaiting)
-            | (OfferedOption::ShipAvailableNow { .. }, Choice::ShipAvailableNow)
-            | (OfferedOption::StoreCredit { .. }, Choice::StoreCredit)
-            | (OfferedOption::Cancel { .. }, Choice::Cancel) => true,
-            (OfferedOption::SwitchItem { alternatives }, Choice::SwitchItem { sku }) => {
-                alternatives
-                    .iter()
-                    .any(|(_, replacement)| replacement == sku)
-            }
-            _ => false,
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum OfferOutcome {
-    Chosen {
-        choice: Choice,
-        at: Timestamp,
-    },
-    /// Nobody answered in time.
-    Expired {
-        at: Timestamp,
-    },
-    /// A newer offer took its place.
-    Superseded {
-        at: Timestamp,
-    },
-    /// The order no longer waits (stock came, it shipped or was cancelled).
-    Withdrawn {
-        at: Timestamp,
-    },
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Offer {
-    pub id: OfferId,
-    pub opened_at: Timestamp,
-    pub expires_at: Timestamp,
-    pub options: Vec<OfferedOption>,
-    pub outcome: Option<OfferOutcome>,
-}
-
-impl Offer {
-    /// Open for a choice at `now`.
-    pub fn is_live(&self, now: Timestamp) -> bool {
-        self.outcome.is_none() && now < self.expires_at
     }
 }
 
@@ -288,5 +241,20 @@ impl Order {
             });
         }
         combined
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stage_codes_agree_with_serde() {
+        for stage in Stage::ALL {
+            let json = serde_json::to_value(stage).expect("serialises");
+            assert_eq!(json, serde_json::Value::from(stage.code()));
+            assert_eq!(Stage::from_code(stage.code()), Some(stage));
+        }
+        assert_eq!(Stage::from_code("lost"), None);
     }
 }

@@ -139,8 +139,11 @@ impl fmt::Display for PolicyError {
 
 impl std::error::Error for PolicyError {}
 
-/// A validated shop policy. Only [`ShopPolicy::parse`] makes one.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A validated shop policy. Only [`ShopPolicy::parse`] makes one from what a
+/// merchant wrote; its serde form is how the edge stores and passes the
+/// parsed policy (the shop's object writes it only from `parse`), so that
+/// nothing parses it again at every command.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShopPolicy {
     options: EnabledOptions,
     store_credit_bonus_percent: u8,
@@ -193,6 +196,38 @@ fn is_zone_name(name: &str) -> bool {
             }))
 }
 
+fn check_options(options: EnabledOptions) -> Result<(), PolicyError> {
+    let enabled = [
+        options.keep_waiting,
+        options.switch_item,
+        options.ship_available_now,
+        options.store_credit,
+        options.cancel,
+    ];
+    if !enabled.contains(&true) {
+        return Err(error("options", "at least one option must be enabled"));
+    }
+    Ok(())
+}
+
+fn check_alternatives(alternatives: &[Alternative]) -> Result<(), PolicyError> {
+    for alternative in alternatives {
+        if let Some(month) = alternative.months.iter().find(|m| !(1..=12).contains(*m)) {
+            return Err(error(
+                "alternatives.months",
+                format!("{month} is not a month (1-12)"),
+            ));
+        }
+        if alternative.for_sku == alternative.sku {
+            return Err(error(
+                "alternatives.sku",
+                format!("{} cannot replace itself", alternative.sku),
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl ShopPolicy {
     pub fn parse(raw: RawShopPolicy) -> Result<ShopPolicy, PolicyError> {
         let nurture = within("nurture_every_days", raw.nurture_every_days, 10, 14)?;
@@ -236,31 +271,8 @@ impl ShopPolicy {
             ));
         }
         let options = raw.options;
-        if ![
-            options.keep_waiting,
-            options.switch_item,
-            options.ship_available_now,
-            options.store_credit,
-            options.cancel,
-        ]
-        .contains(&true)
-        {
-            return Err(error("options", "at least one option must be enabled"));
-        }
-        for alternative in &raw.alternatives {
-            if let Some(month) = alternative.months.iter().find(|m| !(1..=12).contains(*m)) {
-                return Err(error(
-                    "alternatives.months",
-                    format!("{month} is not a month (1-12)"),
-                ));
-            }
-            if alternative.for_sku == alternative.sku {
-                return Err(error(
-                    "alternatives.sku",
-                    format!("{} cannot replace itself", alternative.sku),
-                ));
-            }
-        }
+        check_options(options)?;
+        check_alternatives(&raw.alternatives)?;
         Ok(ShopPolicy {
             options,
             store_credit_bonus_percent: bonus,
@@ -317,13 +329,6 @@ impl ShopPolicy {
     }
 }
 
-impl<'de> Deserialize<'de> for ShopPolicy {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<ShopPolicy, D::Error> {
-        ShopPolicy::parse(RawShopPolicy::deserialize(deserializer)?)
-            .map_err(serde::de::Error::custom)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,9 +344,10 @@ mod tests {
 
     #[track_caller]
     fn check(json: &str, expect: Result<(), &str>) {
-        let parsed = serde_json::from_str::<ShopPolicy>(json)
-            .map(|_| ())
-            .map_err(|e| e.to_string());
+        let parsed = serde_json::from_str::<RawShopPolicy>(json)
+            .map_err(|e| e.to_string())
+            .and_then(|raw| ShopPolicy::parse(raw).map_err(|e| e.to_string()))
+            .map(|_| ());
         match (parsed, expect) {
             (Ok(()), Ok(())) => {}
             (Err(got), Err(want)) => {
@@ -349,6 +355,20 @@ mod tests {
             }
             (got, want) => panic!("{json}: got {got:?}, want {want:?}"),
         }
+    }
+
+    /// The parsed form is how the edge stores and passes a policy: it reads
+    /// back as the same policy, without parsing the merchant's form again.
+    #[test]
+    fn a_parsed_policy_round_trips_through_its_stored_form() {
+        let raw: RawShopPolicy =
+            serde_json::from_str(r#"{"country": "IT", "transit_days_min": 1, "locale": "it"}"#)
+                .expect("a raw policy");
+        let policy = ShopPolicy::parse(raw).expect("valid");
+        let stored = serde_json::to_string(&policy).expect("serialises");
+        let back: ShopPolicy = serde_json::from_str(&stored).expect("reads back");
+        assert_eq!(back, policy);
+        assert!(serde_json::from_str::<RawShopPolicy>(&stored).is_err());
     }
 
     #[test]

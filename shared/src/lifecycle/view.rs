@@ -5,14 +5,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::availability::ShipWindow;
 use crate::date::Date;
 use crate::ids::{OrderId, Sku};
 use crate::lifecycle::effect::{CancelCause, Effect, Email};
-use crate::lifecycle::event::{Choice, Event};
-use crate::lifecycle::order::{LineState, OfferId, OfferOutcome, OfferedOption, Order, Stage};
+use crate::lifecycle::event::Event;
+use crate::lifecycle::offer::{Choice, OfferId, OfferOutcome, OfferedOption};
+use crate::lifecycle::order::{LineState, Order, Stage};
 use crate::money::Money;
 use crate::time::Timestamp;
+use crate::window::ShipWindow;
 
 /// Something that happened to the order, as the customer is told it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

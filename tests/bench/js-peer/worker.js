@@ -24,6 +24,16 @@ async function product(env, shop, sku) {
   return { sku: stored.sku, availability: stored.shown.availability };
 }
 
+// The shop's public side (language, banner), as the edge's batch read adds
+// it: a banner past its last day is not shown.
+async function front(env, shop) {
+  const text = await env.BACKORDER_KV.get(`v1/shop/${shop}/front`);
+  if (text === null) return null;
+  const stored = JSON.parse(text);
+  if (stored.banner && stored.banner.ends_on < today()) stored.banner = null;
+  return stored;
+}
+
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
@@ -44,10 +54,14 @@ export default {
     }
     const skus = [...new Set((url.searchParams.get("skus") || "").split(",").filter(Boolean))];
     if (skus.length < 1 || skus.length > 50) return json({ error: { code: "invalid_input" } }, 400);
-    const found = await Promise.all(skus.map((sku) => product(env, shop, sku)));
+    const [found, shopFront] = await Promise.all([
+      Promise.all(skus.map((sku) => product(env, shop, sku))),
+      front(env, shop),
+    ]);
     return json({
       products: found.filter(Boolean),
       unknown: skus.filter((_, index) => !found[index]),
+      shop: shopFront,
     }, 200);
   },
 };

@@ -146,6 +146,18 @@ async fn seed(peer: &str, products: &[StoredProduct]) {
     }
 }
 
+/// Gives a peer the shop's public side, as the edge serves it.
+async fn seed_front(peer: &str, front: &serde_json::Value) {
+    let key = format!("v1/shop/{SHOP}/front");
+    let response = reqwest::Client::new()
+        .put(format!("{peer}/seed/{key}"))
+        .body(front.to_string())
+        .send()
+        .await
+        .expect("the peer answers");
+    assert!(response.status().is_success(), "seeding {key}");
+}
+
 #[tokio::main]
 async fn main() {
     let seconds: u64 = std::env::args()
@@ -232,6 +244,14 @@ async fn main() {
     }
     seed(peer.base_url(), &stored).await;
     seed(bare.base_url(), &stored).await;
+    // The shop's public side (language, banner) rides along with a batch
+    // read: the peers get the edge's own copy of it.
+    let batch = format!("/v1/shops/{SHOP}/products?skus={IN_STOCK_SKU}");
+    let front = get_json(&format!("{}{batch}", edge.base_url())).await["shop"].take();
+    if !front.is_null() {
+        seed_front(peer.base_url(), &front).await;
+        seed_front(bare.base_url(), &front).await;
+    }
 
     let path = |sku: &str| format!("/v1/shops/{SHOP}/products/{sku}");
     let scenarios = [

@@ -9,7 +9,7 @@
 use js_sys::{Array, JSON};
 use shared::lifecycle::{
     CancelCause, Choice, Happening, LineState, LineView, OfferId, OfferView, OfferedOption,
-    OrderView, Stage, TimelineEntry,
+    OptionKind, OrderView, Stage, TimelineEntry,
 };
 use shared::{Currency, Date, Money, OrderId, ShipWindow, Sku, Timestamp};
 use wasm_bindgen::JsValue;
@@ -75,24 +75,23 @@ fn money(object: &JsValue, name: &str) -> Option<Money> {
 }
 
 pub fn choice(object: &JsValue) -> Option<Choice> {
-    Some(match text(object, "option")?.as_str() {
-        "keep_waiting" => Choice::KeepWaiting,
-        "switch_item" => Choice::SwitchItem {
+    Some(match OptionKind::from_code(&text(object, "option")?)? {
+        OptionKind::KeepWaiting => Choice::KeepWaiting,
+        OptionKind::SwitchItem => Choice::SwitchItem {
             sku: sku(object, "sku")?,
         },
-        "ship_available_now" => Choice::ShipAvailableNow,
-        "store_credit" => Choice::StoreCredit,
-        "cancel" => Choice::Cancel,
-        _ => return None,
+        OptionKind::ShipAvailableNow => Choice::ShipAvailableNow,
+        OptionKind::StoreCredit => Choice::StoreCredit,
+        OptionKind::Cancel => Choice::Cancel,
     })
 }
 
 fn option(object: &JsValue) -> Option<OfferedOption> {
-    Some(match text(object, "option")?.as_str() {
-        "keep_waiting" => OfferedOption::KeepWaiting {
+    Some(match OptionKind::from_code(&text(object, "option")?)? {
+        OptionKind::KeepWaiting => OfferedOption::KeepWaiting {
             expedited: field(object, "expedited")?.as_bool()?,
         },
-        "switch_item" => OfferedOption::SwitchItem {
+        OptionKind::SwitchItem => OfferedOption::SwitchItem {
             alternatives: each(object, "alternatives", |pair| {
                 let pair = Array::from(pair);
                 Some((
@@ -101,17 +100,16 @@ fn option(object: &JsValue) -> Option<OfferedOption> {
                 ))
             })?,
         },
-        "ship_available_now" => OfferedOption::ShipAvailableNow {
+        OptionKind::ShipAvailableNow => OfferedOption::ShipAvailableNow {
             skus: each(object, "skus", |item| Sku::parse(&item.as_string()?).ok())?,
         },
-        "store_credit" => OfferedOption::StoreCredit {
+        OptionKind::StoreCredit => OfferedOption::StoreCredit {
             value: money(object, "value")?,
             bonus: money(object, "bonus")?,
         },
-        "cancel" => OfferedOption::Cancel {
+        OptionKind::Cancel => OfferedOption::Cancel {
             refund: money(object, "refund")?,
         },
-        _ => return None,
     })
 }
 
@@ -158,18 +156,6 @@ fn happening(object: &JsValue) -> Option<Happening> {
     })
 }
 
-fn stage(name: &str) -> Option<Stage> {
-    Some(match name {
-        "waiting" => Stage::Waiting,
-        "processing" => Stage::Processing,
-        "processed" => Stage::Processed,
-        "shipped" => Stage::Shipped,
-        "delivered" => Stage::Delivered,
-        "cancelled" => Stage::Cancelled,
-        _ => return None,
-    })
-}
-
 fn line(object: &JsValue) -> Option<LineView> {
     Some(LineView {
         sku: sku(object, "sku")?,
@@ -193,7 +179,7 @@ fn order_view(object: &JsValue) -> Option<OrderView> {
     Some(OrderView {
         order: OrderId::parse(&text(object, "order")?).ok()?,
         seq: whole(object, "seq")?,
-        stage: stage(&text(object, "stage")?)?,
+        stage: Stage::from_code(&text(object, "stage")?)?,
         window: window(object, "window")?,
         lines: each(object, "lines", line)?,
         offer: match field(object, "offer") {

@@ -24,7 +24,7 @@ use std::rc::Rc;
 
 use leptos::mount::{UnmountHandle, mount_to};
 use leptos::prelude::*;
-use shared::lifecycle::{Choice, OfferId, OrderView};
+use shared::lifecycle::{Choice, OfferId, OrderView, RejectionCode};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -299,12 +299,10 @@ impl Actions {
 /// The choice as the choices API takes it. SKUs are letters, digits and
 /// `._-` only (checked when read), so nothing here needs escaping.
 fn choice_json(offer: OfferId, choice: &Choice) -> String {
+    let code = choice.kind().code();
     let option = match choice {
-        Choice::KeepWaiting => "\"keep_waiting\"".to_owned(),
-        Choice::SwitchItem { sku } => format!("\"switch_item\",\"sku\":\"{sku}\""),
-        Choice::ShipAvailableNow => "\"ship_available_now\"".to_owned(),
-        Choice::StoreCredit => "\"store_credit\"".to_owned(),
-        Choice::Cancel => "\"cancel\"".to_owned(),
+        Choice::SwitchItem { sku } => format!("\"{code}\",\"sku\":\"{sku}\""),
+        _ => format!("\"{code}\""),
     };
     format!(
         "{{\"offer\":{},\"choice\":{{\"option\":{option}}}}}",
@@ -321,8 +319,8 @@ async fn post_choice(link: &Link, offer: OfferId, choice: &Choice) -> (Answer, O
         Some((409, text)) => {
             let error = decode::parse(&text).and_then(|body| field(&body, "error"));
             let code = error.as_ref().and_then(|error| json::text(error, "code"));
-            match code.as_deref() {
-                Some("already_chosen") => (
+            match code.as_deref().and_then(RejectionCode::from_code) {
+                Some(RejectionCode::AlreadyChosen) => (
                     Answer::AlreadyChosen(
                         error
                             .and_then(|error| field(&error, "chosen"))

@@ -32,7 +32,7 @@ pub fn page(ui: &Ui, speech: &Speech, actions: Actions) -> impl IntoView + use<>
             class="order"
             lang=speech.lang()
             dir=speech.dir()
-            data-stage=ui.view.as_ref().map(|view| stage_name(view.stage))
+            data-stage=ui.view.as_ref().map(|view| Stage::code(view.stage))
             data-live=if ui.offline { "offline" } else { "online" }
         >
             {content}
@@ -50,17 +50,6 @@ pub fn popup(news: &str, speech: &Speech, actions: Actions) -> impl IntoView + u
                 {speech.order().dismiss}
             </button>
         </div>
-    }
-}
-
-fn stage_name(stage: Stage) -> &'static str {
-    match stage {
-        Stage::Waiting => "waiting",
-        Stage::Processing => "processing",
-        Stage::Processed => "processed",
-        Stage::Shipped => "shipped",
-        Stage::Delivered => "delivered",
-        Stage::Cancelled => "cancelled",
     }
 }
 

@@ -7,14 +7,17 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use shared::Date;
 use shared::lifecycle::Locale;
-use shared::{Date, ShopId};
-use worker::{Method, Request, Response};
 
-use super::{MAX_SETTING_BYTES, ShopRecords, invalid, to_text};
 use crate::error::EdgeError;
-use crate::{clock, http, storage};
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> EdgeError {
+    EdgeError::InvalidInput {
+        field,
+        reason: reason.into(),
+    }
+}
 
 /// The longest banner text a merchant may set, in characters.
 const MAX_BANNER_CHARS: usize = 280;
@@ -29,7 +32,7 @@ pub struct Banner {
 }
 
 impl Banner {
-    fn check(&self, today: Date) -> Result<(), EdgeError> {
+    pub fn check(&self, today: Date) -> Result<(), EdgeError> {
         if self.messages.is_empty() {
             return Err(invalid("messages", "at least one language's words"));
         }
@@ -75,54 +78,6 @@ impl ShopFront {
     pub fn shown_on(mut self, today: Date) -> ShopFront {
         self.banner = self.banner.filter(|banner| banner.shows_on(today));
         self
-    }
-}
-
-impl ShopRecords {
-    pub(super) async fn front_routes(
-        &self,
-        method: &Method,
-        parts: &[&str],
-        req: &mut Request,
-        shop: &ShopId,
-    ) -> Option<Result<Response, EdgeError>> {
-        Some(match (method, parts) {
-            (Method::Get, ["v1", "shops", _, "banner"]) => self
-                .banner()
-                .and_then(|banner| http::json(&json!({ "banner": banner }), 200)),
-            (Method::Put, ["v1", "shops", _, "banner"]) => self.set_banner(req, shop).await,
-            (Method::Delete, ["v1", "shops", _, "banner"]) => self.clear_banner(shop).await,
-            _ => return None,
-        })
-    }
-
-    fn banner(&self) -> Result<Option<Banner>, EdgeError> {
-        Ok(self
-            .setting("banner")?
-            .and_then(|text| serde_json::from_str(&text).ok()))
-    }
-
-    async fn set_banner(&self, req: &mut Request, shop: &ShopId) -> Result<Response, EdgeError> {
-        let banner: Banner = http::json_body(req, MAX_SETTING_BYTES).await?;
-        banner.check(clock::today())?;
-        self.set_setting("banner", &to_text(&banner)?)?;
-        self.publish_front(shop).await?;
-        http::json(&json!({ "banner": banner }), 200)
-    }
-
-    async fn clear_banner(&self, shop: &ShopId) -> Result<Response, EdgeError> {
-        self.run("DELETE FROM settings WHERE name = 'banner'", Vec::new())?;
-        self.publish_front(shop).await?;
-        Ok(Response::empty()?.with_status(204))
-    }
-
-    /// Writes the shop's public copy (its language, its banner) to KV.
-    pub(super) async fn publish_front(&self, shop: &ShopId) -> Result<(), EdgeError> {
-        let front = ShopFront {
-            locale: self.raw_policy()?.locale.code().to_owned(),
-            banner: self.banner()?,
-        };
-        storage::put_shop_front(&self.env, shop, &front).await
     }
 }
 

@@ -1,0 +1,183 @@
+//! The order's object: what it takes in, what it answers, its routes, and
+//! the typed stub every caller uses.
+
+use serde::{Deserialize, Serialize};
+use shared::lifecycle::{
+    Choice, Event, NewOrder, Order, OrderView, Rejection, RejectionCode, ShopPolicy, Stage,
+};
+use shared::{CustomerId, OrderId, ShipWindow, ShopId, Sku, Timestamp};
+use worker::{Env, Headers, Response, Stub};
+
+use crate::bindings;
+use crate::error::EdgeError;
+use crate::webhooks::Contact;
+
+/// The routes of an order's object, shared by caller and receiver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderRoute {
+    /// Take a [`Command`]; answers an [`Answer`].
+    Apply,
+    /// An order page's WebSocket (the shop's object checked the link).
+    Live,
+}
+
+impl OrderRoute {
+    pub const ALL: [OrderRoute; 2] = [OrderRoute::Apply, OrderRoute::Live];
+
+    pub fn path(self) -> &'static str {
+        match self {
+            OrderRoute::Apply => "/internal/apply",
+            OrderRoute::Live => "/internal/live",
+        }
+    }
+
+    pub fn parse(path: &str) -> Option<OrderRoute> {
+        OrderRoute::ALL
+            .into_iter()
+            .find(|route| route.path() == path)
+    }
+}
+
+/// What a caller asks an order to take in.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "news", rename_all = "snake_case")]
+pub enum News {
+    Place {
+        order: NewOrder,
+        contact: Contact,
+    },
+    Event {
+        event: Event,
+    },
+    /// The store shipped it: whatever steps the order had not seen yet
+    /// (stock, processing) are taken on the way.
+    Ship {
+        carrier: String,
+        tracking: String,
+    },
+    /// The store says it arrived, shipped or not as far as we knew.
+    Deliver,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Command {
+    pub shop: ShopId,
+    /// The shop's policy, parsed once where the shop stored it.
+    pub policy: ShopPolicy,
+    pub news: News,
+    /// A delivery's key: the same key twice is applied once.
+    pub key: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Applied,
+    Duplicate,
+    Rejected,
+}
+
+/// The answer to a command.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Answer {
+    pub outcome: Outcome,
+    /// Why the (last) event was refused, for `Rejected`.
+    pub rejection: Option<RejectionBody>,
+    pub view: Option<OrderView>,
+    /// What the shop's records keep of the order as it now is: the caller
+    /// indexes it (a duplicate answers it too, so a retried caller catches
+    /// up), and the order's own outbox does it again later as a safety net.
+    #[serde(default)]
+    pub index: Option<OrderIndex>,
+}
+
+/// A rejection on the wire: its one code, its words, and for
+/// `already_chosen` the choice on record.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RejectionBody {
+    pub code: RejectionCode,
+    pub message: String,
+    pub chosen: Option<Choice>,
+}
+
+impl From<&Rejection> for RejectionBody {
+    fn from(rejection: &Rejection) -> RejectionBody {
+        RejectionBody {
+            code: rejection.code(),
+            message: rejection.to_string(),
+            chosen: match rejection {
+                Rejection::AlreadyChose { chosen, .. } => Some(chosen.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// What the shop's records keep of an order: no PII.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderIndex {
+    pub order: OrderId,
+    pub seq: u64,
+    pub stage: Stage,
+    pub customer: CustomerId,
+    pub placed_at: Timestamp,
+    pub waiting: Vec<Sku>,
+    pub window: Option<ShipWindow>,
+    pub tags: Vec<String>,
+}
+
+impl OrderIndex {
+    pub fn of(order: &Order, tags: &[String]) -> OrderIndex {
+        let mut waiting: Vec<Sku> = order.waiting_lines().map(|line| line.sku.clone()).collect();
+        waiting.sort();
+        waiting.dedup();
+        OrderIndex {
+            order: order.id().clone(),
+            seq: order.seq(),
+            stage: order.stage(),
+            customer: order.customer().clone(),
+            placed_at: order.placed_at(),
+            waiting,
+            window: order.window(),
+            tags: tags.to_vec(),
+        }
+    }
+}
+
+/// The one way to reach an order's object.
+#[derive(Debug)]
+pub struct OrderStub(Stub);
+
+impl OrderStub {
+    /// The object of `order` in `shop`, named `{shop}/{order}`.
+    pub fn get(env: &Env, shop: &ShopId, order: &OrderId) -> Result<OrderStub, EdgeError> {
+        Ok(OrderStub(
+            env.durable_object(bindings::ORDERS)?
+                .get_by_name(&format!("{shop}/{order}"))?,
+        ))
+    }
+
+    pub async fn apply(&self, command: &Command) -> Result<Answer, EdgeError> {
+        super::post(&self.0, OrderRoute::Apply.path(), command).await
+    }
+
+    /// Hands an order page's WebSocket upgrade (its headers) to the order.
+    pub async fn live(&self, headers: &Headers) -> Result<Response, EdgeError> {
+        super::pass_on(&self.0, OrderRoute::Live.path(), headers).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_route_reads_back_from_its_path_and_nothing_else_does() {
+        for route in OrderRoute::ALL {
+            assert_eq!(OrderRoute::parse(route.path()), Some(route));
+        }
+        for path in ["/apply", "/live", "/internal/view", "/", ""] {
+            assert_eq!(OrderRoute::parse(path), None, "{path}");
+        }
+    }
+}

@@ -1,0 +1,449 @@
+//! The order shell: one Durable Object per order, the at-least-once shell
+//! that `shared::lifecycle::apply` was built for.
+//!
+//! Each command runs strictly one at a time: load, apply, and in one storage
+//! write keep the new order and its effects in an outbox keyed by order,
+//! sequence and index. Only storage awaits sit between the load and the
+//! write, so the Durable Object's input gate makes that step atomic (a
+//! concurrent request sees the order before or after it, never half). Then
+//! the outbox is carried out, at least once (doing an entry twice is
+//! harmless: each is keyed), and the alarm is set to the next wake-up.
+//! Customer contact details live here and go only into the mail path.
+
+mod outbox;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use shared::lifecycle::{
+    Event, Order, OrderView, RawShopPolicy, Rejection, ShopPolicy, TimelineEntry, apply,
+    timeline_entries,
+};
+use shared::{ShopId, Timestamp};
+use worker::{
+    DurableObject, Env, ListOptions, Request, Response, State, WebSocket, WebSocketIncomingMessage,
+    WebSocketPair, durable_object,
+};
+
+use crate::calls::queue::{self, ActionJob, EmailJob, Job};
+use crate::calls::{Answer, Command, News, OrderIndex, OrderRoute, Outcome, ShopStub};
+use crate::error::EdgeError;
+use crate::webhooks::Contact;
+use crate::{clock, http, storage};
+use outbox::{Entry, OUTBOX, events_for, queue_effects};
+
+const RECORD: &str = "order";
+/// How many recent event keys an order remembers to drop duplicates.
+const REMEMBERED_KEYS: usize = 64;
+/// When carrying out the outbox fails, the alarm tries again this soon.
+const RETRY_MS: i64 = 5_000;
+/// The outbox's index entry, the safety net behind the caller's own
+/// indexing of a command's answer, runs this long after the command.
+const INDEX_CHECK_MS: i64 = 30_000;
+/// The most order pages one order keeps live at once (tabs, devices).
+const MAX_SOCKETS: usize = 16;
+
+/// Everything the object keeps, as one versioned record.
+#[derive(Serialize, Deserialize)]
+struct Record {
+    version: u32,
+    shop: ShopId,
+    order: Order,
+    contact: Contact,
+    /// The shop's policy as of the last command (records from before it
+    /// was parsed once at the shop hold the merchant's raw form).
+    #[serde(deserialize_with = "parsed_policy")]
+    policy: ShopPolicy,
+    timeline: Vec<TimelineEntry>,
+    tags: Vec<String>,
+    /// Keys of recently applied deliveries (webhook or fan-out ids).
+    seen: Vec<String>,
+}
+
+/// Reads a stored policy: the parsed form, or an older record's raw one.
+fn parsed_policy<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ShopPolicy, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    if let Ok(policy) = serde_json::from_value::<ShopPolicy>(value.clone()) {
+        return Ok(policy);
+    }
+    let raw: RawShopPolicy = serde_json::from_value(value).map_err(serde::de::Error::custom)?;
+    ShopPolicy::parse(raw).map_err(serde::de::Error::custom)
+}
+
+#[durable_object]
+pub struct OrderShell {
+    state: State,
+    env: Env,
+}
+
+impl std::fmt::Debug for OrderShell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrderShell").finish_non_exhaustive()
+    }
+}
+
+impl DurableObject for OrderShell {
+    fn new(state: State, env: Env) -> Self {
+        Self { state, env }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let answer = match OrderRoute::parse(&req.path()) {
+            Some(OrderRoute::Apply) => match http::json_body::<Command>(&mut req, 512 * 1024).await
+            {
+                Ok(command) => self.take(command).await,
+                Err(err) => Err(err),
+            },
+            Some(OrderRoute::Live) => self.live(&req).await,
+            None => Err(EdgeError::NotFound),
+        };
+        match answer {
+            Ok(response) => Ok(response),
+            Err(err) => err.into_response(),
+        }
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        if let Err(err) = self.wake().await {
+            worker::console_error!("order alarm: {err}");
+            let _ = self.state.storage().set_alarm(RETRY_MS).await;
+        }
+        Response::ok("")
+    }
+
+    // The order page's sockets only listen: whatever a client sends is
+    // ignored, and a close is answered. (Without these, the defaults panic.)
+    async fn websocket_message(
+        &self,
+        _ws: WebSocket,
+        _message: WebSocketIncomingMessage,
+    ) -> worker::Result<()> {
+        Ok(())
+    }
+
+    async fn websocket_close(
+        &self,
+        ws: WebSocket,
+        _code: usize,
+        _reason: String,
+        _was_clean: bool,
+    ) -> worker::Result<()> {
+        let _ = ws.close(Some(1000), Some("closed"));
+        Ok(())
+    }
+
+    async fn websocket_error(&self, _ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
+        Ok(())
+    }
+}
+
+impl OrderShell {
+    async fn load(&self) -> Result<Option<Record>, EdgeError> {
+        let Some(text) = self.state.storage().get::<String>(RECORD).await? else {
+            return Ok(None);
+        };
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|err| EdgeError::Internal(format!("stored order is unreadable: {err}")))
+    }
+
+    /// An order page's live connection (the shop's object checked the
+    /// customer's link): a WebSocket, accepted with the hibernation API so
+    /// that an idle page costs the object nothing, sent the current view at
+    /// once and every newer one as the order publishes it.
+    async fn live(&self, req: &Request) -> Result<Response, EdgeError> {
+        let upgrade = req.headers().get("Upgrade")?.unwrap_or_default();
+        if !upgrade.eq_ignore_ascii_case("websocket") {
+            return Err(EdgeError::InvalidInput {
+                field: "upgrade",
+                reason: "this path only takes a WebSocket".into(),
+            });
+        }
+        let record = self
+            .load()
+            .await?
+            .ok_or_else(|| EdgeError::UnknownOrder("this order".into()))?;
+        if self.state.get_websockets().len() >= MAX_SOCKETS {
+            return Err(EdgeError::TooManyConnections);
+        }
+        let pair = WebSocketPair::new()?;
+        self.state.accept_web_socket(&pair.server);
+        pair.server
+            .send_with_str(to_json_text(&public_view(&record, clock::now()))?)?;
+        Ok(Response::from_websocket(pair.client)?)
+    }
+
+    async fn take(&self, command: Command) -> Result<Response, EdgeError> {
+        let existing = self.load().await?;
+        let now = clock::now();
+        if let (Some(record), Some(key)) = (&existing, &command.key)
+            && record.seen.contains(key)
+        {
+            return answer(Outcome::Duplicate, None, Some(record), now);
+        }
+        let events = events_for(existing.as_ref().map(|r| &r.order), &command.news);
+        let mut current = existing.as_ref().map(|r| r.order.clone());
+        let mut accepted = Vec::new();
+        let mut rejection = events.is_empty().then_some(Rejection::UnknownOrder);
+        for event in &events {
+            match apply(current.as_ref(), event, now, &command.policy) {
+                Ok((order, effects)) => {
+                    accepted.push((event, effects, order.seq()));
+                    current = Some(order);
+                }
+                Err(refused) => {
+                    rejection = Some(refused);
+                    break;
+                }
+            }
+        }
+        let Some(order) = current.filter(|_| !accepted.is_empty()) else {
+            let record = existing.as_ref();
+            return answer(Outcome::Rejected, rejection.as_ref(), record, now);
+        };
+        let mut record = match existing {
+            Some(record) => record,
+            None => new_record(&command, order.clone())?,
+        };
+        record.policy = command.policy;
+        record.order = order;
+        let mut outbox = Vec::new();
+        for (event, effects, seq) in accepted {
+            record
+                .timeline
+                .extend(timeline_entries(event, &effects, now));
+            let (shop, id) = (&record.shop, record.order.id());
+            outbox.extend(queue_effects(shop, id, seq, effects, &mut record.tags));
+        }
+        if let Some(key) = command.key {
+            record.seen.push(key);
+            let excess = record.seen.len().saturating_sub(REMEMBERED_KEYS);
+            record.seen.drain(..excess);
+        }
+        self.store(&record, &outbox).await?;
+        // The caller indexes the answer: the outbox's index entry waits for
+        // the alarm, so the shop's object is never called back while it
+        // awaits this answer.
+        self.carry_out(&record, Indexing::Later).await;
+        answer(Outcome::Applied, rejection.as_ref(), Some(&record), now)
+    }
+
+    /// Keeps the record and its new outbox entries in one atomic write.
+    async fn store(&self, record: &Record, outbox: &[(String, Entry)]) -> Result<(), EdgeError> {
+        // A plain object of JSON texts: serde would make a JS Map, which
+        // storage does not take as a set of keys.
+        let all = js_sys::Object::new();
+        let set = |key: &str, text: String| {
+            js_sys::Reflect::set(&all, &key.into(), &text.into())
+                .map(|_| ())
+                .map_err(|_| EdgeError::Internal("building a storage write".into()))
+        };
+        set(RECORD, to_json_text(record)?)?;
+        for (key, entry) in outbox {
+            set(key, to_json_text(entry)?)?;
+        }
+        self.state.storage().put_multiple_raw(all).await?;
+        Ok(())
+    }
+
+    /// Runs the outbox in order; an entry is deleted once done. What fails
+    /// stays for the alarm to try again, and so does the index entry when
+    /// `indexing` is `Later`.
+    async fn carry_out(&self, record: &Record, indexing: Indexing) {
+        let wake_up = record
+            .order
+            .wake_up()
+            .map(|at| at.unix_seconds() * 1000 - clock::now_millis());
+        let next = match self.drain(record, indexing).await {
+            Ok(Drained::All) => wake_up,
+            Ok(Drained::IndexLeft) => {
+                Some(wake_up.map_or(INDEX_CHECK_MS, |w| w.min(INDEX_CHECK_MS)))
+            }
+            Err(err) => {
+                worker::console_error!("order outbox: {err}");
+                Some(RETRY_MS)
+            }
+        };
+        let storage = self.state.storage();
+        let set = match next {
+            Some(offset) => storage.set_alarm(offset.max(0)).await,
+            None => storage.delete_alarm().await,
+        };
+        if let Err(err) = set {
+            worker::console_error!("setting the order's alarm: {err}");
+        }
+    }
+
+    async fn drain(&self, record: &Record, indexing: Indexing) -> Result<Drained, EdgeError> {
+        let storage = self.state.storage();
+        let pending = storage
+            .list_with_options(ListOptions::new().prefix(OUTBOX))
+            .await?;
+        // A storage list comes back in key order: sequence, then index.
+        let mut entries = Vec::new();
+        for key in pending.keys() {
+            let key = key.map_err(|_| EdgeError::Internal("unreadable outbox key".into()))?;
+            let (Some(name), Some(text)) = (key.as_string(), pending.get(&key).as_string()) else {
+                continue;
+            };
+            entries.push((name, text));
+        }
+        let mut drained = Drained::All;
+        let mut indexed = false;
+        for (key, text) in entries {
+            let entry: Entry = serde_json::from_str(&text)
+                .map_err(|err| EdgeError::Internal(format!("outbox {key}: {err}")))?;
+            if entry == Entry::Index {
+                if indexing == Indexing::Later {
+                    drained = Drained::IndexLeft;
+                    continue;
+                }
+                // Every index entry sends the record as it is now: once is
+                // enough for all of them.
+                if !indexed {
+                    self.run(record, &entry).await?;
+                    indexed = true;
+                }
+            } else {
+                self.run(record, &entry).await?;
+            }
+            storage.delete(&key).await?;
+        }
+        Ok(drained)
+    }
+
+    async fn run(&self, record: &Record, entry: &Entry) -> Result<(), EdgeError> {
+        let shop = &record.shop;
+        let order = record.order.id();
+        match entry {
+            Entry::Publish => {
+                let view = public_view(record, clock::now());
+                storage::put_order_view(&self.env, shop, &view).await?;
+                // Open order pages hear of it at once; one that has gone
+                // away is dropped by the runtime, and polls when it returns.
+                let text = to_json_text(&view)?;
+                for socket in self.state.get_websockets() {
+                    let _ = socket.send_with_str(&text);
+                }
+                Ok(())
+            }
+            Entry::Index => {
+                let index = OrderIndex::of(&record.order, &record.tags);
+                ShopStub::get(&self.env, shop)?.index(&[index]).await?;
+                Ok(())
+            }
+            Entry::Email { key, email } => {
+                let job = Job::Email(EmailJob {
+                    key: key.clone(),
+                    shop: shop.clone(),
+                    order: order.clone(),
+                    email: email.clone(),
+                    to: record.contact.clone(),
+                    locale: record
+                        .contact
+                        .locale
+                        .clone()
+                        .unwrap_or_else(|| record.policy.locale().code().to_owned()),
+                });
+                queue::send(&self.env, &job).await
+            }
+            Entry::Action { key, effect } => {
+                let job = Job::Action(ActionJob {
+                    key: key.clone(),
+                    shop: shop.clone(),
+                    order: order.clone(),
+                    effect: effect.clone(),
+                });
+                queue::send(&self.env, &job).await
+            }
+        }
+    }
+
+    /// The alarm: time passed. A due wake-up is applied as
+    /// `Event::TimePassed`; any outbox left over is carried out, the index
+    /// entry included.
+    async fn wake(&self) -> Result<(), EdgeError> {
+        let Some(mut record) = self.load().await? else {
+            return Ok(());
+        };
+        let now = clock::now();
+        if record.order.wake_up().is_some_and(|at| at <= now) {
+            match apply(Some(&record.order), &Event::TimePassed, now, &record.policy) {
+                Ok((order, effects)) => {
+                    record.order = order;
+                    record
+                        .timeline
+                        .extend(timeline_entries(&Event::TimePassed, &effects, now));
+                    let seq = record.order.seq();
+                    let (shop, id) = (&record.shop, record.order.id());
+                    let outbox = queue_effects(shop, id, seq, effects, &mut record.tags);
+                    self.store(&record, &outbox).await?;
+                }
+                Err(rejection) => {
+                    worker::console_error!("order wake-up refused: {rejection}");
+                }
+            }
+        }
+        self.carry_out(&record, Indexing::Now).await;
+        Ok(())
+    }
+}
+
+/// Whether a drain of the outbox runs its index entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Indexing {
+    /// From the alarm: nobody else will.
+    Now,
+    /// From a command: its caller indexes the answer.
+    Later,
+}
+
+enum Drained {
+    All,
+    IndexLeft,
+}
+
+/// A new order's record, from the command that placed it.
+fn new_record(command: &Command, order: Order) -> Result<Record, EdgeError> {
+    let News::Place { contact, .. } = &command.news else {
+        return Err(EdgeError::Internal("placed without a placement".into()));
+    };
+    Ok(Record {
+        version: 1,
+        shop: command.shop.clone(),
+        order,
+        contact: contact.clone(),
+        policy: command.policy.clone(),
+        timeline: Vec::new(),
+        tags: Vec::new(),
+        seen: Vec::new(),
+    })
+}
+
+fn answer(
+    outcome: Outcome,
+    rejection: Option<&Rejection>,
+    record: Option<&Record>,
+    now: Timestamp,
+) -> Result<Response, EdgeError> {
+    http::json(
+        &Answer {
+            outcome,
+            rejection: rejection.map(Into::into),
+            view: record.map(|r| public_view(r, now)),
+            index: record.map(|r| OrderIndex::of(&r.order, &r.tags)),
+        },
+        200,
+    )
+}
+
+/// What the order's customer may see, with the shop's language for a page
+/// that names none.
+fn public_view(record: &Record, now: Timestamp) -> OrderView {
+    let mut view = OrderView::of(&record.order, &record.timeline, now);
+    view.locale = Some(record.policy.locale().code().to_owned());
+    view
+}
+
+fn to_json_text<T: Serialize>(value: &T) -> Result<String, EdgeError> {
+    serde_json::to_string(value)
+        .map_err(|err| EdgeError::Internal(format!("serialising for storage: {err}")))
+}

@@ -1,0 +1,494 @@
+//! Orders: placing a store's order when a line is on backorder here, news
+//! for an order (kept until the order is known), the index of every order
+//! and what it waits for, the fan-out of a restock or a delay, and the
+//! merchant's list of orders.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use shared::lifecycle::{Event, NewLine, NewOrder, Stage};
+use shared::{Availability, CustomerId, OrderId, ProductSetting, ShipWindow, ShopId, Sku};
+use worker::{Method, Request, Response, SqlStorageValue};
+
+use super::sql::{Row, text_value, to_text};
+use super::{EARLY_NEWS_SECS, ShopRecords, parse_order};
+use crate::calls::queue::{self, FAN_OUT_BATCH, FanOutJob, Job};
+use crate::calls::shop::Indexed;
+use crate::calls::{Answer, Command, News, OrderIndex, OrderStub, Outcome};
+use crate::error::EdgeError;
+use crate::webhooks::DraftOrder;
+use crate::{clock, crypto, http};
+
+impl ShopRecords {
+    /// The merchant's order routes; `None` when the path is not one of them.
+    pub(super) async fn order_routes(
+        &self,
+        method: &Method,
+        parts: &[&str],
+        req: &mut Request,
+        shop: &ShopId,
+    ) -> Option<Result<Response, EdgeError>> {
+        Some(match (method, parts) {
+            (Method::Get, ["v1", "shops", _, "orders"]) => self.list_orders(req),
+            (Method::Post, ["v1", "shops", _, "links"]) => self.make_link(req, shop).await,
+            (_, ["v1", "shops", _, "orders" | "links"]) => Err(EdgeError::MethodNotAllowed),
+            _ => return None,
+        })
+    }
+
+    /// Keeps what each order now is, unless the index has a newer `seq`
+    /// for it already (an answer and the order's own safety net may both
+    /// come, in any order).
+    pub(super) fn index(&self, orders: &[OrderIndex]) -> Result<Indexed, EdgeError> {
+        let mut indexed = 0;
+        for index in orders {
+            if self.index_one(index)? {
+                indexed += 1;
+            }
+        }
+        Ok(Indexed { indexed })
+    }
+
+    fn index_one(&self, index: &OrderIndex) -> Result<bool, EdgeError> {
+        let window = index
+            .window
+            .map(|w| (w.earliest().to_string(), w.latest().to_string()));
+        let (earliest, latest) = window.unzip();
+        let changed = self.run(
+            "INSERT INTO orders (id, seq, stage, customer, placed_at, window_earliest,
+                   window_latest, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, stage = excluded.stage,
+                   window_earliest = excluded.window_earliest,
+                   window_latest = excluded.window_latest, tags = excluded.tags
+                 WHERE excluded.seq > orders.seq",
+            vec![
+                text_value(index.order.as_str()),
+                SqlStorageValue::from(i64::try_from(index.seq).unwrap_or(i64::MAX)),
+                text_value(index.stage.code()),
+                text_value(index.customer.as_str()),
+                SqlStorageValue::from(index.placed_at.unix_seconds()),
+                earliest.into(),
+                latest.into(),
+                text_value(index.tags.join(",")),
+            ],
+        )?;
+        if changed > 0 {
+            self.run(
+                "DELETE FROM waiting WHERE order_id = ?",
+                vec![text_value(index.order.as_str())],
+            )?;
+            for sku in &index.waiting {
+                self.run(
+                    "INSERT OR IGNORE INTO waiting (sku, order_id) VALUES (?, ?)",
+                    vec![text_value(sku.as_str()), text_value(index.order.as_str())],
+                )?;
+            }
+        }
+        Ok(changed > 0)
+    }
+
+    pub(super) fn is_tracked(&self, order: &OrderId) -> Result<bool, EdgeError> {
+        let rows: Vec<Row<i64>> = self.rows(
+            "SELECT COUNT(*) AS value FROM orders WHERE id = ?",
+            vec![text_value(order.as_str())],
+        )?;
+        Ok(rows.first().is_some_and(|row| row.value > 0))
+    }
+
+    pub(super) fn waiting_orders(&self, sku: &Sku) -> Result<Vec<OrderId>, EdgeError> {
+        let rows: Vec<Row<String>> = self.rows(
+            "SELECT order_id AS value FROM waiting WHERE sku = ? ORDER BY order_id",
+            vec![text_value(sku.as_str())],
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| OrderId::parse(&row.value).ok())
+            .collect())
+    }
+
+    /// Sends `event` to every order waiting for `sku`, through the queue in
+    /// batches. One key for the whole fan-out: each order takes it once.
+    pub(super) async fn fan_out(
+        &self,
+        shop: &ShopId,
+        sku: &Sku,
+        event: Event,
+    ) -> Result<usize, EdgeError> {
+        let orders = self.waiting_orders(sku)?;
+        if orders.is_empty() {
+            return Ok(0);
+        }
+        let key = format!("fan/{}", crypto::random_hex(12)?);
+        let policy = self.policy()?;
+        let jobs: Vec<Job> = orders
+            .chunks(FAN_OUT_BATCH)
+            .map(|chunk| {
+                Job::FanOut(FanOutJob {
+                    key: key.clone(),
+                    shop: shop.clone(),
+                    policy: policy.clone(),
+                    event: event.clone(),
+                    orders: chunk.to_vec(),
+                })
+            })
+            .collect();
+        queue::send_fan_out(&self.env, jobs).await?;
+        Ok(orders.len())
+    }
+
+    /// The store says stock arrived for a SKU on backorder here.
+    pub(super) async fn restock_from_store(
+        &self,
+        shop: &ShopId,
+        sku: &Sku,
+        today: shared::Date,
+    ) -> Result<String, EdgeError> {
+        let old = self.product(sku)?;
+        if !matches!(old, Some(ProductSetting::Backorder { .. })) {
+            return Ok("ignored: not on backorder here".into());
+        }
+        self.save_product(shop, sku, &ProductSetting::InStock, None)
+            .await?;
+        let notified = self.restock(shop, sku, old.as_ref(), today).await?;
+        Ok(format!("restocked: {notified} orders told"))
+    }
+
+    /// An order from the store: tracked if a line is on backorder here now.
+    pub(super) async fn place(
+        &self,
+        shop: &ShopId,
+        draft: DraftOrder,
+        key: &str,
+    ) -> Result<String, EdgeError> {
+        let order_id = parse_order(&draft.id)?;
+        if self.is_tracked(&order_id)? {
+            return Ok("known order".into());
+        }
+        let Some(new) = self.new_order(&order_id, &draft)? else {
+            return Ok("not tracked: no line is on backorder".into());
+        };
+        let answer = self
+            .command(
+                shop,
+                &order_id,
+                News::Place {
+                    order: new,
+                    contact: draft.contact,
+                },
+                key,
+            )
+            .await?;
+        if answer.outcome != Outcome::Applied {
+            let why = answer.rejection.map(|r| r.message).unwrap_or_default();
+            return Ok(format!("not placed: {why}"));
+        }
+        self.replay_early_news(shop, &order_id).await?;
+        Ok("placed".into())
+    }
+
+    /// Builds the core's order from a store's: which lines are backordered
+    /// (by this shop's products now), and prices that add up exactly to what
+    /// was paid (discounts spread over the lines, the rest as shipping).
+    pub(super) fn new_order(
+        &self,
+        id: &OrderId,
+        draft: &DraftOrder,
+    ) -> Result<Option<NewOrder>, EdgeError> {
+        let today = clock::today();
+        let mut history = None;
+        let mut lines: Vec<DraftLine> = Vec::new();
+        for line in &draft.lines {
+            let Some(sku) = line.sku.as_deref().and_then(|s| Sku::parse(s).ok()) else {
+                continue;
+            };
+            if let Some(existing) = lines.iter_mut().find(|l| l.0 == sku) {
+                existing.1 = existing.1.saturating_add(line.quantity);
+                existing.2 = existing.2.saturating_add(line.total_minor);
+                continue;
+            }
+            let window = match self.product(&sku)? {
+                Some(setting @ ProductSetting::Backorder { .. }) => {
+                    // Read once, and only for an order with a backorder.
+                    let history = match &mut history {
+                        Some(history) => history,
+                        slot @ None => slot.insert(self.history()?),
+                    };
+                    match setting.resolve(history, &[], today) {
+                        Availability::Backorder {
+                            window: Some(window),
+                            ..
+                        } => Some(window),
+                        // Nobody can date it: 16 CFR 435.1(a)(1) makes the
+                        // promise "within 30 days" when no time is stated,
+                        // so that is the window the order is held to (and a
+                        // delay notice follows if it passes).
+                        Availability::Backorder { window: None, .. } => default_window(today),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            lines.push((sku, line.quantity, line.total_minor, window));
+        }
+        lines.retain(|line| line.1 > 0);
+        if !lines.iter().any(|line| line.3.is_some()) {
+            return Ok(None);
+        }
+        let paid = draft.total_minor;
+        let (new_lines, charged) = priced_lines(lines, paid);
+        let customer = draft
+            .customer
+            .as_deref()
+            .and_then(|c| CustomerId::parse(c).ok())
+            .or_else(|| CustomerId::parse(&format!("guest-{id}")).ok())
+            .ok_or_else(|| EdgeError::Internal("no customer id can be made".into()))?;
+        let completed = self.completed_backorders(&customer)?;
+        Ok(Some(NewOrder {
+            id: id.clone(),
+            customer,
+            currency: draft.currency,
+            lines: new_lines,
+            shipping_minor: paid.saturating_sub(charged),
+            paid_minor: paid,
+            customer_completed_backorders: completed,
+        }))
+    }
+
+    pub(super) fn completed_backorders(&self, customer: &CustomerId) -> Result<u32, EdgeError> {
+        let rows: Vec<Row<i64>> = self.rows(
+            "SELECT COUNT(*) AS value FROM orders WHERE customer = ?
+                   AND stage IN (?, ?)",
+            vec![
+                text_value(customer.as_str()),
+                text_value(Stage::Shipped.code()),
+                text_value(Stage::Delivered.code()),
+            ],
+        )?;
+        Ok(rows
+            .first()
+            .map_or(0, |row| u32::try_from(row.value).unwrap_or(0)))
+    }
+
+    /// News for a tracked order goes to it; for an order not known yet it is
+    /// kept, and replayed once the order is placed (webhooks arrive out of
+    /// order). Untracked orders' news expires unused.
+    pub(super) async fn order_news(
+        &self,
+        shop: &ShopId,
+        order: &str,
+        news: News,
+        key: &str,
+    ) -> Result<String, EdgeError> {
+        let order = parse_order(order)?;
+        if !self.is_tracked(&order)? {
+            let now = clock::now().unix_seconds();
+            self.run(
+                "DELETE FROM early_news WHERE at < ?",
+                vec![SqlStorageValue::from(now - EARLY_NEWS_SECS)],
+            )?;
+            self.run(
+                "INSERT INTO early_news (order_id, news, key, at) VALUES (?, ?, ?, ?)",
+                vec![
+                    text_value(order.as_str()),
+                    text_value(to_text(&news)?),
+                    text_value(key),
+                    SqlStorageValue::from(now),
+                ],
+            )?;
+            return Ok("kept until the order is known".into());
+        }
+        let answer = self.command(shop, &order, news, key).await?;
+        Ok(match answer.outcome {
+            Outcome::Applied => "applied".into(),
+            Outcome::Duplicate => "duplicate".into(),
+            Outcome::Rejected => format!(
+                "ignored: {}",
+                answer.rejection.map(|r| r.message).unwrap_or_default()
+            ),
+        })
+    }
+
+    pub(super) async fn replay_early_news(
+        &self,
+        shop: &ShopId,
+        order: &OrderId,
+    ) -> Result<(), EdgeError> {
+        #[derive(Deserialize)]
+        struct Early {
+            id: i64,
+            news: String,
+            key: String,
+        }
+        let early: Vec<Early> = self.rows(
+            "SELECT id, news, key FROM early_news WHERE order_id = ? ORDER BY id",
+            vec![text_value(order.as_str())],
+        )?;
+        for item in early {
+            if let Ok(news) = serde_json::from_str::<News>(&item.news) {
+                self.command(shop, order, news, &item.key).await?;
+            }
+            self.run(
+                "DELETE FROM early_news WHERE id = ?",
+                vec![SqlStorageValue::from(item.id)],
+            )?;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn command(
+        &self,
+        shop: &ShopId,
+        order: &OrderId,
+        news: News,
+        key: &str,
+    ) -> Result<Answer, EdgeError> {
+        let command = Command {
+            shop: shop.clone(),
+            policy: self.policy()?,
+            news,
+            key: Some(key.to_owned()),
+        };
+        let answer = OrderStub::get(&self.env, shop, order)?
+            .apply(&command)
+            .await?;
+        // What the order now is, indexed here: the order never calls back
+        // into this object while it awaits the answer.
+        self.index(answer.index.as_slice())?;
+        Ok(answer)
+    }
+
+    pub(super) fn list_orders(&self, req: &Request) -> Result<Response, EdgeError> {
+        #[derive(Deserialize)]
+        struct OrderRow {
+            id: String,
+            stage: String,
+            customer: String,
+            placed_at: i64,
+            window_earliest: Option<String>,
+            window_latest: Option<String>,
+            tags: String,
+        }
+        // A stage the lifecycle does not know finds nothing, as before; it
+        // is not an error to filter by it.
+        let stage = http::query_param(req, "stage");
+        let tag = http::query_param(req, "tag");
+        let rows: Vec<OrderRow> = self.rows(
+            "SELECT id, stage, customer, placed_at, window_earliest, window_latest, tags
+                 FROM orders WHERE (? IS NULL OR stage = ?)
+                   AND (? IS NULL OR (',' || tags || ',') LIKE ('%,' || ? || ',%'))
+                 ORDER BY placed_at, id",
+            vec![
+                stage.clone().into(),
+                stage.into(),
+                tag.clone().into(),
+                tag.into(),
+            ],
+        )?;
+        if http::query_param(req, "format").as_deref() == Some("csv") {
+            let mut csv =
+                String::from("order,stage,customer,placed_at,window_earliest,window_latest,tags\n");
+            for row in &rows {
+                let placed = shared::Timestamp::from_unix_seconds(row.placed_at);
+                csv.push_str(&format!(
+                    "{},{},{},{},{},{},\"{}\"\n",
+                    row.id,
+                    row.stage,
+                    row.customer,
+                    placed,
+                    row.window_earliest.as_deref().unwrap_or_default(),
+                    row.window_latest.as_deref().unwrap_or_default(),
+                    row.tags.replace('"', "\"\""),
+                ));
+            }
+            let mut response = Response::ok(csv)?;
+            response
+                .headers_mut()
+                .set("Content-Type", "text/csv; charset=utf-8")?;
+            return Ok(response);
+        }
+        let orders: Vec<Value> = rows
+            .into_iter()
+            .map(|row| {
+                json!({
+                    "order": row.id, "stage": row.stage, "customer": row.customer,
+                    "placed_at": shared::Timestamp::from_unix_seconds(row.placed_at).to_string(),
+                    "window": row.window_earliest.zip(row.window_latest)
+                        .map(|(earliest, latest)| json!({"earliest": earliest, "latest": latest})),
+                    "tags": row.tags.split(',').filter(|t| !t.is_empty()).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        http::json(&json!({ "orders": orders }), 200)
+    }
+}
+
+/// One line of a store's order as the shop reads it: SKU, quantity, what
+/// the line cost in all, and its window when it is on backorder here.
+type DraftLine = (Sku, u32, u64, Option<ShipWindow>);
+
+/// The core's lines from a store's, with unit prices that never add up to
+/// more than was paid: when discounts outside the lines made the order
+/// cheaper than its lines, each line is scaled down (never up). Also what
+/// the lines charge in all; the rest of what was paid is shipping.
+fn priced_lines(lines: Vec<DraftLine>, paid: u64) -> (Vec<NewLine>, u64) {
+    let lines_total: u128 = lines.iter().map(|line| u128::from(line.2)).sum();
+    let mut priced = Vec::with_capacity(lines.len());
+    let mut charged: u64 = 0;
+    for (sku, quantity, total, window) in lines {
+        let total = if lines_total > u128::from(paid) {
+            u64::try_from(u128::from(total) * u128::from(paid) / lines_total).unwrap_or(0)
+        } else {
+            total
+        };
+        let unit = total / u64::from(quantity.max(1));
+        charged = charged.saturating_add(unit.saturating_mul(u64::from(quantity)));
+        priced.push(NewLine {
+            sku,
+            quantity,
+            unit_price_minor: unit,
+            backorder: window,
+        });
+    }
+    (priced, charged)
+}
+
+/// Days within which an order must ship when no time was stated
+/// (16 CFR 435.1(a)(1)).
+const NO_STATED_TIME_DAYS: i64 = 30;
+
+fn default_window(today: shared::Date) -> Option<ShipWindow> {
+    let earliest = today.add_days(1)?;
+    let latest = today.add_days(NO_STATED_TIME_DAYS)?;
+    ShipWindow::new(earliest, latest).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(sku: &str, quantity: u32, total: u64) -> DraftLine {
+        (Sku::parse(sku).expect("a SKU"), quantity, total, None)
+    }
+
+    #[test]
+    fn prices_add_up_to_what_was_paid_and_the_rest_is_shipping() {
+        let (lines, charged) =
+            priced_lines(vec![line("TENT", 2, 20_000), line("MUG", 1, 1_500)], 23_000);
+        let units: Vec<u64> = lines.iter().map(|line| line.unit_price_minor).collect();
+        assert_eq!(units, [10_000, 1_500]);
+        assert_eq!(charged, 21_500);
+    }
+
+    #[test]
+    fn a_discount_outside_the_lines_scales_them_down_never_up() {
+        // Lines of 300.00 paid with 150.00: each line at half its price.
+        let (lines, charged) = priced_lines(
+            vec![line("TENT", 1, 20_000), line("MUG", 2, 10_000)],
+            15_000,
+        );
+        let units: Vec<u64> = lines.iter().map(|line| line.unit_price_minor).collect();
+        assert_eq!(units, [10_000, 2_500]);
+        assert_eq!(charged, 15_000);
+        let (_, charged) = priced_lines(vec![line("TENT", 3, 1_000)], 999);
+        assert!(charged <= 999, "{charged}");
+    }
+}

@@ -1,0 +1,282 @@
+//! The pages behind every link in an email: confirming an option of an
+//! offer and unsubscribing. A GET shows, in the customer's language, what
+//! will happen and a button; only the button's POST changes anything.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use shared::lifecycle::{Choice, Locale, OrderView, RejectionCode};
+use shared::{OrderId, ShopId};
+use worker::{Method, Request, Response};
+
+use super::mail::address_hash;
+use super::sql::{Row, text_value};
+use super::{MAX_WEBHOOK_BYTES, ShopRecords, invalid};
+use crate::error::EdgeError;
+use crate::mail::facts::option_words;
+use crate::mail::render::{self, say};
+use crate::{clock, http, storage};
+
+/// A customer-facing HTML page: no caching, no referrer (the link holds a
+/// token), nothing but our own inline style, never in a frame.
+fn page_response(html: String, status: u16) -> Result<Response, EdgeError> {
+    let mut response = Response::from_html(html)?.with_status(status);
+    let headers = response.headers_mut();
+    headers.set("Cache-Control", "no-store")?;
+    headers.set("Referrer-Policy", "no-referrer")?;
+    headers.set("X-Content-Type-Options", "nosniff")?;
+    headers.set(
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    )?;
+    Ok(response)
+}
+
+/// One form on a page: what will happen and the button that makes it so.
+#[derive(Debug, Serialize)]
+struct Form {
+    what: Option<String>,
+    label: String,
+    terms: String,
+    action: String,
+    fields: Vec<(String, String)>,
+    button: String,
+}
+
+impl ShopRecords {
+    fn page_locale(&self, req: &Request) -> Locale {
+        http::query_param(req, "lang")
+            .and_then(|tag| Locale::from_tag(&tag))
+            .or_else(|| self.raw_policy().ok().map(|policy| policy.locale))
+            .unwrap_or(Locale::En)
+    }
+
+    fn page(
+        &self,
+        shop: &str,
+        locale: Locale,
+        title: &str,
+        message: Option<String>,
+        forms: Vec<Form>,
+        status: u16,
+    ) -> Result<Response, EdgeError> {
+        let html = render::page(&json!({
+            "lang": locale.code(),
+            "dir": render::direction(locale),
+            "shop": render::outside_text(shop, 100),
+            "title": title,
+            "message": message,
+            "forms": forms,
+        }))
+        .map_err(|err| EdgeError::Internal(format!("page template: {err}")))?;
+        page_response(html, status)
+    }
+
+    /// `…/orders/{order}/confirm` (an option from an email) and
+    /// `…/orders/{order}/unsubscribe`: GET shows, POST from the button does.
+    pub(super) async fn customer_page(
+        &self,
+        req: &mut Request,
+        order: &OrderId,
+        action: &str,
+    ) -> Result<Response, EdgeError> {
+        let locale = self.page_locale(req);
+        let t = render::catalog(locale);
+        let (Ok(shop), Ok(_)) = (self.shop_id(), self.check_link(req, order)) else {
+            return self.page(
+                "",
+                locale,
+                &say(&t, "page.invalid_link"),
+                None,
+                Vec::new(),
+                403,
+            );
+        };
+        let shop_name = self.shop_name(&shop)?;
+        let token = http::query_param(req, "t").unwrap_or_default();
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query
+            .append_pair("t", &token)
+            .append_pair("lang", locale.code());
+        let self_url = format!("?{}", query.finish());
+        let method = req.method();
+        match (method, action) {
+            (Method::Get, "unsubscribe") => self.page(
+                &shop_name,
+                locale,
+                &say(&t, "page.unsubscribe_title"),
+                None,
+                vec![Form {
+                    what: None,
+                    label: say(&t, "page.unsubscribe_title"),
+                    terms: say(&t, "page.unsubscribe_what"),
+                    action: self_url,
+                    fields: Vec::new(),
+                    button: say(&t, "page.unsubscribe_button"),
+                }],
+                200,
+            ),
+            (Method::Post, "unsubscribe") => {
+                // RFC 8058: a mail client posts `List-Unsubscribe=One-Click`;
+                // our page's button posts an empty form. Both mean the same.
+                let _ = req.bytes().await;
+                self.unsubscribe(order)?;
+                self.page(
+                    &shop_name,
+                    locale,
+                    &say(&t, "page.unsubscribed"),
+                    None,
+                    Vec::new(),
+                    200,
+                )
+            }
+            (Method::Get, "confirm") => {
+                self.confirm_page(req, &shop, &shop_name, order, locale, &t, &self_url)
+                    .await
+            }
+            (Method::Post, "confirm") => {
+                let body = req.bytes().await?;
+                let title = self.confirm(&shop, order, &body).await?;
+                let status = match title {
+                    "page.recorded" => 200,
+                    "page.not_offered" => 400,
+                    _ => 409,
+                };
+                self.page(
+                    &shop_name,
+                    locale,
+                    &say(&t, title),
+                    None,
+                    Vec::new(),
+                    status,
+                )
+            }
+            _ => Err(EdgeError::MethodNotAllowed),
+        }
+    }
+
+    /// Records the choice a confirmation page's button posted; the page's
+    /// title for what came of it.
+    async fn confirm(
+        &self,
+        shop: &ShopId,
+        order: &OrderId,
+        body: &[u8],
+    ) -> Result<&'static str, EdgeError> {
+        if body.len() > MAX_WEBHOOK_BYTES {
+            return Err(EdgeError::BodyTooLarge {
+                max: MAX_WEBHOOK_BYTES,
+            });
+        }
+        let fields: std::collections::HashMap<String, String> =
+            form_urlencoded::parse(body).into_owned().collect();
+        let offer: u32 = fields
+            .get("offer")
+            .and_then(|offer| offer.parse().ok())
+            .ok_or_else(|| invalid("offer", "the offer's number"))?;
+        let choice: Choice = serde_json::from_value(json!({
+            "option": fields.get("option").cloned().unwrap_or_default(),
+            "sku": fields.get("sku"),
+        }))
+        .map_err(|_| invalid("option", "one of the offer's options"))?;
+        match self.apply_choice(shop, order, offer, choice).await {
+            Ok(_) => Ok("page.recorded"),
+            Err(EdgeError::Rejected { code, .. }) => Ok(match code {
+                RejectionCode::AlreadyChosen => "page.already_chosen",
+                RejectionCode::NotOffered => "page.not_offered",
+                _ => "page.offer_closed",
+            }),
+            Err(err) => Err(err),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn confirm_page(
+        &self,
+        req: &Request,
+        shop: &ShopId,
+        shop_name: &str,
+        order: &OrderId,
+        locale: Locale,
+        t: &Value,
+        self_url: &str,
+    ) -> Result<Response, EdgeError> {
+        let view: OrderView = storage::order_view(&self.env, shop, order)
+            .await?
+            .ok_or_else(|| EdgeError::UnknownOrder(order.to_string()))?;
+        let wanted: Option<u32> =
+            http::query_param(req, "offer").and_then(|offer| offer.parse().ok());
+        let now = clock::now();
+        let Some(offer) = view
+            .offer
+            .filter(|offer| Some(offer.id.0) == wanted && offer.expires_at > now)
+        else {
+            let title = if view.chosen.is_some() {
+                "page.already_chosen"
+            } else {
+                "page.offer_closed"
+            };
+            return self.page(shop_name, locale, &say(t, title), None, Vec::new(), 200);
+        };
+        let option = http::query_param(req, "option");
+        let sku = http::query_param(req, "sku");
+        let forms: Vec<Form> = option_words(t, locale.code(), &offer.options)
+            .into_iter()
+            .filter(|words| {
+                option.as_deref().is_none_or(|option| option == words.kind)
+                    && (sku.is_none()
+                        || words
+                            .fields
+                            .iter()
+                            .any(|(name, value)| name == "sku" && Some(value) == sku.as_ref()))
+            })
+            .map(|words| {
+                let mut fields = words.fields.clone();
+                fields.push(("offer".to_owned(), offer.id.0.to_string()));
+                Form {
+                    what: Some(say(t, "page.confirm_what")),
+                    label: words.label,
+                    terms: words.terms,
+                    action: self_url.to_owned(),
+                    fields,
+                    button: say(t, "page.confirm_button"),
+                }
+            })
+            .collect();
+        if forms.is_empty() {
+            return self.page(
+                shop_name,
+                locale,
+                &say(t, "page.not_offered"),
+                None,
+                Vec::new(),
+                200,
+            );
+        }
+        let title = if forms.len() == 1 {
+            "page.confirm_title"
+        } else {
+            "page.pick_title"
+        };
+        self.page(shop_name, locale, &say(t, title), None, forms, 200)
+    }
+
+    /// Stops optional emails to the address this order's emails go to, at
+    /// once: every later claim checks it.
+    fn unsubscribe(&self, order: &OrderId) -> Result<(), EdgeError> {
+        let rows: Vec<Row<String>> = self.rows(
+            "SELECT recipient AS value FROM mails WHERE order_id = ? AND recipient IS NOT NULL
+                 AND recipient != '' LIMIT 1",
+            vec![text_value(order.as_str())],
+        )?;
+        if let Some(row) = rows.into_iter().next() {
+            self.run(
+                "INSERT OR IGNORE INTO suppressed (address, at) VALUES (?, ?)",
+                vec![
+                    text_value(address_hash(&row.value)),
+                    clock::now().unix_seconds().into(),
+                ],
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,428 @@
+//! Products and the supplier history: what a merchant sets for each product,
+//! what it reads as today (worked out here when a setting, the history or
+//! the day changes, and copied to KV for the widget), deliveries learnt into
+//! the history, and a restock or a later window told to the waiting orders.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use shared::estimate::{Delivery, DeliveryHistory};
+use shared::lifecycle::Event;
+use shared::{Availability, ProductSetting, ShipWindow, ShopId, Sku, StoredProduct};
+use worker::{Method, Request, Response};
+
+use super::sql::{Row, text_value, to_text};
+use super::{
+    MAX_DELIVERY_BYTES, MAX_DELIVERY_RECORDS, MAX_SETTING_BYTES, ShopRecords, invalid, parse_sku,
+};
+use crate::error::EdgeError;
+use crate::{clock, http, storage};
+
+/// When the day-turn alarm failed, it tries again this soon.
+pub(super) const RETRY_MS: i64 = 60_000;
+/// The day turns this long after midnight UTC: a clock a little behind
+/// still sees the new day.
+const DAY_TURN_SLACK_MS: i64 = 5_000;
+
+/// Milliseconds from `now` (Unix milliseconds) to just after the next
+/// midnight UTC.
+fn day_turn_in_millis(now: i64) -> i64 {
+    const DAY_MS: i64 = 86_400_000;
+    DAY_MS - now.rem_euclid(DAY_MS) + DAY_TURN_SLACK_MS
+}
+
+impl ShopRecords {
+    /// The merchant's product and history routes; `None` when the path is
+    /// not one of them.
+    pub(super) async fn product_routes(
+        &self,
+        method: &Method,
+        parts: &[&str],
+        req: &mut Request,
+        shop: &ShopId,
+    ) -> Option<Result<Response, EdgeError>> {
+        Some(match (method, parts) {
+            (Method::Put, ["v1", "shops", _, "products", sku]) => match parse_sku(sku) {
+                Ok(sku) => self.put_product(req, shop, sku).await,
+                Err(err) => Err(err),
+            },
+            (Method::Post, ["v1", "shops", _, "deliveries"]) => {
+                self.post_deliveries(req, shop).await
+            }
+            (Method::Get, ["v1", "shops", _, "deliveries"]) => self.history().and_then(|history| {
+                http::json(
+                    &json!({ "deliveries_in_history": history.deliveries() }),
+                    200,
+                )
+            }),
+            (_, ["v1", "shops", _, "products", _] | ["v1", "shops", _, "deliveries"]) => {
+                Err(EdgeError::MethodNotAllowed)
+            }
+            _ => return None,
+        })
+    }
+
+    pub(super) fn product(&self, sku: &Sku) -> Result<Option<ProductSetting>, EdgeError> {
+        let rows: Vec<Row<String>> = self.rows(
+            "SELECT setting AS value FROM products WHERE sku = ?",
+            vec![text_value(sku.as_str())],
+        )?;
+        match rows.into_iter().next() {
+            Some(row) => serde_json::from_str(&row.value)
+                .map(Some)
+                .map_err(|err| EdgeError::Internal(format!("stored product {sku}: {err}"))),
+            None => Ok(None),
+        }
+    }
+
+    /// Saves a setting and refreshes KV's copy with what it reads as today.
+    /// `history` is the shop's, if the caller has already read it; else it
+    /// is read here, and only for a setting estimated from it.
+    pub(super) async fn save_product(
+        &self,
+        shop: &ShopId,
+        sku: &Sku,
+        setting: &ProductSetting,
+        history: Option<&DeliveryHistory>,
+    ) -> Result<(), EdgeError> {
+        self.run(
+            "INSERT INTO products (sku, setting) VALUES (?, ?)
+                 ON CONFLICT(sku) DO UPDATE SET setting = excluded.setting",
+            vec![text_value(sku.as_str()), text_value(to_text(setting)?)],
+        )?;
+        let read;
+        let history = match history {
+            Some(history) => history,
+            None => {
+                read = match setting.needs_history() {
+                    true => self.history()?,
+                    false => DeliveryHistory::default(),
+                };
+                &read
+            }
+        };
+        let stored = StoredProduct::resolved(sku.clone(), setting.clone(), history, clock::today());
+        storage::put_product(&self.env, shop, &stored).await?;
+        if matches!(setting, ProductSetting::Backorder { .. }) {
+            self.keep_day_turn_alarm().await;
+        }
+        Ok(())
+    }
+
+    /// Works out again what products read as today and rewrites their KV
+    /// copies: those estimated from the history when it changed (`estimated`),
+    /// or every backorder when the day turned. The writes run at once.
+    pub(super) async fn refresh_shown(
+        &self,
+        shop: &ShopId,
+        estimated: bool,
+    ) -> Result<(), EdgeError> {
+        #[derive(Deserialize)]
+        struct Stored {
+            sku: String,
+            setting: String,
+        }
+        let rows: Vec<Stored> = self.rows("SELECT sku, setting FROM products", vec![])?;
+        let history = self.history()?;
+        let today = clock::today();
+        let mut products = Vec::new();
+        for row in rows {
+            let (Ok(sku), Ok(setting)) = (
+                Sku::parse(&row.sku),
+                serde_json::from_str::<ProductSetting>(&row.setting),
+            ) else {
+                worker::console_error!("stored product {} is unreadable", row.sku);
+                continue;
+            };
+            let wanted = match estimated {
+                true => setting.needs_history(),
+                false => matches!(setting, ProductSetting::Backorder { .. }),
+            };
+            if !wanted {
+                continue;
+            }
+            products.push(StoredProduct::resolved(sku, setting, &history, today));
+        }
+        let writes = products
+            .iter()
+            .map(|product| storage::put_product(&self.env, shop, product));
+        for written in futures_util::future::join_all(writes).await {
+            written?;
+        }
+        Ok(())
+    }
+
+    /// Sets the alarm for the next day turn (UTC) unless one is set: a
+    /// stated window begins or passes, an estimate moves on with the day.
+    pub(super) async fn keep_day_turn_alarm(&self) {
+        let storage = self.state.storage();
+        if matches!(storage.get_alarm().await, Ok(Some(_))) {
+            return;
+        }
+        let wait = day_turn_in_millis(clock::now_millis());
+        if let Err(err) = storage.set_alarm(wait).await {
+            worker::console_error!("setting the shop's day-turn alarm: {err}");
+        }
+    }
+
+    /// The day turned: every backorder product reads as of the new day.
+    pub(super) async fn turn_the_day(&self) -> Result<(), EdgeError> {
+        let shop = self.shop_id()?;
+        self.refresh_shown(&shop, false).await?;
+        let wait = day_turn_in_millis(clock::now_millis());
+        self.state.storage().set_alarm(wait).await?;
+        Ok(())
+    }
+
+    pub(super) fn history(&self) -> Result<DeliveryHistory, EdgeError> {
+        match self.setting("history")? {
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|err| EdgeError::Internal(format!("stored history: {err}"))),
+            None => Ok(DeliveryHistory::default()),
+        }
+    }
+
+    /// Learns deliveries into the history, and refreshes KV's copy, which
+    /// product reads estimate from.
+    pub(super) async fn learn(
+        &self,
+        shop: &ShopId,
+        deliveries: &[Delivery],
+    ) -> Result<u64, EdgeError> {
+        let mut history = self.history()?;
+        for delivery in deliveries {
+            history.record(delivery);
+        }
+        self.set_setting("history", &to_text(&history)?)?;
+        storage::put_history(&self.env, shop, &history.for_reading()).await?;
+        self.refresh_shown(shop, true).await?;
+        Ok(history.deliveries())
+    }
+
+    async fn put_product(
+        &self,
+        req: &mut Request,
+        shop: &ShopId,
+        sku: Sku,
+    ) -> Result<Response, EdgeError> {
+        let mut body: Value = http::json_body(req, MAX_SETTING_BYTES).await?;
+        // A delay's explanation rides along with the new setting.
+        let delay = body
+            .as_object_mut()
+            .and_then(|object| object.remove("delay"));
+        let delay: Option<DelayText> = match delay {
+            Some(value) => Some(
+                serde_json::from_value(value)
+                    .map_err(|err| EdgeError::InvalidBody(format!("delay: {err}")))?,
+            ),
+            None => None,
+        };
+        let setting: ProductSetting =
+            serde_json::from_value(body).map_err(|err| EdgeError::InvalidBody(err.to_string()))?;
+        setting
+            .validate()
+            .map_err(|reason| invalid("availability", reason))?;
+        let old = self.product(&sku)?;
+        let waiting = self.waiting_orders(&sku)?;
+        let today = clock::today();
+        // What each setting means for a waiting order: the window it ships
+        // in, stated or estimated from the history, `Some(None)` for a
+        // backorder nobody can date, `None` when not on backorder.
+        let history = self.history()?;
+        let window_of = |setting: &ProductSetting| match setting.resolve(&history, &[], today) {
+            Availability::Backorder { window, .. } => Some(window),
+            _ => None,
+        };
+        let (old_window, new_window) = (old.as_ref().and_then(window_of), window_of(&setting));
+        let later = match (old_window, new_window) {
+            (Some(Some(old)), Some(Some(new))) => new.latest() > old.latest(),
+            // From a date to no date at all is a delay too.
+            (Some(Some(_)), Some(None)) => true,
+            _ => false,
+        };
+        if later && !waiting.is_empty() && delay.is_none() {
+            return Err(invalid(
+                "delay",
+                format!(
+                    "{} orders wait for {sku}: a later window needs delay.reason and delay.fix \
+                     for their customers",
+                    waiting.len()
+                ),
+            ));
+        }
+        if let Some(delay) = &delay {
+            delay.check()?;
+        }
+        self.save_product(shop, &sku, &setting, Some(&history))
+            .await?;
+        let restocked = matches!(setting, ProductSetting::InStock)
+            && matches!(old, Some(ProductSetting::Backorder { .. }));
+        let mut notified = 0;
+        if restocked {
+            notified = self.restock(shop, &sku, old.as_ref(), today).await?;
+        } else if let Some(new) = new_window
+            && old_window.is_some()
+            && old_window != Some(new)
+            && !waiting.is_empty()
+        {
+            let text = delay.unwrap_or_else(DelayText::better_news);
+            notified = self.window_changed(shop, &sku, new, text).await?;
+        }
+        http::json(
+            &json!({ "sku": sku, "setting": setting, "orders_notified": notified }),
+            200,
+        )
+    }
+
+    async fn post_deliveries(
+        &self,
+        req: &mut Request,
+        shop: &ShopId,
+    ) -> Result<Response, EdgeError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Batch {
+            deliveries: Vec<Value>,
+        }
+        let batch: Batch = http::json_body(req, MAX_DELIVERY_BYTES).await?;
+        if batch.deliveries.is_empty() || batch.deliveries.len() > MAX_DELIVERY_RECORDS {
+            return Err(invalid(
+                "deliveries",
+                format!("send 1 to {MAX_DELIVERY_RECORDS} records"),
+            ));
+        }
+        let mut deliveries = Vec::with_capacity(batch.deliveries.len());
+        for (index, value) in batch.deliveries.into_iter().enumerate() {
+            let delivery: Delivery = serde_json::from_value(value)
+                .map_err(|err| EdgeError::InvalidBody(format!("deliveries[{index}]: {err}")))?;
+            delivery.validate().map_err(|reason| {
+                EdgeError::InvalidBody(format!("deliveries[{index}]: {reason}"))
+            })?;
+            deliveries.push(delivery);
+        }
+        // Learnt in the order they arrived, as the calibration expects.
+        deliveries.sort_by_key(|delivery| delivery.received);
+        let total = self.learn(shop, &deliveries).await?;
+        http::json(
+            &json!({ "recorded": deliveries.len(), "deliveries_in_history": total }),
+            200,
+        )
+    }
+
+    /// Stock arrived: the product is in stock, every waiting order hears it,
+    /// and a delivery with a promised date is learnt into the history.
+    pub(super) async fn restock(
+        &self,
+        shop: &ShopId,
+        sku: &Sku,
+        old: Option<&ProductSetting>,
+        today: shared::Date,
+    ) -> Result<usize, EdgeError> {
+        if let Some(ProductSetting::Backorder {
+            supply: Some(facts),
+            ..
+        }) = old
+            && let Some(promised) = facts.promised_arrival
+        {
+            let delivery = Delivery {
+                supplier: facts.supplier.clone(),
+                mode: facts.mode.clone(),
+                promised,
+                received: today,
+            };
+            if delivery.validate().is_ok() {
+                self.learn(shop, &[delivery]).await?;
+            }
+        }
+        self.fan_out(shop, sku, Event::StockArrived { sku: sku.clone() })
+            .await
+    }
+
+    pub(super) async fn window_changed(
+        &self,
+        shop: &ShopId,
+        sku: &Sku,
+        window: Option<ShipWindow>,
+        text: DelayText,
+    ) -> Result<usize, EdgeError> {
+        let in_stock = self.in_stock_alternatives()?;
+        self.fan_out(
+            shop,
+            sku,
+            Event::WindowChanged {
+                sku: sku.clone(),
+                window,
+                reason: text.reason,
+                fix: text.fix,
+                in_stock,
+            },
+        )
+        .await
+    }
+
+    /// The policy's alternatives that are in stock now.
+    pub(super) fn in_stock_alternatives(&self) -> Result<Vec<Sku>, EdgeError> {
+        let mut in_stock = Vec::new();
+        for alternative in self.policy()?.alternatives() {
+            if matches!(
+                self.product(&alternative.sku)?,
+                Some(ProductSetting::InStock)
+            ) {
+                in_stock.push(alternative.sku.clone());
+            }
+        }
+        Ok(in_stock)
+    }
+}
+
+/// What happened and what is done about it, for a window change.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DelayText {
+    pub(super) reason: String,
+    pub(super) fix: String,
+}
+
+impl DelayText {
+    pub(super) fn better_news() -> DelayText {
+        DelayText {
+            reason: "Our supplier gave us a new date.".into(),
+            fix: "Nothing more is needed: your order ships within the new window.".into(),
+        }
+    }
+
+    pub(super) fn check(&self) -> Result<(), EdgeError> {
+        for (field, text) in [("delay.reason", &self.reason), ("delay.fix", &self.fix)] {
+            let count = text.trim().chars().count();
+            if count == 0 || count > shared::lifecycle::MAX_TEXT_CHARS {
+                return Err(invalid(
+                    field,
+                    format!("1 to {} characters", shared::lifecycle::MAX_TEXT_CHARS),
+                ));
+            }
+            if shared::text::has_hidden_controls(text) {
+                return Err(invalid(
+                    field,
+                    "must not hold control or bidi control characters",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_day_turns_just_after_the_next_midnight_utc() {
+        // 2026-11-23T00:00:00Z and one millisecond before it.
+        let midnight: i64 = 1_795_392_000_000;
+        assert_eq!(day_turn_in_millis(midnight), 86_400_000 + DAY_TURN_SLACK_MS);
+        assert_eq!(day_turn_in_millis(midnight - 1), 1 + DAY_TURN_SLACK_MS);
+        assert_eq!(
+            day_turn_in_millis(midnight + 3_600_000),
+            82_800_000 + DAY_TURN_SLACK_MS
+        );
+    }
+}
