@@ -1,7 +1,7 @@
 //! One scenario per journey of the brief: events in, effects out.
 
 use expect_test::expect;
-use shared::lifecycle::{Choice, Event, OfferId, Stage};
+use shared::lifecycle::{Choice, Consent, Event, OfferId, Stage};
 
 use crate::journey::{Journey, policy, sku, tent_and_lantern, window};
 
@@ -723,4 +723,51 @@ fn every_handled_event_bumps_the_sequence_and_a_repeat_does_not() {
         3,
         "a repeated choice changes nothing"
     );
+}
+
+/// Regression (found by the mended property over random histories): a
+/// repeated choice that arrived when the US rule's consent deadline had
+/// passed was answered from the order as it was, and the order stayed open
+/// past its deadline. Time is now caught up first.
+#[test]
+fn us_rule_a_repeated_choice_at_the_consent_deadline_still_cancels() {
+    let mut journey = placed();
+    let ship_now = Event::Chose {
+        offer: OfferId(1),
+        choice: Choice::ShipAvailableNow,
+    };
+    journey
+        .on_day("2027-01-25")
+        .event(Event::WindowChanged {
+            sku: sku("TENT"),
+            window: Some(window("2027-02-10", "2027-02-20")),
+            reason: "The ship is a week late.".into(),
+            fix: "We booked the first truck from the port.".into(),
+            in_stock: vec![],
+        })
+        .event(ship_now.clone())
+        .on_day("2027-01-26")
+        .event(Event::WindowChanged {
+            sku: sku("TENT"),
+            window: None,
+            reason: "The ship turned back.".into(),
+            fix: "We are looking for another supplier.".into(),
+            in_stock: vec![],
+        });
+    let Consent::Required { by } = journey.order().consent() else {
+        panic!("a second slip needs consent: {:?}", journey.order().consent());
+    };
+    journey.now = by;
+    journey.log_from_here().event(ship_now);
+    // The lantern went when it was chosen; the tent is cancelled, refunded.
+    assert_eq!(journey.order().stage(), Stage::Shipped);
+    assert_eq!(journey.order().waiting_lines().count(), 0);
+    journey.check(expect![[r#"
+        2027-02-21T00:00Z chose
+          OfferClosed { offer: OfferId(2), outcome: Expired { at: 2027-02-02T09:00Z } }
+          CancelLines { skus: [TENT] }
+          Refund { amount: USD 189.00, by: 2027-03-02 }
+          Send(Cancelled { cause: NoConsentToDelay, refund: USD 189.00, refund_by: 2027-03-02 })
+          ShowStatus(PublicStatus { stage: Shipped, window: None, live_offer: None })
+    "#]]);
 }
