@@ -625,7 +625,19 @@ async fn a_forged_link_leaves_the_theme_as_it_was_and_stops_asking() {
         .goto(&page_url(&shop, "F-1", &forged, "en-GB"))
         .await
         .expect("loads");
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // The loader says on the element that it has stopped asking: a
+    // positive signal to wait for, rather than a pause.
+    eventually("the widget stops asking", || async {
+        let state = client
+            .execute(
+                "return document.querySelector('[data-backorder-order]').getAttribute('data-backorder-state');",
+                vec![],
+            )
+            .await
+            .expect("runs");
+        (state == json!("refused")).then_some(())
+    })
+    .await;
     let shown = read(client).await;
     assert_eq!(shown.stage, None, "{shown:?}");
     assert_eq!(shown.merchant.as_deref(), Some("Thank you for your order."));

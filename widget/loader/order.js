@@ -38,6 +38,9 @@ if (script && script.src) {
           if (response.status === 403 || response.status === 404) {
             refused = true;
             polling(false);
+            // Said on the element, so that the page (and a test) can tell
+            // the widget has stopped asking rather than not yet answered.
+            host.setAttribute("data-backorder-state", "refused");
             console.warn("backorder widget: the edge refused this order's link");
           }
           return response.ok ? response.text() : null;

@@ -4,6 +4,7 @@
 // Tests fail by panicking, with a message that says what went wrong.
 #![allow(clippy::expect_used, clippy::panic)]
 
+mod boundaries;
 mod journey;
 mod properties;
 mod scenarios;

@@ -755,7 +755,10 @@ fn us_rule_a_repeated_choice_at_the_consent_deadline_still_cancels() {
             in_stock: vec![],
         });
     let Consent::Required { by } = journey.order().consent() else {
-        panic!("a second slip needs consent: {:?}", journey.order().consent());
+        panic!(
+            "a second slip needs consent: {:?}",
+            journey.order().consent()
+        );
     };
     journey.now = by;
     journey.log_from_here().event(ship_now);

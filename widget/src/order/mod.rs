@@ -319,8 +319,10 @@ async fn post_choice(link: &Link, offer: OfferId, choice: &Choice) -> (Answer, O
         Some((409, text)) => {
             let error = decode::parse(&text).and_then(|body| field(&body, "error"));
             let code = error.as_ref().and_then(|error| json::text(error, "code"));
-            match code.as_deref().and_then(RejectionCode::from_code) {
-                Some(RejectionCode::AlreadyChosen) => (
+            // The one code the chooser tells apart (its other refusals all
+            // mean the offer is closed), named by `shared` rather than retyped.
+            match code.as_deref() {
+                Some(code) if code == RejectionCode::AlreadyChosen.code() => (
                     Answer::AlreadyChosen(
                         error
                             .and_then(|error| field(&error, "chosen"))

@@ -1,0 +1,246 @@
+//! The edges of what the lifecycle takes, one table each: what a new order
+//! may hold, what a delay must say, what counts as a delay. Written against
+//! the mutants `cargo mutants` found surviving (ARCHITECTURE.md, tests).
+
+use shared::lifecycle::{Choice, Event, OfferId, Order, Rejection, ShopPolicy, apply};
+use shared::{ShipWindow, Timestamp};
+
+use crate::journey::{policy, sku, tent_and_lantern, window};
+
+fn start() -> Timestamp {
+    Timestamp::start_of("2027-01-04".parse().expect("a date"))
+}
+
+fn us() -> ShopPolicy {
+    policy("{}")
+}
+
+fn placed(tent: ShipWindow) -> Order {
+    apply(None, &Event::Placed(tent_and_lantern(tent)), start(), &us())
+        .expect("placed")
+        .0
+}
+
+fn later(days: i64) -> Timestamp {
+    start().plus_days(days)
+}
+
+fn news(window: Option<ShipWindow>, reason: &str, fix: &str) -> Event {
+    Event::WindowChanged {
+        sku: sku("TENT"),
+        window,
+        reason: reason.into(),
+        fix: fix.into(),
+        in_stock: vec![],
+    }
+}
+
+#[track_caller]
+fn refused_as(result: Result<(Order, Vec<shared::lifecycle::Effect>), Rejection>, expect: &str) {
+    match result {
+        Ok(_) => panic!("taken, but should be refused as {expect}"),
+        Err(rejection) => assert!(
+            rejection.to_string().starts_with(expect),
+            "{rejection} should start {expect:?}"
+        ),
+    }
+}
+
+#[test]
+fn an_order_holds_one_to_two_hundred_lines() {
+    let mut new = tent_and_lantern(window("2027-02-01", "2027-02-14"));
+    new.lines.clear();
+    refused_as(
+        apply(None, &Event::Placed(new.clone()), start(), &us()),
+        "invalid order: an order has 1 to 200 lines",
+    );
+    let line = |index: usize| shared::lifecycle::NewLine {
+        sku: sku(&format!("PART-{index}")),
+        quantity: 1,
+        unit_price_minor: 100,
+        backorder: Some(window("2027-02-01", "2027-02-14")),
+    };
+    new.lines = (0..200).map(line).collect();
+    new.shipping_minor = 0;
+    new.paid_minor = 200 * 100;
+    assert!(apply(None, &Event::Placed(new.clone()), start(), &us()).is_ok());
+    new.lines.push(line(200));
+    new.paid_minor += 100;
+    refused_as(
+        apply(None, &Event::Placed(new), start(), &us()),
+        "invalid order: an order has 1 to 200 lines",
+    );
+}
+
+#[test]
+fn a_delay_must_say_what_happened_and_what_is_done_in_at_most_a_thousand_characters() {
+    let order = placed(window("2027-02-01", "2027-02-14"));
+    let late = Some(window("2027-03-01", "2027-03-10"));
+    let longest = "x".repeat(1000);
+    let too_long = "x".repeat(1001);
+    for (reason, fix, taken) in [
+        ("Late ship.", "Next ship.", true),
+        (longest.as_str(), longest.as_str(), true),
+        ("", "Next ship.", false),
+        ("Late ship.", "   ", false),
+        (too_long.as_str(), "Next ship.", false),
+        ("Late ship.", too_long.as_str(), false),
+        ("Late\u{202E} ship.", "Next ship.", false),
+    ] {
+        let result = apply(Some(&order), &news(late, reason, fix), later(20), &us());
+        match taken {
+            true => assert!(result.is_ok(), "{reason:.20} / {fix:.20}: {result:?}"),
+            false => refused_as(result, "a delay needs a"),
+        }
+    }
+}
+
+#[test]
+fn only_a_later_date_is_a_delay_and_a_first_date_is_news() {
+    let order = placed(window("2027-02-01", "2027-02-14"));
+    let is_delay = |order: &Order, window: Option<ShipWindow>| {
+        let (next, effects) = apply(
+            Some(order),
+            &news(window, "Why.", "What."),
+            later(20),
+            &us(),
+        )
+        .expect("taken");
+        let delayed = effects
+            .iter()
+            .any(|effect| matches!(effect, shared::lifecycle::Effect::OfferOpened { .. }));
+        (next, delayed)
+    };
+    // Sooner or on the promised day: news, not a delay.
+    assert!(!is_delay(&order, Some(window("2027-02-01", "2027-02-10"))).1);
+    assert!(!is_delay(&order, Some(window("2027-02-05", "2027-02-14"))).1);
+    // A day past the promise, or no date at all: a delay.
+    assert!(is_delay(&order, Some(window("2027-02-05", "2027-02-15"))).1);
+    let (unknown, delayed) = is_delay(&order, None);
+    assert!(delayed);
+    assert_eq!(unknown.ship_by(), None);
+    // From no date: a date again is news that sets the promise, and still
+    // no date is nothing new.
+    let answered = apply(
+        Some(&unknown),
+        &Event::Chose {
+            offer: OfferId(1),
+            choice: Choice::KeepWaiting,
+        },
+        later(20),
+        &us(),
+    )
+    .expect("chose")
+    .0;
+    let (dated, delayed) = is_delay(&answered, Some(window("2027-03-01", "2027-03-09")));
+    assert!(!delayed);
+    assert_eq!(dated.ship_by(), Some("2027-03-09".parse().expect("a date")));
+    let (still, delayed) = is_delay(&answered, None);
+    assert!(!delayed);
+    assert_eq!(still.ship_by(), None);
+}
+
+#[test]
+fn news_for_a_sku_the_order_does_not_wait_for_is_refused() {
+    let order = placed(window("2027-02-01", "2027-02-14"));
+    let lantern = Event::WindowChanged {
+        sku: sku("LANTERN"),
+        window: None,
+        reason: "Why.".into(),
+        fix: "What.".into(),
+        in_stock: vec![],
+    };
+    refused_as(
+        apply(Some(&order), &lantern, later(1), &us()),
+        "the order has no line waiting for LANTERN",
+    );
+}
+
+#[test]
+fn a_repeated_choice_is_answered_from_the_order_only_when_nothing_is_due() {
+    let order = placed(window("2027-02-01", "2027-02-14"));
+    let (slipped, _) = apply(
+        Some(&order),
+        &news(Some(window("2027-03-01", "2027-03-10")), "Why.", "What."),
+        later(20),
+        &us(),
+    )
+    .expect("slipped");
+    let keep = Event::Chose {
+        offer: OfferId(1),
+        choice: Choice::KeepWaiting,
+    };
+    let (chosen, _) = apply(Some(&slipped), &keep, later(21), &us()).expect("chosen");
+    let due = chosen.wake_up().expect("a wake-up");
+    // Just before the wake-up: the very same order, nothing to do.
+    let before = Timestamp::from_unix_seconds(due.unix_seconds() - 1);
+    let (same, effects) = apply(Some(&chosen), &keep, before, &us()).expect("taken");
+    assert_eq!((same, effects), (chosen.clone(), Vec::new()));
+    // At the wake-up: time is caught up first, so the order moves on.
+    let (moved, _) = apply(Some(&chosen), &keep, due, &us()).expect("taken");
+    assert_ne!(moved, chosen);
+}
+
+#[test]
+fn news_moves_only_the_lines_of_its_sku() {
+    let mut new = tent_and_lantern(window("2027-02-01", "2027-02-14"));
+    new.lines[1].backorder = Some(window("2027-02-03", "2027-02-10"));
+    let order = apply(None, &Event::Placed(new), start(), &us())
+        .expect("placed")
+        .0;
+    let sooner = Some(window("2027-02-02", "2027-02-09"));
+    let (next, _) = apply(
+        Some(&order),
+        &news(sooner, "Why.", "What."),
+        later(5),
+        &us(),
+    )
+    .expect("taken");
+    let windows: Vec<Option<ShipWindow>> = next.lines().iter().map(|line| line.window).collect();
+    assert_eq!(windows, [sooner, Some(window("2027-02-03", "2027-02-10"))]);
+}
+
+#[test]
+fn a_shipment_names_its_carrier_and_tracking_and_ships_every_ready_line() {
+    let order = placed(window("2027-02-01", "2027-02-14"));
+    let (stocked, _) = apply(
+        Some(&order),
+        &Event::StockArrived { sku: sku("TENT") },
+        later(20),
+        &us(),
+    )
+    .expect("stocked");
+    let (processed, _) =
+        apply(Some(&stocked), &Event::Processed, later(20), &us()).expect("processed");
+    let ship = |carrier: &str, tracking: &str| Event::Shipped {
+        carrier: carrier.into(),
+        tracking: tracking.into(),
+    };
+    let long = "1".repeat(101);
+    for (carrier, tracking) in [
+        ("", "1Z"),
+        ("UPS", " "),
+        (long.as_str(), "1Z"),
+        ("UPS", long.as_str()),
+    ] {
+        refused_as(
+            apply(Some(&processed), &ship(carrier, tracking), later(21), &us()),
+            "a shipment needs a carrier and a tracking number",
+        );
+    }
+    let (shipped, _) = apply(
+        Some(&processed),
+        &ship(&"U".repeat(100), "1Z"),
+        later(21),
+        &us(),
+    )
+    .expect("shipped");
+    assert!(
+        shipped
+            .lines()
+            .iter()
+            .all(|line| line.state == shared::lifecycle::LineState::Shipped),
+        "{:?}",
+        shipped.lines()
+    );
+}
