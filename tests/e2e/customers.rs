@@ -3,8 +3,6 @@
 //! a GET changes nothing, concurrent writes are all kept, actions reach the
 //! merchant's endpoint signed and retried, and a restart loses nothing.
 
-use std::time::Duration;
-
 use e2e::admin::{AdminApi, choices_url};
 use e2e::endpoint::Endpoint;
 use e2e::payloads;

@@ -256,6 +256,18 @@ const region = (() => {
 return { banner: text(".banner p"), news: text(".popup"), region };
 "#;
 
+/// Whether the loader has marked the notices painted (it decides on news
+/// before that), and whether a pop-up still waits for its words.
+const NEWS_STATE: &str = r#"
+const painted = performance.getEntriesByName("backorder:painted").length > 0;
+let filling = false;
+for (const element of document.body.children) {
+  const label = element.shadowRoot && element.shadowRoot.querySelector(".popup strong");
+  if (label && !label.textContent) filling = true;
+}
+return { painted, filling };
+"#;
+
 async fn extras(client: &fantoccini::Client) -> serde_json::Value {
     client.execute(READ_EXTRAS, vec![]).await.expect("runs")
 }
@@ -364,8 +376,14 @@ async fn product_news_pops_up_once_per_change() {
     let visit = || async {
         let page = ShopPage::open(client, shop.url()).await;
         page.settled(BACKORDER_SKU).await;
-        // The pop-up is filled a moment after it is placed.
-        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        // The loader decides on news before it marks the notices painted,
+        // and fills a pop-up's words a moment after placing it: wait for
+        // both signals rather than for a while.
+        crate::eventually("the page has decided on its news", || async {
+            let state = client.execute(NEWS_STATE, vec![]).await.expect("runs");
+            (state["painted"] == true && state["filling"] == false).then_some(())
+        })
+        .await;
         extras(client).await["news"].as_str().map(str::to_owned)
     };
     assert_eq!(visit().await, None, "the first visit only remembers");

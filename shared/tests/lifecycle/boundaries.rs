@@ -244,3 +244,87 @@ fn a_shipment_names_its_carrier_and_tracking_and_ships_every_ready_line() {
         shipped.lines()
     );
 }
+
+/// The options of the first delay's offer, by kind, for an order of a tent
+/// (waiting) and a lantern (in stock, or waiting too), under a policy.
+fn offered(policy_json: &str, lantern_waits: bool, in_stock: &[&str]) -> Vec<&'static str> {
+    let policy = policy(policy_json);
+    let mut new = tent_and_lantern(window("2027-02-01", "2027-02-14"));
+    if lantern_waits {
+        new.lines[1].backorder = Some(window("2027-02-01", "2027-02-10"));
+    }
+    let order = apply(None, &Event::Placed(new), start(), &policy)
+        .expect("placed")
+        .0;
+    let slip = Event::WindowChanged {
+        sku: sku("TENT"),
+        window: Some(window("2027-03-01", "2027-03-10")),
+        reason: "Why.".into(),
+        fix: "What.".into(),
+        in_stock: in_stock.iter().map(|s| sku(s)).collect(),
+    };
+    let (slipped, _) = apply(Some(&order), &slip, later(20), &policy).expect("slipped");
+    let offer = slipped.offers().last().expect("an offer");
+    offer.options.iter().map(|o| o.kind().code()).collect()
+}
+
+#[test]
+fn an_offer_holds_the_options_the_shop_enables_that_fit_the_order() {
+    let alternatives = r#""alternatives": [{"for_sku": "TENT", "sku": "SHELTER", "months": [1]},
+                                          {"for_sku": "TENT", "sku": "TARP", "months": [7]}]"#;
+    let it = |extra: &str| format!(r#"{{"country": "IT", {alternatives}{extra}}}"#);
+    let all = [
+        "keep_waiting",
+        "switch_item",
+        "ship_available_now",
+        "store_credit",
+        "cancel",
+    ];
+    assert_eq!(offered(&it(""), false, &["SHELTER"]), all);
+    // The alternative must be in stock and in season (January here).
+    assert_eq!(
+        offered(&it(""), false, &["TARP"]),
+        [
+            "keep_waiting",
+            "ship_available_now",
+            "store_credit",
+            "cancel"
+        ]
+    );
+    assert_eq!(
+        offered(&it(""), false, &[]),
+        [
+            "keep_waiting",
+            "ship_available_now",
+            "store_credit",
+            "cancel"
+        ]
+    );
+    // Nothing ready to ship now: no "ship what is in stock".
+    assert_eq!(
+        offered(&it(""), true, &["SHELTER"]),
+        ["keep_waiting", "switch_item", "store_credit", "cancel"]
+    );
+    // What the shop turns off is not offered (outside the US rule, cancel too).
+    let off =
+        it(r#", "options": {"ship_available_now": false, "store_credit": false, "cancel": false}"#);
+    assert_eq!(
+        offered(&off, false, &["SHELTER"]),
+        ["keep_waiting", "switch_item"]
+    );
+    let only_cancel = it(
+        r#", "options": {"keep_waiting": false, "switch_item": false, "ship_available_now": false, "store_credit": false, "cancel": true}"#,
+    );
+    assert_eq!(offered(&only_cancel, false, &["SHELTER"]), ["cancel"]);
+}
+
+#[test]
+fn an_open_offer_holds_back_the_nurture_email_until_it_lapses() {
+    // Placed on 4 January: nurture due on the 16th. A slip on the 14th
+    // opens an offer until the 21st; nothing else goes out before then.
+    let order = placed(window("2027-02-01", "2027-02-14"));
+    let slip = news(Some(window("2027-03-01", "2027-03-10")), "Why.", "What.");
+    let (slipped, _) = apply(Some(&order), &slip, later(10), &us()).expect("slipped");
+    let offer = slipped.offers().last().expect("an offer");
+    assert_eq!(slipped.wake_up(), Some(offer.expires_at));
+}
