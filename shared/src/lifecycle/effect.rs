@@ -245,6 +245,74 @@ impl Effect {
 mod tests {
     use super::*;
 
+    /// Each kind's wire code is `Email`'s serde tag, and reads back.
+    #[test]
+    fn email_kind_codes_agree_with_serde() {
+        let sku = Sku::parse("TENT").expect("a SKU");
+        let money = Money::new(crate::Currency::parse("USD").expect("USD"), 100);
+        let day: Date = "2030-01-01".parse().expect("a date");
+        let emails = [
+            Email::Receipt {
+                lines: Vec::new(),
+                ship: None,
+                delivery: None,
+            },
+            Email::Restocked {
+                sku,
+                order_complete: true,
+            },
+            Email::Processed,
+            Email::Shipped {
+                carrier: "UPS".into(),
+                tracking: "1Z".into(),
+            },
+            Email::FollowUp,
+            Email::WinBack,
+            Email::Nurture {
+                window: None,
+                offer: None,
+            },
+            Email::DelayNotice(DelayNotice {
+                reason: "r".into(),
+                fix: "f".into(),
+                window: None,
+                offer: OfferId(1),
+                options: Vec::new(),
+                offer_expires_at: Timestamp::from_unix_seconds(0),
+                us_rule: None,
+            }),
+            Email::ChoiceConfirmed {
+                choice: Choice::Cancel,
+            },
+            Email::Cancelled {
+                cause: CancelCause::CustomerChose,
+                refund: money,
+                refund_by: day,
+            },
+        ];
+        for (kind, email) in EmailKind::ALL.into_iter().zip(&emails) {
+            assert_eq!(email.kind(), kind);
+            let json = serde_json::to_value(email).expect("serialises");
+            assert_eq!(json["email"], kind.code());
+            assert_eq!(serde_json::to_value(kind).expect("serialises"), kind.code());
+            assert_eq!(EmailKind::from_code(kind.code()), Some(kind));
+        }
+        assert_eq!(EmailKind::from_code("newsletter"), None);
+    }
+
+    /// Only a nurture email that carries an offer presses it on the
+    /// customer: that one leaves the sequence once they answer.
+    #[test]
+    fn only_a_nurture_with_an_offer_is_of_the_sequence() {
+        let nurture = |offer| Email::Nurture {
+            window: None,
+            offer,
+        };
+        assert!(nurture(Some(OfferId(2))).is_sequence());
+        assert!(!nurture(None).is_sequence());
+        assert!(!Email::Processed.is_sequence());
+    }
+
     /// Effects travel through storage and queues as JSON: every kind must
     /// serialise (an internally tagged newtype of a string cannot).
     #[test]

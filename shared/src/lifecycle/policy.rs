@@ -340,6 +340,11 @@ mod tests {
         assert_eq!(Locale::from_tag("EN"), Some(Locale::En));
         assert_eq!(Locale::from_tag("fr"), None);
         assert_eq!(Locale::from_tag(""), None);
+        for locale in [Locale::En, Locale::It, Locale::Ar] {
+            let json = serde_json::to_value(locale).expect("serialises");
+            assert_eq!(json, serde_json::Value::from(locale.code()));
+            assert_eq!(Locale::from_tag(locale.code()), Some(locale));
+        }
     }
 
     #[track_caller]
@@ -369,6 +374,26 @@ mod tests {
         let back: ShopPolicy = serde_json::from_str(&stored).expect("reads back");
         assert_eq!(back, policy);
         assert!(serde_json::from_str::<RawShopPolicy>(&stored).is_err());
+    }
+
+    #[test]
+    fn what_the_merchant_sets_is_what_the_policy_says() {
+        let off: RawShopPolicy =
+            serde_json::from_str(r#"{"free_expedited_shipping": false}"#).expect("a policy");
+        assert!(
+            !ShopPolicy::parse(off)
+                .expect("valid")
+                .free_expedited_shipping()
+        );
+        let on = ShopPolicy::parse(RawShopPolicy::default()).expect("valid");
+        assert!(on.free_expedited_shipping());
+        assert_eq!(on.time_zone(), "UTC");
+        let rome: RawShopPolicy =
+            serde_json::from_str(r#"{"time_zone": "Europe/Rome"}"#).expect("a policy");
+        assert_eq!(
+            ShopPolicy::parse(rome).expect("valid").time_zone(),
+            "Europe/Rome"
+        );
     }
 
     #[test]
@@ -406,6 +431,12 @@ mod tests {
         check(r#"{"time_zone": "Mars/Olympus Mons"}"#, Err("time_zone"));
         check(r#"{"time_zone": "Europe/Rome"}"#, Ok(()));
         check(r#"{"country": "usa"}"#, Err("country"));
+        check(r#"{"country": "USA"}"#, Err("country"));
+        check(r#"{"country": "it"}"#, Err("country"));
+        check(
+            r#"{"country": "IT", "options": {"keep_waiting": false, "switch_item": false, "ship_available_now": false, "store_credit": false, "cancel": false}}"#,
+            Err("options: at least one option must be enabled"),
+        );
         check(
             r#"{"transit_days_min": 9, "transit_days_max": 3}"#,
             Err("transit_days_min"),

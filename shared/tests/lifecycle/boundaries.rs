@@ -328,3 +328,196 @@ fn an_open_offer_holds_back_the_nurture_email_until_it_lapses() {
     let offer = slipped.offers().last().expect("an offer");
     assert_eq!(slipped.wake_up(), Some(offer.expires_at));
 }
+
+#[test]
+fn switching_replaces_only_the_waiting_lines_of_that_item() {
+    let policy =
+        policy(r#"{"country": "IT", "alternatives": [{"for_sku": "TENT", "sku": "SHELTER"}]}"#);
+    // The lantern waits too, for its own stock.
+    let mut new = tent_and_lantern(window("2027-02-01", "2027-02-14"));
+    new.lines[1].backorder = Some(window("2027-02-01", "2027-02-10"));
+    let order = apply(None, &Event::Placed(new), start(), &policy)
+        .expect("placed")
+        .0;
+    let slip = Event::WindowChanged {
+        sku: sku("TENT"),
+        window: Some(window("2027-03-01", "2027-03-10")),
+        reason: "Why.".into(),
+        fix: "What.".into(),
+        in_stock: vec![sku("SHELTER")],
+    };
+    let (slipped, _) = apply(Some(&order), &slip, later(20), &policy).expect("slipped");
+    let switch = Event::Chose {
+        offer: OfferId(1),
+        choice: Choice::SwitchItem {
+            sku: sku("SHELTER"),
+        },
+    };
+    let (switched, _) = apply(Some(&slipped), &switch, later(21), &policy).expect("switched");
+    let lines: Vec<(String, Option<String>)> = switched
+        .lines()
+        .iter()
+        .map(|line| {
+            (
+                line.sku.to_string(),
+                line.replaces.as_ref().map(ToString::to_string),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("SHELTER".to_owned(), Some("TENT".to_owned())),
+            ("LANTERN".to_owned(), None),
+        ]
+    );
+}
+
+/// What each event adds to the customer's timeline, by kind.
+struct Timeline {
+    order: Option<Order>,
+    policy: ShopPolicy,
+}
+
+impl Timeline {
+    #[track_caller]
+    fn take(&mut self, event: Event, at: Timestamp) -> Vec<String> {
+        let (order, effects) = apply(self.order.as_ref(), &event, at, &self.policy).expect("taken");
+        self.order = Some(order);
+        shared::lifecycle::timeline_entries(&event, &effects, at)
+            .iter()
+            .map(|entry| {
+                let json = serde_json::to_value(entry).expect("serialises");
+                json["what"].as_str().unwrap_or_default().to_owned()
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn each_step_adds_what_the_customer_is_told_to_the_timeline() {
+    let mut timeline = Timeline {
+        order: None,
+        policy: policy(r#"{"country": "IT"}"#),
+    };
+    let placed = Event::Placed(tent_and_lantern(window("2027-02-01", "2027-02-14")));
+    let sooner = news(Some(window("2027-02-01", "2027-02-10")), "Why.", "What.");
+    let slip = news(Some(window("2027-03-01", "2027-03-10")), "Why.", "What.");
+    let keep = Event::Chose {
+        offer: OfferId(1),
+        choice: Choice::KeepWaiting,
+    };
+    let stock = Event::StockArrived { sku: sku("TENT") };
+    let shipped = Event::Shipped {
+        carrier: "UPS".into(),
+        tracking: "1Z".into(),
+    };
+    let steps: Vec<(Event, i64, &[&str])> = vec![
+        (placed, 0, &["placed"]),
+        (sooner, 1, &["window_news"]),
+        (slip, 2, &["delayed"]),
+        (keep, 3, &["chose"]),
+        (stock, 40, &["restocked"]),
+        (Event::Processed, 41, &["processed"]),
+        (shipped, 42, &["shipped"]),
+        (Event::Delivered, 44, &["delivered"]),
+    ];
+    for (event, day, expect) in steps {
+        let name = event.name();
+        assert_eq!(timeline.take(event, later(day)), expect, "{name}");
+    }
+
+    // Another order: an offer left to lapse, then the store cancels.
+    let mut other = Timeline {
+        order: None,
+        policy: policy(r#"{"country": "IT"}"#),
+    };
+    other.take(
+        Event::Placed(tent_and_lantern(window("2027-02-01", "2027-02-14"))),
+        start(),
+    );
+    other.take(
+        news(Some(window("2027-03-01", "2027-03-10")), "Why.", "What."),
+        later(2),
+    );
+    assert_eq!(other.take(Event::TimePassed, later(30)), ["offer_expired"]);
+    assert_eq!(
+        other.take(Event::CancelledByStore, later(31)),
+        ["cancelled_by_store"]
+    );
+
+    // A customer who cancels is told of the choice and of the refund.
+    let mut third = Timeline {
+        order: None,
+        policy: policy(r#"{"country": "IT"}"#),
+    };
+    third.take(
+        Event::Placed(tent_and_lantern(window("2027-02-01", "2027-02-14"))),
+        start(),
+    );
+    third.take(
+        news(Some(window("2027-03-01", "2027-03-10")), "Why.", "What."),
+        later(2),
+    );
+    let cancel = Event::Chose {
+        offer: OfferId(1),
+        choice: Choice::Cancel,
+    };
+    assert_eq!(third.take(cancel, later(3)), ["chose", "cancelled"]);
+}
+
+#[test]
+fn the_customers_view_shows_the_window_while_waiting_and_the_answer_once_given() {
+    let view = |order: &Order, at| shared::lifecycle::OrderView::of(order, &[], at);
+    let order = placed(window("2027-02-01", "2027-02-14"));
+    let waiting = view(&order, later(1));
+    assert_eq!(waiting.window, Some(window("2027-02-01", "2027-02-14")));
+    assert_eq!((waiting.offer, waiting.chosen), (None, None));
+    let (slipped, _) = apply(
+        Some(&order),
+        &news(Some(window("2027-03-01", "2027-03-10")), "Why.", "What."),
+        later(20),
+        &us(),
+    )
+    .expect("slipped");
+    let offered = view(&slipped, later(20));
+    assert_eq!(offered.offer.map(|offer| offer.id), Some(OfferId(1)));
+    assert_eq!(offered.chosen, None);
+    let keep = Event::Chose {
+        offer: OfferId(1),
+        choice: Choice::KeepWaiting,
+    };
+    let (answered, _) = apply(Some(&slipped), &keep, later(21), &us()).expect("chosen");
+    let answered = view(&answered, later(21));
+    assert_eq!(answered.offer, None);
+    assert_eq!(answered.chosen, Some(Choice::KeepWaiting));
+    // Once nothing waits, no window is shown.
+    let (stocked, _) = apply(
+        Some(&order),
+        &Event::StockArrived { sku: sku("TENT") },
+        later(22),
+        &us(),
+    )
+    .expect("stocked");
+    assert_eq!(view(&stocked, later(22)).window, None);
+}
+
+#[test]
+fn an_order_the_store_cancelled_asks_for_no_wake_up_at_its_consent_deadline() {
+    let order = placed(window("2027-02-01", "2027-02-14"));
+    // A long delay under the US rule: consent is needed by a deadline.
+    let (slipped, _) = apply(
+        Some(&order),
+        &news(Some(window("2027-04-01", "2027-04-30")), "Why.", "What."),
+        later(20),
+        &us(),
+    )
+    .expect("slipped");
+    assert!(matches!(
+        slipped.consent(),
+        shared::lifecycle::Consent::Required { .. }
+    ));
+    let (cancelled, _) =
+        apply(Some(&slipped), &Event::CancelledByStore, later(21), &us()).expect("cancelled");
+    assert_eq!(cancelled.wake_up(), None);
+}
