@@ -380,6 +380,23 @@ struct Timeline {
 }
 
 impl Timeline {
+    /// An Italian shop's order, slipped on its second day with an offer.
+    fn slipped() -> Timeline {
+        let mut timeline = Timeline {
+            order: None,
+            policy: policy(r#"{"country": "IT"}"#),
+        };
+        timeline.take(
+            Event::Placed(tent_and_lantern(window("2027-02-01", "2027-02-14"))),
+            start(),
+        );
+        timeline.take(
+            news(Some(window("2027-03-01", "2027-03-10")), "Why.", "What."),
+            later(2),
+        );
+        timeline
+    }
+
     #[track_caller]
     fn take(&mut self, event: Event, at: Timestamp) -> Vec<String> {
         let (order, effects) = apply(self.order.as_ref(), &event, at, &self.policy).expect("taken");
@@ -428,18 +445,7 @@ fn each_step_adds_what_the_customer_is_told_to_the_timeline() {
     }
 
     // Another order: an offer left to lapse, then the store cancels.
-    let mut other = Timeline {
-        order: None,
-        policy: policy(r#"{"country": "IT"}"#),
-    };
-    other.take(
-        Event::Placed(tent_and_lantern(window("2027-02-01", "2027-02-14"))),
-        start(),
-    );
-    other.take(
-        news(Some(window("2027-03-01", "2027-03-10")), "Why.", "What."),
-        later(2),
-    );
+    let mut other = Timeline::slipped();
     assert_eq!(other.take(Event::TimePassed, later(30)), ["offer_expired"]);
     assert_eq!(
         other.take(Event::CancelledByStore, later(31)),
@@ -447,18 +453,7 @@ fn each_step_adds_what_the_customer_is_told_to_the_timeline() {
     );
 
     // A customer who cancels is told of the choice and of the refund.
-    let mut third = Timeline {
-        order: None,
-        policy: policy(r#"{"country": "IT"}"#),
-    };
-    third.take(
-        Event::Placed(tent_and_lantern(window("2027-02-01", "2027-02-14"))),
-        start(),
-    );
-    third.take(
-        news(Some(window("2027-03-01", "2027-03-10")), "Why.", "What."),
-        later(2),
-    );
+    let mut third = Timeline::slipped();
     let cancel = Event::Chose {
         offer: OfferId(1),
         choice: Choice::Cancel,
