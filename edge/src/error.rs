@@ -85,6 +85,14 @@ struct ErrorDetail<'a> {
     line: Option<usize>,
 }
 
+/// A field of the request that is not valid, and why.
+pub fn invalid(field: &'static str, reason: impl Into<String>) -> EdgeError {
+    EdgeError::InvalidInput {
+        field,
+        reason: reason.into(),
+    }
+}
+
 impl EdgeError {
     fn status_and_code(&self) -> (u16, &'static str) {
         match self {

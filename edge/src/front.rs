@@ -10,14 +10,7 @@ use serde::{Deserialize, Serialize};
 use shared::Date;
 use shared::lifecycle::Locale;
 
-use crate::error::EdgeError;
-
-fn invalid(field: &'static str, reason: impl Into<String>) -> EdgeError {
-    EdgeError::InvalidInput {
-        field,
-        reason: reason.into(),
-    }
-}
+use crate::error::{EdgeError, invalid};
 
 /// The longest banner text a merchant may set, in characters.
 const MAX_BANNER_CHARS: usize = 280;

@@ -27,7 +27,7 @@ use worker::{DurableObject, Env, Method, Request, Response, State, durable_objec
 
 use crate::calls::ShopCall;
 use crate::calls::shop::CreateShop;
-use crate::error::EdgeError;
+use crate::error::{EdgeError, invalid};
 use crate::webhooks::Source;
 use crate::{crypto, http};
 use sql::to_text;
@@ -104,13 +104,6 @@ impl DurableObject for ShopRecords {
             let _ = self.state.storage().set_alarm(products::RETRY_MS).await;
         }
         Response::ok("")
-    }
-}
-
-fn invalid(field: &'static str, reason: impl Into<String>) -> EdgeError {
-    EdgeError::InvalidInput {
-        field,
-        reason: reason.into(),
     }
 }
 

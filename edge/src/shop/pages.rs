@@ -135,12 +135,7 @@ impl ShopRecords {
             }
             (Method::Post, "confirm") => {
                 let body = req.bytes().await?;
-                let title = self.confirm(&shop, order, &body).await?;
-                let status = match title {
-                    "page.recorded" => 200,
-                    "page.not_offered" => 400,
-                    _ => 409,
-                };
+                let (title, status) = self.confirm(&shop, order, &body).await?;
                 self.page(
                     &shop_name,
                     locale,
@@ -155,13 +150,13 @@ impl ShopRecords {
     }
 
     /// Records the choice a confirmation page's button posted; the page's
-    /// title for what came of it.
+    /// title and status for what came of it.
     async fn confirm(
         &self,
         shop: &ShopId,
         order: &OrderId,
         body: &[u8],
-    ) -> Result<&'static str, EdgeError> {
+    ) -> Result<(&'static str, u16), EdgeError> {
         if body.len() > MAX_WEBHOOK_BYTES {
             return Err(EdgeError::BodyTooLarge {
                 max: MAX_WEBHOOK_BYTES,
@@ -179,11 +174,11 @@ impl ShopRecords {
         }))
         .map_err(|_| invalid("option", "one of the offer's options"))?;
         match self.apply_choice(shop, order, offer, choice).await {
-            Ok(_) => Ok("page.recorded"),
+            Ok(_) => Ok(("page.recorded", 200)),
             Err(EdgeError::Rejected { code, .. }) => Ok(match code {
-                RejectionCode::AlreadyChosen => "page.already_chosen",
-                RejectionCode::NotOffered => "page.not_offered",
-                _ => "page.offer_closed",
+                RejectionCode::AlreadyChosen => ("page.already_chosen", 409),
+                RejectionCode::NotOffered => ("page.not_offered", 400),
+                _ => ("page.offer_closed", 409),
             }),
             Err(err) => Err(err),
         }
