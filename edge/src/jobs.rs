@@ -11,10 +11,8 @@ use worker::{
     Request, RequestInit,
 };
 
-use crate::calls::shop::{ActionResult, ActionState, Endpoint};
-use crate::calls::{
-    ActionJob, Command, FanOutJob, Job, News, OrderIndex, OrderStub, Outcome, ShopStub,
-};
+use crate::calls::shop::{ActionResult, ActionState, Endpoint, Taken};
+use crate::calls::{ActionJob, Command, FanOutJob, Job, News, OrderStub, Outcome, ShopStub};
 use crate::error::EdgeError;
 use crate::{clock, crypto, mail};
 
@@ -85,8 +83,8 @@ async fn run(env: &Env, job: &Job) -> Result<Verdict, EdgeError> {
     }
 }
 
-/// Gives one batch of waiting orders the fan-out's event, then indexes in
-/// one call to the shop what each order now is. An order that failed makes
+/// Gives one batch of waiting orders the fan-out's event, then keeps in
+/// one call to the shop what each order now is and the emails it queued. An order that failed makes
 /// the message come back; the orders that took it remember its key and
 /// answer a retry as a duplicate, with their index again.
 async fn fan_out_batch(env: &Env, fan_out: &FanOutJob) -> Result<Verdict, EdgeError> {
@@ -99,7 +97,7 @@ async fn fan_out_batch(env: &Env, fan_out: &FanOutJob) -> Result<Verdict, EdgeEr
         key: Some(fan_out.key.clone()),
     };
     let mut failed = 0;
-    let mut indexes: Vec<OrderIndex> = Vec::with_capacity(fan_out.orders.len());
+    let mut taken = Taken::default();
     for order in &fan_out.orders {
         let stub = OrderStub::get(env, &fan_out.shop, order)?;
         match stub.apply(&command).await {
@@ -108,7 +106,8 @@ async fn fan_out_batch(env: &Env, fan_out: &FanOutJob) -> Result<Verdict, EdgeEr
                 if answer.outcome == Outcome::Rejected {
                     worker::console_log!("fan-out to {order}: refused");
                 }
-                indexes.extend(answer.index);
+                taken.orders.extend(answer.index);
+                taken.emails.extend(answer.emails);
             }
             Err(err) => {
                 worker::console_error!("fan-out to {order}: {err}");
@@ -116,8 +115,8 @@ async fn fan_out_batch(env: &Env, fan_out: &FanOutJob) -> Result<Verdict, EdgeEr
             }
         }
     }
-    if !indexes.is_empty() {
-        ShopStub::get(env, &fan_out.shop)?.index(&indexes).await?;
+    if !taken.orders.is_empty() {
+        ShopStub::get(env, &fan_out.shop)?.index(&taken).await?;
     }
     Ok(if failed == 0 {
         Verdict::Done

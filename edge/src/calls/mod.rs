@@ -55,22 +55,28 @@ async fn post_or<T: Serialize, R: DeserializeOwned>(
 ) -> Result<R, EdgeError> {
     let text = serde_json::to_string(body)
         .map_err(|err| EdgeError::Internal(format!("serialising a call to {path}: {err}")))?;
-    let headers = Headers::new();
-    headers.set("content-type", "application/json")?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(text.into()));
-    let request = Request::new_with_init(&format!("{INTERNAL_ORIGIN}{path}"), &init)?;
-    let mut response = stub.fetch_with_request(request).await?;
-    let status = response.status_code();
-    let text = response.text().await?;
+    let (status, text) = exchange(stub, path, text).await?;
     if !(200..300).contains(&status) {
         return Err(refused(status, &text)
             .unwrap_or_else(|| EdgeError::Internal(format!("{path} answered {status}: {text}"))));
     }
     serde_json::from_str(&text)
         .map_err(|err| EdgeError::Internal(format!("{path} answered unreadable JSON: {err}")))
+}
+
+/// The request and its answer's status and text: not generic, so that the
+/// worker holds this once rather than once per message type.
+async fn exchange(stub: &Stub, path: &str, body: String) -> Result<(u16, String), EdgeError> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(body.into()));
+    let request = Request::new_with_init(&format!("{INTERNAL_ORIGIN}{path}"), &init)?;
+    let mut response = stub.fetch_with_request(request).await?;
+    let status = response.status_code();
+    Ok((status, response.text().await?))
 }
 
 /// A GET to an object's internal `path` carrying `headers` (a WebSocket

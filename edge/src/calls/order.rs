@@ -8,6 +8,7 @@ use shared::lifecycle::{
 use shared::{CustomerId, OrderId, ShipWindow, ShopId, Sku, Timestamp};
 use worker::{Env, Headers, Response, Stub};
 
+use super::queue::EmailJob;
 use crate::bindings;
 use crate::error::EdgeError;
 use crate::webhooks::Contact;
@@ -89,6 +90,10 @@ pub struct Answer {
     /// up), and the order's own outbox does it again later as a safety net.
     #[serde(default)]
     pub index: Option<OrderIndex>,
+    /// The emails this command queued, for the caller to log (a duplicate
+    /// answers none: its first answer had them).
+    #[serde(default)]
+    pub emails: Vec<EmailJob>,
 }
 
 /// A rejection on the wire: its one code, its words, and for

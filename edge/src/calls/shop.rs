@@ -22,7 +22,7 @@ use crate::mail::render::{Rendered, TemplateError};
 pub enum ShopCall {
     /// [`CreateShop`] → 201, or 409 when the shop exists.
     Create,
-    /// [`OrderIndex`]es → [`Indexed`].
+    /// [`Taken`] → [`Indexed`].
     Index,
     /// [`EmailJob`] → [`EmailClaim`].
     ClaimEmail,
@@ -65,6 +65,17 @@ pub struct CreateShop {
     pub shop: ShopId,
     pub api_key_hash: String,
     pub link_secret: String,
+}
+
+/// What the shop keeps of the commands its orders took: each order as it
+/// now is, and the emails they queued. An email is in the log from the
+/// moment it is queued, before any try, so that one whose queue message is
+/// lost is still known (and found again) there.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Taken {
+    pub orders: Vec<OrderIndex>,
+    #[serde(default)]
+    pub emails: Vec<EmailJob>,
 }
 
 /// How many of the orders sent were newer than what the shop had.
@@ -244,8 +255,8 @@ impl ShopStub {
         Ok(())
     }
 
-    pub async fn index(&self, orders: &[OrderIndex]) -> Result<Indexed, EdgeError> {
-        super::post(&self.0, ShopCall::Index.path(), &orders).await
+    pub async fn index(&self, taken: &Taken) -> Result<Indexed, EdgeError> {
+        super::post(&self.0, ShopCall::Index.path(), taken).await
     }
 
     pub async fn claim_email(&self, job: &EmailJob) -> Result<EmailClaim, EdgeError> {

@@ -12,10 +12,9 @@
 
 mod outbox;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use shared::lifecycle::{
-    Event, Order, OrderView, RawShopPolicy, Rejection, ShopPolicy, TimelineEntry, apply,
-    timeline_entries,
+    Email, Event, Order, OrderView, Rejection, ShopPolicy, TimelineEntry, apply, timeline_entries,
 };
 use shared::{ShopId, Timestamp};
 use worker::{
@@ -24,6 +23,7 @@ use worker::{
 };
 
 use crate::calls::queue::{self, ActionJob, EmailJob, Job};
+use crate::calls::shop::Taken;
 use crate::calls::{Answer, Command, News, OrderIndex, OrderRoute, Outcome, ShopStub};
 use crate::error::EdgeError;
 use crate::webhooks::Contact;
@@ -48,24 +48,12 @@ struct Record {
     shop: ShopId,
     order: Order,
     contact: Contact,
-    /// The shop's policy as of the last command (records from before it
-    /// was parsed once at the shop hold the merchant's raw form).
-    #[serde(deserialize_with = "parsed_policy")]
+    /// The shop's policy as of the last command, as the shop parsed it.
     policy: ShopPolicy,
     timeline: Vec<TimelineEntry>,
     tags: Vec<String>,
     /// Keys of recently applied deliveries (webhook or fan-out ids).
     seen: Vec<String>,
-}
-
-/// Reads a stored policy: the parsed form, or an older record's raw one.
-fn parsed_policy<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ShopPolicy, D::Error> {
-    let value = serde_json::Value::deserialize(deserializer)?;
-    if let Ok(policy) = serde_json::from_value::<ShopPolicy>(value.clone()) {
-        return Ok(policy);
-    }
-    let raw: RawShopPolicy = serde_json::from_value(value).map_err(serde::de::Error::custom)?;
-    ShopPolicy::parse(raw).map_err(serde::de::Error::custom)
 }
 
 #[durable_object]
@@ -219,11 +207,17 @@ impl OrderShell {
             record.seen.drain(..excess);
         }
         self.store(&record, &outbox).await?;
-        // The caller indexes the answer: the outbox's index entry waits for
-        // the alarm, so the shop's object is never called back while it
-        // awaits this answer.
+        // The caller keeps the answer (the index and the emails queued):
+        // the outbox's index entry waits for the alarm, so the shop's object
+        // is never called back while it awaits this answer.
         self.carry_out(&record, Indexing::Later).await;
-        answer(Outcome::Applied, rejection.as_ref(), Some(&record), now)
+        let emails = outbox.iter().filter_map(|(_, entry)| match entry {
+            Entry::Email { key, email } => Some(email_job(&record, key, email)),
+            _ => None,
+        });
+        let mut answered = answered(Outcome::Applied, rejection.as_ref(), Some(&record), now);
+        answered.emails = emails.collect();
+        http::json(&answered, 200)
     }
 
     /// Keeps the record and its new outbox entries in one atomic write.
@@ -299,18 +293,23 @@ impl OrderShell {
                 // Every index entry sends the record as it is now: once is
                 // enough for all of them.
                 if !indexed {
-                    self.run(record, &entry).await?;
+                    self.run(record, &entry, indexing).await?;
                     indexed = true;
                 }
             } else {
-                self.run(record, &entry).await?;
+                self.run(record, &entry, indexing).await?;
             }
             storage.delete(&key).await?;
         }
         Ok(drained)
     }
 
-    async fn run(&self, record: &Record, entry: &Entry) -> Result<(), EdgeError> {
+    async fn run(
+        &self,
+        record: &Record,
+        entry: &Entry,
+        indexing: Indexing,
+    ) -> Result<(), EdgeError> {
         let shop = &record.shop;
         let order = record.order.id();
         match entry {
@@ -326,24 +325,25 @@ impl OrderShell {
                 Ok(())
             }
             Entry::Index => {
-                let index = OrderIndex::of(&record.order, &record.tags);
-                ShopStub::get(&self.env, shop)?.index(&[index]).await?;
+                let taken = Taken {
+                    orders: vec![OrderIndex::of(&record.order, &record.tags)],
+                    emails: Vec::new(),
+                };
+                ShopStub::get(&self.env, shop)?.index(&taken).await?;
                 Ok(())
             }
             Entry::Email { key, email } => {
-                let job = Job::Email(EmailJob {
-                    key: key.clone(),
-                    shop: shop.clone(),
-                    order: order.clone(),
-                    email: email.clone(),
-                    to: record.contact.clone(),
-                    locale: record
-                        .contact
-                        .locale
-                        .clone()
-                        .unwrap_or_else(|| record.policy.locale().code().to_owned()),
-                });
-                queue::send(&self.env, &job).await
+                let job = email_job(record, key, email);
+                // From the alarm nobody else logs it: the shop's log knows
+                // the email before its queue message exists.
+                if indexing == Indexing::Now {
+                    let taken = Taken {
+                        orders: Vec::new(),
+                        emails: vec![job.clone()],
+                    };
+                    ShopStub::get(&self.env, shop)?.index(&taken).await?;
+                }
+                queue::send(&self.env, &Job::Email(job)).await
             }
             Entry::Action { key, effect } => {
                 let job = Job::Action(ActionJob {
@@ -418,21 +418,45 @@ fn new_record(command: &Command, order: Order) -> Result<Record, EdgeError> {
     })
 }
 
+fn answered(
+    outcome: Outcome,
+    rejection: Option<&Rejection>,
+    record: Option<&Record>,
+    now: Timestamp,
+) -> Answer {
+    Answer {
+        outcome,
+        rejection: rejection.map(Into::into),
+        view: record.map(|r| public_view(r, now)),
+        index: record.map(|r| OrderIndex::of(&r.order, &r.tags)),
+        emails: Vec::new(),
+    }
+}
+
 fn answer(
     outcome: Outcome,
     rejection: Option<&Rejection>,
     record: Option<&Record>,
     now: Timestamp,
 ) -> Result<Response, EdgeError> {
-    http::json(
-        &Answer {
-            outcome,
-            rejection: rejection.map(Into::into),
-            view: record.map(|r| public_view(r, now)),
-            index: record.map(|r| OrderIndex::of(&r.order, &r.tags)),
-        },
-        200,
-    )
+    http::json(&answered(outcome, rejection, record, now), 200)
+}
+
+/// The queue's job for one of the order's emails, to its customer, in
+/// their language (else the shop's).
+fn email_job(record: &Record, key: &str, email: &Email) -> EmailJob {
+    EmailJob {
+        key: key.to_owned(),
+        shop: record.shop.clone(),
+        order: record.order.id().clone(),
+        email: email.clone(),
+        to: record.contact.clone(),
+        locale: record
+            .contact
+            .locale
+            .clone()
+            .unwrap_or_else(|| record.policy.locale().code().to_owned()),
+    }
 }
 
 /// What the order's customer may see, with the shop's language for a page

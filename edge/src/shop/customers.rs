@@ -118,7 +118,7 @@ impl ShopRecords {
         let answer = OrderStub::get(&self.env, shop, order)?
             .apply(&command)
             .await?;
-        self.index(answer.index.as_slice())?;
+        self.keep_answer(&answer)?;
         match (answer.outcome, answer.rejection) {
             (Outcome::Rejected, Some(rejection)) => Err(EdgeError::Rejected {
                 code: rejection.code,

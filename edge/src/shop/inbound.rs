@@ -37,8 +37,10 @@ impl ShopRecords {
         // Retries carry the original payload: the body names the delivery.
         let key = key
             .unwrap_or_else(|| format!("{}:{}", source.as_str(), &crypto::sha256_hex(&body)[..32]));
-        let payload: serde_json::Value = serde_json::from_slice(&body)
-            .map_err(|err| EdgeError::InvalidBody(format!("not JSON: {err}")))?;
+        let payload: serde_json::Value = http::from_json_text(&body).map_err(|err| match err {
+            EdgeError::InvalidBody(reason) => EdgeError::InvalidBody(format!("not JSON: {reason}")),
+            other => other,
+        })?;
         let news = webhooks::read(source, &topic, &payload)
             .map_err(|unreadable| EdgeError::InvalidBody(unreadable.0))?;
         let shop = self.shop_id()?;

@@ -327,9 +327,10 @@ impl ShopRecords {
         Ok(())
     }
 
-    /// Keeps the job in the email log, once: a second delivery of it finds
-    /// the first's row.
-    fn record_email(&self, job: &EmailJob, now: i64) -> Result<(), EdgeError> {
+    /// Keeps the job in the email log, once: whoever comes second (the
+    /// order's answer or the job's delivery, in either order) finds the
+    /// first's row.
+    pub(super) fn record_email(&self, job: &EmailJob, now: i64) -> Result<(), EdgeError> {
         let kind = job.email.kind().code();
         self.run(
             "INSERT OR IGNORE INTO mails (key, order_id, kind, recipient, locale, job, state,

@@ -26,7 +26,7 @@ use shared::{OrderId, ShopId, Sku};
 use worker::{DurableObject, Env, Method, Request, Response, State, durable_object};
 
 use crate::calls::ShopCall;
-use crate::calls::shop::CreateShop;
+use crate::calls::shop::{CreateShop, Taken};
 use crate::error::{EdgeError, invalid};
 use crate::webhooks::Source;
 use crate::{crypto, http};
@@ -182,9 +182,8 @@ impl ShopRecords {
         match call {
             ShopCall::Create => self.create(http::json_body(req, MAX_SETTING_BYTES).await?),
             ShopCall::Index => {
-                let orders: Vec<crate::calls::OrderIndex> =
-                    http::json_body(req, MAX_WEBHOOK_BYTES).await?;
-                http::json(&self.index(&orders)?, 200)
+                let taken: Taken = http::json_body(req, MAX_WEBHOOK_BYTES).await?;
+                http::json(&self.keep(&taken.orders, &taken.emails)?, 200)
             }
             ShopCall::ClaimEmail => {
                 self.claim_email(&http::json_body(req, MAX_WEBHOOK_BYTES).await?)

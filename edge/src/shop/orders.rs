@@ -11,7 +11,7 @@ use worker::{Method, Request, Response, SqlStorageValue};
 
 use super::sql::{Row, text_value, to_text};
 use super::{EARLY_NEWS_SECS, ShopRecords, parse_order};
-use crate::calls::queue::{self, FAN_OUT_BATCH, FanOutJob, Job};
+use crate::calls::queue::{self, EmailJob, FAN_OUT_BATCH, FanOutJob, Job};
 use crate::calls::shop::Indexed;
 use crate::calls::{Answer, Command, News, OrderIndex, OrderStub, Outcome};
 use crate::error::EdgeError;
@@ -37,15 +37,30 @@ impl ShopRecords {
 
     /// Keeps what each order now is, unless the index has a newer `seq`
     /// for it already (an answer and the order's own safety net may both
-    /// come, in any order).
-    pub(super) fn index(&self, orders: &[OrderIndex]) -> Result<Indexed, EdgeError> {
+    /// come, in any order), and logs the emails they queued (once each).
+    pub(super) fn keep(
+        &self,
+        orders: &[OrderIndex],
+        emails: &[EmailJob],
+    ) -> Result<Indexed, EdgeError> {
         let mut indexed = 0;
         for index in orders {
             if self.index_one(index)? {
                 indexed += 1;
             }
         }
+        let now = clock::now().unix_seconds();
+        for email in emails {
+            self.record_email(email, now)?;
+        }
         Ok(Indexed { indexed })
+    }
+
+    /// Keeps what an order's answer says: the order as it now is and the
+    /// emails its command queued.
+    pub(super) fn keep_answer(&self, answer: &Answer) -> Result<(), EdgeError> {
+        self.keep(answer.index.as_slice(), &answer.emails)?;
+        Ok(())
     }
 
     fn index_one(&self, index: &OrderIndex) -> Result<bool, EdgeError> {
@@ -350,9 +365,9 @@ impl ShopRecords {
         let answer = OrderStub::get(&self.env, shop, order)?
             .apply(&command)
             .await?;
-        // What the order now is, indexed here: the order never calls back
-        // into this object while it awaits the answer.
-        self.index(answer.index.as_slice())?;
+        // What the order now is, and the emails it queued, kept here: the
+        // order never calls back into this object while it awaits the answer.
+        self.keep_answer(&answer)?;
         Ok(answer)
     }
 
