@@ -15,15 +15,24 @@ pub fn require_operator(req: &Request, env: &Env) -> Result<(), EdgeError> {
         .secret(bindings::OPERATOR_TOKEN)
         .map(|secret| secret.to_string())
         .map_err(|_| EdgeError::Unauthorized)?;
+    let presented = bearer(req);
+    if expected.is_empty() || !crypto::same(&presented, &expected) {
+        return Err(EdgeError::Unauthorized);
+    }
+    Ok(())
+}
+
+/// The token of an `Authorization: Bearer <token>` header, or "" without
+/// one. The scheme's name is case-insensitive (RFC 9110, 11.1).
+pub fn bearer(req: &Request) -> String {
     let header = req
         .headers()
         .get("Authorization")
         .ok()
         .flatten()
         .unwrap_or_default();
-    let presented = header.strip_prefix("Bearer ").unwrap_or_default();
-    if expected.is_empty() || !crypto::same(presented, &expected) {
-        return Err(EdgeError::Unauthorized);
+    match header.trim().split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim().to_owned(),
+        _ => String::new(),
     }
-    Ok(())
 }

@@ -43,7 +43,7 @@ impl Banner {
             if shared::text::has_hidden_controls(text) {
                 return Err(invalid(
                     "messages",
-                    format!("{lang}: no control or bidi override characters"),
+                    format!("{lang}: no control, bidi control or other invisible characters"),
                 ));
             }
         }

@@ -2,8 +2,8 @@
 //! and query without the `url` crate (it costs 75 KB of wasm), and JSON
 //! bodies. Calls between the worker's parts are in `calls/`.
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use worker::{Method, Request, RequestInit, Response};
 
 use crate::error::EdgeError;
@@ -51,6 +51,14 @@ pub async fn buffered(mut req: Request) -> Result<Request, EdgeError> {
     Ok(Request::new_with_init(&req.inner().url(), &init)?)
 }
 
+/// The same request as a GET (for a HEAD): same URL and headers, no body.
+pub fn as_get(req: &Request) -> worker::Result<Request> {
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get)
+        .with_headers(req.headers().clone());
+    Request::new_with_init(&req.inner().url(), &init)
+}
+
 /// Reads a body of at most `max` bytes.
 pub async fn body_bytes(req: &mut Request, max: usize) -> Result<Vec<u8>, EdgeError> {
     let body = req.bytes().await?;
@@ -69,12 +77,99 @@ pub async fn json_body<T: DeserializeOwned>(req: &mut Request, max: usize) -> Re
 /// Reads JSON bytes into `T`. All JSON the worker reads goes through
 /// `serde_json::from_str` (here, after a UTF-8 check): each type's reader
 /// is then compiled once, not once per kind of input.
+/// A name given twice in one object is refused, rather than the last one
+/// silently winning.
 pub fn from_json_text<T: DeserializeOwned>(body: &[u8]) -> Result<T, EdgeError> {
     let text = std::str::from_utf8(body)
         .map_err(|_| EdgeError::InvalidBody("the body is not UTF-8 text".into()))?;
-    serde_json::from_str(text).map_err(|err| EdgeError::InvalidBody(err.to_string()))
+    serde_json::from_str::<UniqueNames>(text)
+        .and_then(|_| serde_json::from_str(text))
+        .map_err(|err| EdgeError::InvalidBody(err.to_string()))
+}
+
+/// Any JSON value whose objects each name a field at most once.
+struct UniqueNames;
+
+impl<'de> Deserialize<'de> for UniqueNames {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueNamesVisitor)
+    }
+}
+
+struct UniqueNamesVisitor;
+
+impl<'de> Visitor<'de> for UniqueNamesVisitor {
+    type Value = UniqueNames;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<UniqueNames, E> {
+        Ok(UniqueNames)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<UniqueNames, E> {
+        Ok(UniqueNames)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<UniqueNames, E> {
+        Ok(UniqueNames)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<UniqueNames, E> {
+        Ok(UniqueNames)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<UniqueNames, E> {
+        Ok(UniqueNames)
+    }
+    fn visit_unit<E>(self) -> Result<UniqueNames, E> {
+        Ok(UniqueNames)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueNames, A::Error> {
+        while seq.next_element::<UniqueNames>()?.is_some() {}
+        Ok(UniqueNames)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UniqueNames, A::Error> {
+        let mut names = std::collections::BTreeSet::new();
+        while let Some(name) = map.next_key::<String>()? {
+            if names.contains(&name) {
+                return Err(serde::de::Error::custom(format!(
+                    "the field `{name}` is given twice"
+                )));
+            }
+            names.insert(name);
+            map.next_value::<UniqueNames>()?;
+        }
+        Ok(UniqueNames)
+    }
 }
 
 pub fn json<T: Serialize>(value: &T, status: u16) -> Result<Response, EdgeError> {
     Ok(Response::from_json(value)?.with_status(status))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn read(text: &str) -> Result<Value, String> {
+        from_json_text::<Value>(text.as_bytes()).map_err(|err| err.to_string())
+    }
+
+    #[test]
+    fn a_field_named_twice_is_refused_at_any_depth_and_under_any_spelling() {
+        let twice = read(r#"{"status":"backorder","status":"in_stock"}"#);
+        assert!(twice.is_err_and(|err| err.contains("`status` is given twice")));
+        assert!(read(r#"{"a":[{"b":1,"b":2}]}"#).is_err());
+        assert!(read(r#"{"status":1,"st\u0061tus":2}"#).is_err());
+        let apart = read(r#"{"a":{"b":1},"c":{"b":2},"d":[{"b":1},{"b":2}]}"#);
+        assert_eq!(apart.ok().map(|v| v["c"]["b"].clone()), Some(2.into()));
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_refused() {
+        let err = from_json_text::<Value>(b"{\"a\":\"\xff\"}").map_err(|err| err.to_string());
+        assert!(err.is_err_and(|err| err.contains("UTF-8")));
+    }
 }

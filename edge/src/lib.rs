@@ -33,6 +33,12 @@ pub use crate::shop::ShopRecords;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    // HEAD is answered as GET is; the runtime sends no body for it.
+    let req = if req.method() == Method::Head {
+        http::as_get(&req)?
+    } else {
+        req
+    };
     let response = match route(req, &env).await {
         Ok(response) => response,
         Err(err) => err.into_response()?,

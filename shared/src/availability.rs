@@ -82,7 +82,10 @@ impl ProductSetting {
                 ));
             }
             if crate::text::has_hidden_controls(reason) {
-                return Err("reason must not hold control or bidi control characters".to_owned());
+                return Err(
+                    "reason must not hold control, bidi control or other invisible characters"
+                        .to_owned(),
+                );
             }
         }
         if let Some(supply) = supply {

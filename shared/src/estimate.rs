@@ -161,7 +161,7 @@ fn check_name(field: &str, text: &str) -> Result<(), String> {
     }
     if crate::text::has_hidden_controls(text) {
         return Err(format!(
-            "{field} must not hold control or bidi control characters"
+            "{field} must not hold control, bidi control or other invisible characters"
         ));
     }
     Ok(())

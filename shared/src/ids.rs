@@ -10,8 +10,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IdError {
     Empty,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     BadCharacter(char),
+    /// `.` and `..` are steps in a URL's path, which clients and servers
+    /// resolve before we see them: an id of dots alone is unreachable.
+    OnlyDots,
 }
 
 impl fmt::Display for IdError {
@@ -19,6 +24,7 @@ impl fmt::Display for IdError {
         match self {
             IdError::Empty => f.write_str("must not be empty"),
             IdError::TooLong { max } => write!(f, "must be at most {max} characters"),
+            IdError::OnlyDots => f.write_str("must hold something other than dots"),
             IdError::BadCharacter(c) => {
                 write!(
                     f,
@@ -46,6 +52,7 @@ fn check_id(text: &str) -> Result<(), IdError> {
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
     {
         Some(c) => Err(IdError::BadCharacter(c)),
+        None if text.bytes().all(|b| b == b'.') => Err(IdError::OnlyDots),
         None => Ok(()),
     }
 }
@@ -127,6 +134,9 @@ mod tests {
         assert_eq!(Sku::parse(""), Err(IdError::Empty));
         assert_eq!(Sku::parse("a/b"), Err(IdError::BadCharacter('/')));
         assert_eq!(Sku::parse("é"), Err(IdError::BadCharacter('é')));
+        assert_eq!(ShopId::parse("."), Err(IdError::OnlyDots));
+        assert_eq!(ShopId::parse(".."), Err(IdError::OnlyDots));
+        assert!(ShopId::parse("..a").is_ok());
         assert_eq!(
             ShopId::parse(&"x".repeat(65)),
             Err(IdError::TooLong { max: 64 })

@@ -1,19 +1,55 @@
-//! What merchants' texts may hold. A reason or a name is shown to shoppers
-//! as written, so it may not hold characters that act rather than show:
-//! control characters (line breaks, escapes) and the bidi embedding,
-//! override and isolate controls, with which a text can turn the words
-//! around it backwards (U+202E RIGHT-TO-LEFT OVERRIDE).
+//! What merchants' texts may hold. A reason, a banner or a sender's name is
+//! shown to shoppers as written, so it may not hold characters that act
+//! rather than show: control characters (line breaks, escapes), Unicode's
+//! bidi controls, with which a text can turn the words around it backwards
+//! (U+202E RIGHT-TO-LEFT OVERRIDE), and the other invisible format
+//! characters (zero-width spaces and joiners, the byte-order mark, tags),
+//! which hide text from a reader and from a search.
 
-/// Bidi controls: LRE, RLE, PDF, LRO, RLO (U+202A–U+202E) and LRI, RLI,
-/// FSI, PDI (U+2066–U+2069).
+/// Unicode's `Bidi_Control` characters: ALM (U+061C), LRM and RLM
+/// (U+200E, U+200F), the embeddings and overrides (U+202A–U+202E) and the
+/// isolates (U+2066–U+2069).
 pub fn is_bidi_control(ch: char) -> bool {
-    matches!(ch, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    matches!(
+        ch,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// Characters that take no room but act: Unicode's format characters
+/// (general category `Cf`, of which the bidi controls are part) and the
+/// line and paragraph separators (U+2028, U+2029).
+pub fn is_invisible_format(ch: char) -> bool {
+    matches!(
+        ch,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
 }
 
 /// Whether a merchant's text holds a character it may not.
 pub fn has_hidden_controls(text: &str) -> bool {
     text.chars()
-        .any(|ch| ch.is_control() || is_bidi_control(ch))
+        .any(|ch| ch.is_control() || is_invisible_format(ch))
 }
 
 #[cfg(test)]
@@ -28,6 +64,14 @@ mod tests {
             "line\nbreak",
             "tab\there",
             "\u{202A}",
+            "left\u{200E}mark",
+            "right\u{200F}mark",
+            "arabic\u{061C}mark",
+            "line\u{2028}separator",
+            "zero\u{200B}width",
+            "zero\u{200D}joiner",
+            "bom\u{FEFF}",
+            "tag\u{E0041}",
         ] {
             assert!(has_hidden_controls(bad), "{bad:?}");
         }
@@ -37,8 +81,19 @@ mod tests {
             "تأخرت الشحنة",
             "שלום",
             "né — ok",
+            "Zoë’s «tent»",
         ] {
             assert!(!has_hidden_controls(good), "{good:?}");
         }
+    }
+
+    #[test]
+    fn every_bidi_control_is_an_invisible_format_character() {
+        for ch in [
+            '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}',
+        ] {
+            assert!(is_bidi_control(ch) && is_invisible_format(ch), "{ch:?}");
+        }
+        assert!(!is_bidi_control('\u{200D}') && is_invisible_format('\u{200D}'));
     }
 }

@@ -8,6 +8,7 @@ mod accessibility;
 mod api;
 mod customers;
 mod demo;
+mod hardening;
 mod mail;
 mod openapi;
 mod order_page;

@@ -47,6 +47,13 @@ const PAGE: &str = include_str!("../../../templates/pages/page.html");
 pub const MAX_TEMPLATE_BYTES: usize = 64 * 1024;
 /// The longest subject line sent; longer ones are cut.
 const MAX_SUBJECT_CHARS: usize = 200;
+/// The most work one render may do, in MiniJinja's fuel (one per
+/// instruction, one per 64 bytes made). Our own templates use a tenth of
+/// it at most (each preview says how much); a merchant's template that needs
+/// more is refused when it is stored, and ours goes in its place if one
+/// runs out when an email is sent. Without a bound, two nested loops
+/// stopped the worker for every shop.
+pub const TEMPLATE_FUEL: u64 = 200_000;
 
 pub fn built_in(name: &str) -> Option<&'static str> {
     BUILT_IN
@@ -93,6 +100,9 @@ impl std::fmt::Display for TemplateError {
 impl From<Error> for TemplateError {
     fn from(err: Error) -> TemplateError {
         let reason = match err.detail() {
+            _ if err.kind() == ErrorKind::OutOfFuel => format!(
+                "the template needs more work than the {TEMPLATE_FUEL} steps one email may take (a loop too long?)"
+            ),
             Some(detail) => format!("{}: {detail}", err.kind()),
             None => err.kind().to_string(),
         };
@@ -109,6 +119,10 @@ pub struct Rendered {
     pub subject: String,
     pub html: String,
     pub text: String,
+    /// The fuel the larger of its two renders (text with subject, HTML)
+    /// used, of [`TEMPLATE_FUEL`].
+    #[serde(default)]
+    pub fuel: u64,
 }
 
 /// Puts values into a sentence: `{{ t.x | fill(range=ship) }}` replaces
@@ -167,6 +181,10 @@ fn environment<'a>(
     overrides: &'a [(String, String)],
 ) -> Result<Environment<'a>, TemplateError> {
     let mut env = Environment::new();
+    env.set_fuel(Some(TEMPLATE_FUEL));
+    // `debug()` would write out the whole context, option links with their
+    // tokens included.
+    env.remove_global("debug");
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".html") {
@@ -218,6 +236,9 @@ pub fn render(
             reason: "the subject block is empty".to_owned(),
         });
     }
+    let used =
+        |captured: &minijinja::Captured| captured.state().fuel_levels().map_or(0, |(used, _)| used);
+    let text_fuel = used(&captured);
     let text = tidy_text(&captured.into_output());
     let mut html_facts = facts.clone();
     if let Some(object) = html_facts.as_object_mut() {
@@ -228,11 +249,13 @@ pub fn render(
     }
     let html = env
         .get_template(&html_name)?
-        .render(Value::from(Serde(&html_facts)))?;
+        .render_captured(Value::from(Serde(&html_facts)))?;
+    let fuel = text_fuel.max(used(&html));
     Ok(Rendered {
         subject,
-        html,
+        html: html.into_output(),
         text,
+        fuel,
     })
 }
 
@@ -265,13 +288,14 @@ pub fn header_text(text: &str, max: usize) -> String {
 }
 
 /// Text that came from outside (customer names, merchant reasons, product
-/// codes): control characters become spaces, every bidi control goes, and
-/// it is cut at `max` characters. Escaping is the template's job.
+/// codes): control characters become spaces, every bidi control and other
+/// invisible format character goes, and it is cut at `max` characters.
+/// Escaping is the template's job.
 pub fn outside_text(text: &str, max: usize) -> String {
     let cleaned: String = text
         .chars()
         .map(|ch| if ch.is_control() { ' ' } else { ch })
-        .filter(|ch| !shared::text::is_bidi_control(*ch))
+        .filter(|ch| !shared::text::is_invisible_format(*ch))
         .collect();
     let words: Vec<&str> = cleaned.split_whitespace().collect();
     truncate(&words.join(" "), max)

@@ -23,11 +23,15 @@ impl ShopRecords {
         let body = http::body_bytes(&mut req, MAX_WEBHOOK_BYTES).await?;
         let header = |name: &str| req.headers().get(name).ok().flatten();
         // WooCommerce pings a new webhook with an unsigned form post, and
-        // shows an error unless it gets exactly 200. It changes nothing.
+        // shows an error unless it gets exactly 200. It changes nothing; a
+        // shop that does not exist says so, and the admin shows the error.
         if source == Source::WooCommerce
             && header("X-WC-Webhook-Signature").is_none()
             && body.starts_with(b"webhook_id=")
         {
+            if self.setting("shop")?.is_none() {
+                return Err(EdgeError::NotFound);
+            }
             return http::json(&json!({ "ok": true, "ping": true }), 200);
         }
         let secret = self
@@ -167,14 +171,20 @@ fn verify(
 ) -> Result<(String, Option<String>), EdgeError> {
     match source {
         Source::Shopify => {
-            let signature = header("X-Shopify-Hmac-Sha256")
-                .ok_or(EdgeError::BadSignature("X-Shopify-Hmac-Sha256 is missing"))?;
+            // Webhooks name their headers `X-Shopify-…`; Shopify's newer
+            // event deliveries `shopify-…` (any case, as every header).
+            let shopify = |name: &str| {
+                header(&format!("X-Shopify-{name}")).or_else(|| header(&format!("shopify-{name}")))
+            };
+            let signature = shopify("Hmac-Sha256").ok_or(EdgeError::BadSignature(
+                "X-Shopify-Hmac-Sha256 (or shopify-hmac-sha256) is missing",
+            ))?;
             if !crypto::verify_base64_body_hmac(secret, body, &signature) {
                 return Err(EdgeError::BadSignature(
                     "X-Shopify-Hmac-Sha256 does not match",
                 ));
             }
-            Ok((header("X-Shopify-Topic").unwrap_or_default(), None))
+            Ok((shopify("Topic").unwrap_or_default(), None))
         }
         Source::WooCommerce => {
             let signature = header("X-WC-Webhook-Signature")

@@ -140,14 +140,12 @@ impl ShopRecords {
         check_address(&body.from_email)?;
         if body.from_name.trim().is_empty()
             || body.from_name.chars().count() > 100
-            || body
-                .from_name
-                .chars()
-                .any(|ch| ch.is_control() || ch == '"')
+            || shared::text::has_hidden_controls(&body.from_name)
+            || body.from_name.contains('"')
         {
             return Err(invalid(
                 "from_name",
-                "1 to 100 characters, no control characters or quotes",
+                "1 to 100 characters, no quotes, control, bidi control or other invisible characters",
             ));
         }
         // Keep the stored key when a change leaves it out.
@@ -300,6 +298,7 @@ impl ShopRecords {
                 "html": rendered.html,
                 "text": rendered.text,
                 "headers": headers,
+                "fuel": { "used": rendered.fuel, "budget": render::TEMPLATE_FUEL },
             }),
             200,
         )

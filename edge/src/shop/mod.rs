@@ -117,13 +117,7 @@ impl ShopRecords {
 
     /// Lets the request through only with this shop's API key.
     fn require_key(&self, req: &Request) -> Result<ShopId, EdgeError> {
-        let presented = req
-            .headers()
-            .get("Authorization")
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        let presented = presented.strip_prefix("Bearer ").unwrap_or_default();
+        let presented = crate::auth::bearer(req);
         let expected = self.setting("api_key_hash")?.unwrap_or_default();
         if presented.is_empty()
             || expected.is_empty()

@@ -402,7 +402,7 @@ impl DelayText {
             if shared::text::has_hidden_controls(text) {
                 return Err(invalid(
                     field,
-                    "must not hold control or bidi control characters",
+                    "must not hold control, bidi control or other invisible characters",
                 ));
             }
         }

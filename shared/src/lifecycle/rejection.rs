@@ -48,7 +48,7 @@ impl fmt::Display for Rejection {
             Rejection::MissingExplanation(field) => {
                 write!(
                     f,
-                    "a delay needs a {field} (1 to {} characters, without control or bidi control characters)",
+                    "a delay needs a {field} (1 to {} characters, without control, bidi control or other invisible characters)",
                     crate::lifecycle::MAX_TEXT_CHARS
                 )
             }

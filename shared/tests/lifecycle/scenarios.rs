@@ -678,7 +678,7 @@ fn bad_events_are_refused_and_change_nothing() {
         2027-01-04T09:00Z shipped
           rejected: shipped cannot happen while the order is Waiting
         2027-01-04T09:00Z window_changed
-          rejected: a delay needs a reason (1 to 1000 characters, without control or bidi control characters)
+          rejected: a delay needs a reason (1 to 1000 characters, without control, bidi control or other invisible characters)
         2027-01-04T09:00Z chose
           rejected: offer 1 was never made
         2027-01-03T09:00Z time_passed

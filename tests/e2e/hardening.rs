@@ -1,0 +1,280 @@
+//! What a merchant's security reviewer tried from outside (issue 18), each
+//! point as the reviewer saw it: ids that are steps in a path, Shopify's
+//! newer header names, lenient input, invisible characters in merchant
+//! texts, and templates that would never finish.
+
+use e2e::admin::AdminApi;
+use e2e::payloads;
+use e2e::store::Store;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+use crate::{World, get_json};
+
+const SHOP: &str = "reviewed-shop";
+
+async fn error_of(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// `.` and `..` are steps in a URL's path: a shop by that name was created
+/// (with keys) and then unreachable. Now it is refused, with the reason.
+#[tokio::test(flavor = "multi_thread")]
+async fn shop_ids_of_dots_alone_are_refused() {
+    let world = World::start().await;
+    let http = Client::new();
+    for shop in [".", "..", "..."] {
+        let (status, body) = error_of(
+            http.post(format!("{}/v1/shops", world.worker.base_url()))
+                .bearer_auth(world.worker.operator_token())
+                .json(&json!({ "shop": shop }))
+                .send()
+                .await
+                .expect("the edge answers"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{shop}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("dots")),
+            "{body}"
+        );
+        assert!(body.get("api_key").is_none(), "no key for {shop}");
+    }
+}
+
+/// Shopify's newer event deliveries name their headers in lower case and
+/// without `X-`; they were refused as unsigned.
+#[tokio::test(flavor = "multi_thread")]
+async fn shopify_deliveries_with_the_newer_header_names_are_taken() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let store = Store::connect(&admin).await;
+    admin
+        .put_product_json(
+            "TENT-2P",
+            &json!({"status": "backorder", "window": {"earliest": "2030-02-01", "latest": "2030-02-14"}}),
+        )
+        .await;
+    let body = payloads::shopify_order(4_001, &[(Some("TENT-2P"), 1, "199.00")], "kim@example.com");
+    let response = store.shopify_event("orders/create", &body).await;
+    let (status, answer) = error_of(response).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let orders = admin.get("/orders").await;
+    assert_eq!(orders["orders"][0]["order"], "4001", "{orders}");
+
+    // Still checked: the same names with a wrong signature are refused.
+    let forged = Client::new()
+        .post(store.url("shopify"))
+        .header("shopify-topic", "orders/create")
+        .header("shopify-hmac-sha256", "AAAA")
+        .body(body)
+        .send()
+        .await
+        .expect("the edge answers");
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lenient_input_is_refused_and_what_the_standards_allow_is_taken() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let http = Client::new();
+    admin
+        .put_product_json("LAMP", &json!({"status": "in_stock"}))
+        .await;
+
+    // A field given twice: refused, not "the last one wins".
+    let (status, body) = error_of(
+        http.put(admin.url("/products/LAMP"))
+            .bearer_auth(admin.api_key())
+            .header("content-type", "application/json")
+            .body(r#"{"status":"backorder","status":"in_stock"}"#)
+            .send()
+            .await
+            .expect("the edge answers"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("`status` is given twice")),
+        "{body}"
+    );
+    let (_, product) = get_json(&admin.product_url(SHOP, "LAMP")).await;
+    assert_eq!(product["availability"]["status"], "in_stock", "unchanged");
+
+    // The scheme of `Authorization` is case-insensitive.
+    let lower = http
+        .get(admin.url("/orders"))
+        .header("authorization", format!("bearer {}", admin.api_key()))
+        .send()
+        .await
+        .expect("the edge answers");
+    assert_eq!(lower.status(), StatusCode::OK);
+
+    // HEAD answers as GET does, without a body, on a customer's page too.
+    let link = {
+        let store = Store::connect(&admin).await;
+        admin
+            .put_product_json(
+                "TENT-2P",
+                &json!({"status": "backorder", "window": {"earliest": "2030-02-01", "latest": "2030-02-14"}}),
+            )
+            .await;
+        let body =
+            payloads::shopify_order(4_002, &[(Some("TENT-2P"), 1, "199.00")], "lu@example.com");
+        assert_eq!(store.shopify("orders/create", &body).await.status(), 200);
+        admin.customer_link("4002").await
+    };
+    for url in [link.clone(), admin.product_url(SHOP, "LAMP")] {
+        let head = http.head(&url).send().await.expect("the edge answers");
+        assert_eq!(head.status(), StatusCode::OK, "{url}");
+        assert!(head.bytes().await.expect("a body").is_empty());
+    }
+
+    // WooCommerce's ping to a shop that does not exist is not answered 200
+    // (its admin then shows the mistake).
+    let ping = |shop: &str| {
+        http.post(format!(
+            "{}/v1/shops/{shop}/webhooks/woocommerce",
+            world.worker.base_url()
+        ))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("webhook_id=12")
+        .send()
+    };
+    let known = ping(SHOP).await.expect("the edge answers");
+    assert_eq!(known.status(), StatusCode::OK);
+    let unknown = ping("no-such-shop").await.expect("the edge answers");
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}
+
+/// One rule for every text a merchant writes for shoppers: no bidi
+/// controls (U+200E, U+200F, U+202E …), line separators or zero-width
+/// characters.
+#[tokio::test(flavor = "multi_thread")]
+async fn merchant_texts_hold_no_invisible_characters() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let hidden = [
+        "\u{202E}", "\u{200E}", "\u{200F}", "\u{2028}", "\u{200D}", "\u{200B}",
+    ];
+    for ch in hidden {
+        let name = format!("Tent{ch}Co");
+        let (status, body) = admin
+            .put(
+                "/mail",
+                &json!({"provider": "outbox", "from_email": "orders@tents.example", "from_name": name}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "from_name {ch:?}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("from_name")),
+            "{body}"
+        );
+
+        let (status, body) = admin
+            .put(
+                "/products/SPOOF",
+                &json!({"status": "backorder", "window": {"earliest": "2030-02-01", "latest": "2030-02-14"},
+                        "reason": format!("Held{ch}at port")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "reason {ch:?}: {body}");
+
+        let (status, body) = admin
+            .put(
+                "/banner",
+                &json!({"messages": {"en": format!("Late{ch}orders")}, "ends_on": "2030-01-01"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "banner {ch:?}: {body}");
+    }
+    let mail = admin.get("/mail").await;
+    assert_eq!(mail["provider"], "outbox", "nothing was stored: {mail}");
+    let (status, _) = get_json(&admin.product_url(SHOP, "SPOOF")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nothing was stored");
+    // Words in any script still pass.
+    let (status, body) = admin
+        .put(
+            "/mail",
+            &json!({"provider": "outbox", "from_email": "orders@tents.example", "from_name": "خيام وشركاه"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// A template is bounded in the work it may make the worker do: two nested
+/// loops of 100,000 kept the worker from answering anyone for minutes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_template_that_would_never_finish_is_refused_and_ours_stay_well_within_budget() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let http = Client::new();
+    let endless = "{% block subject %}x{% endblock %}{% for a in range(100000) %}{% for b in range(100000) %}{{ a }}{% endfor %}{% endfor %}";
+    let long = "{% for a in range(10000) %}{% for b in range(10000) %}{% endfor %}{% endfor %}";
+    let debug = "{{ debug() }}";
+    for (name, source) in [
+        ("processed.txt", endless),
+        ("processed.html", long),
+        ("processed.html", debug),
+    ] {
+        let (status, body) = admin
+            .put(
+                &format!("/templates/en/{name}"),
+                &json!({ "source": source }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{source}: {body}");
+        let view = admin.get(&format!("/templates/en/{name}")).await;
+        assert_eq!(view["overridden"], false, "nothing stored: {view}");
+    }
+    let (_, body) = admin
+        .put("/templates/en/processed.txt", &json!({ "source": endless }))
+        .await;
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("more work than")),
+        "{body}"
+    );
+    // The worker answers everyone else meanwhile and after.
+    let health = http
+        .get(format!("{}/health", world.worker.base_url()))
+        .send()
+        .await
+        .expect("the edge answers");
+    assert_eq!(health.status(), StatusCode::OK);
+
+    // Every email we ship, in every language, uses at most a tenth of it.
+    for kind in [
+        "receipt",
+        "restocked",
+        "processed",
+        "shipped",
+        "follow_up",
+        "win_back",
+        "nurture",
+        "delay_notice",
+        "choice_confirmed",
+        "cancelled",
+    ] {
+        for locale in ["en", "it", "ar"] {
+            let preview = admin
+                .get(&format!("/emails/preview?kind={kind}&locale={locale}"))
+                .await;
+            let used = preview["fuel"]["used"].as_u64().expect("fuel used");
+            let budget = preview["fuel"]["budget"].as_u64().expect("a budget");
+            assert!(
+                used > 0 && used * 10 <= budget,
+                "{kind}/{locale}: {used} of {budget}"
+            );
+        }
+    }
+}
