@@ -47,13 +47,17 @@ fn check_id(text: &str) -> Result<(), IdError> {
     if text.len() > MAX_ID_LEN {
         return Err(IdError::TooLong { max: MAX_ID_LEN });
     }
-    match text
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-    {
-        Some(c) => Err(IdError::BadCharacter(c)),
-        None if text.bytes().all(|b| b == b'.') => Err(IdError::OnlyDots),
-        None => Ok(()),
+    let mut dots_only = true;
+    for c in text.chars() {
+        if !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+            return Err(IdError::BadCharacter(c));
+        }
+        dots_only &= c == '.';
+    }
+    if dots_only {
+        Err(IdError::OnlyDots)
+    } else {
+        Ok(())
     }
 }
 

@@ -561,3 +561,45 @@ async fn hostile_names_and_reasons_cannot_inject_headers_script_or_direction() {
     assert_eq!(admin.get("").await["unsubscribed"], 1);
     assert_eq!(mail.violations(), Vec::<String>::new());
 }
+
+/// Whoever can set a customer's address could have copied their emails,
+/// capability links included, to someone else with a comma or a line
+/// break. Only one plain mailbox gets email; the rest are skipped with the
+/// reason in the log, and the order itself goes on.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_address_that_is_not_one_plain_mailbox_gets_no_email() {
+    let mail = MailServer::start(LATE_MS).await;
+    let world = World::start_with_mail(&mail, TIMEOUT_MS).await;
+    let (admin, store) = mail_shop(&world, &mail, "address-shop", "postmark").await;
+    let bad = [
+        ("A-1", "solo@example.com, extra@evil.example"),
+        ("A-2", "solo@example.com\r\nBcc: extra@evil.example"),
+        ("A-3", "notanemail"),
+        ("A-4", "Solo <solo@example.com>"),
+    ];
+    for (id, address) in bad {
+        place(&store, id, "Solo", "en", address).await;
+    }
+    place(&store, "A-5", "Ok", "en", "ok@example.com").await;
+    wait_for_inbox(&mail, "ok@example.com", 1).await;
+    for (id, address) in bad {
+        let entry = eventually("skipped", || async {
+            let entries = email_log(&admin, id).await;
+            entries.first().filter(|e| e["state"] == "skipped").cloned()
+        })
+        .await;
+        assert!(
+            entry["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("plain email address")),
+            "{address:?}: {entry}"
+        );
+        assert_eq!(entry["attempts"], 0, "never tried: {entry}");
+        let link = admin.customer_link(id).await;
+        let (status, view) = get_json(&link).await;
+        assert_eq!(status, StatusCode::OK, "the order goes on: {view}");
+    }
+    let recipients: Vec<String> = mail.delivered().into_iter().map(|e| e.to).collect();
+    assert_eq!(recipients.len(), 1, "{recipients:?}");
+    assert!(recipients[0].contains("ok@example.com"), "{recipients:?}");
+}

@@ -14,6 +14,7 @@ mod openapi;
 mod order_page;
 mod orders;
 mod page;
+mod recovery;
 mod widget;
 
 use e2e::worker::{EdgeWorker, WorkerLog};
@@ -63,6 +64,16 @@ impl World {
     /// Stops the worker and starts it again on the same port and state.
     pub async fn restart(&mut self) {
         self.worker.stop();
+        self.start_again().await;
+    }
+
+    /// Kills the worker at once and starts it again on the same state.
+    pub async fn crash_and_restart(&mut self) {
+        self.worker.crash();
+        self.start_again().await;
+    }
+
+    async fn start_again(&mut self) {
         self.worker = EdgeWorker::start_with(
             self.port,
             self.state.path(),

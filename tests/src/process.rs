@@ -49,6 +49,18 @@ impl Drop for ProcessGroup {
 impl ProcessGroup {
     /// Stops the process and everything it started: SIGTERM, then SIGKILL
     /// after five seconds. Stopping twice does nothing the second time.
+    /// Kills the whole group at once, as a power cut would: nothing it
+    /// was doing is finished.
+    pub fn kill(&mut self) {
+        if std::mem::replace(&mut self.stopped, true) {
+            return;
+        }
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+        }
+        let _ = self.child.wait();
+    }
+
     pub fn stop(&mut self) {
         if std::mem::replace(&mut self.stopped, true) {
             return;

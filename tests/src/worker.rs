@@ -196,6 +196,12 @@ impl EdgeWorker {
         ))
     }
 
+    /// Kills workerd at once, as a crash would: work in flight (queue
+    /// messages being delivered or waiting) is lost; its state stays on disk.
+    pub fn crash(&mut self) {
+        self.process.kill();
+    }
+
     /// Stops workerd now, as a shutdown would; its state stays on disk.
     pub fn stop(&mut self) {
         self.process.stop();

@@ -99,7 +99,7 @@ pub enum EmailState {
     Dead,
     /// An optional email to an address that unsubscribed.
     Suppressed,
-    /// No address to send it to.
+    /// No address to send it to, or one that is not one plain mailbox.
     Skipped,
 }
 

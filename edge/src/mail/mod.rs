@@ -55,6 +55,25 @@ pub fn public_url(env: &Env) -> String {
         .unwrap_or_else(|_| "http://127.0.0.1:8787".to_owned())
 }
 
+/// One plain mailbox (`name@example.com`), as providers put it in `To`:
+/// no display name, no list, no quoted local part or bracketed domain, no
+/// line break. Anything else is refused with the reason, since a comma or
+/// a line break in an address sends the email, with its links, to someone
+/// else as well.
+pub fn plain_mailbox(text: &str) -> Result<&str, String> {
+    use email_address::{EmailAddress, Options};
+    let text = text.trim();
+    let options = Options::default()
+        .with_required_tld()
+        .without_domain_literal()
+        .without_display_text();
+    match EmailAddress::parse_with_options(text, options) {
+        Ok(_) if text.starts_with('"') => Err("a quoted local part is not taken".to_owned()),
+        Ok(_) => Ok(text),
+        Err(err) => Err(format!("not one plain email address: {err}")),
+    }
+}
+
 /// The language an email is written in: the order's, else the shop's.
 pub fn locale_of(job: &EmailJob, shop_locale: Locale) -> Locale {
     Locale::from_tag(&job.locale).unwrap_or(shop_locale)
@@ -128,7 +147,14 @@ pub async fn deliver(env: &Env, job: &EmailJob) -> Result<Next, EdgeError> {
             let outgoing = Outgoing {
                 key: job.key.clone(),
                 kind: job.email.kind().code().to_owned(),
-                to_email: job.to.email.clone().unwrap_or_default(),
+                // The claim checked it is one plain mailbox.
+                to_email: job
+                    .to
+                    .email
+                    .as_deref()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned(),
                 to_name: to
                     .customer
                     .as_deref()
@@ -279,6 +305,25 @@ pub fn sample_addressing(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_one_plain_mailbox_is_an_address() {
+        for good in ["ann@example.com", " ann.o'neil+tag@mail.example.co.uk "] {
+            assert!(plain_mailbox(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "solo@example.com, extra@evil.example",
+            "solo@example.com\r\nBcc: extra@evil.example",
+            "Solo <solo@example.com>",
+            "notanemail",
+            "\"a,b\"@example.com",
+            "solo@[127.0.0.1]",
+            "solo@localhost",
+            "",
+        ] {
+            assert!(plain_mailbox(bad).is_err(), "{bad:?}");
+        }
+    }
 
     /// Each kind's wire code is `Email`'s serde tag, and every kind has a
     /// sample to preview and to check a merchant's template against.

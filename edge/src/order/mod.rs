@@ -35,8 +35,8 @@ const RECORD: &str = "order";
 const REMEMBERED_KEYS: usize = 64;
 /// When carrying out the outbox fails, the alarm tries again this soon.
 const RETRY_MS: i64 = 5_000;
-/// The outbox's index entry, the safety net behind the caller's own
-/// indexing of a command's answer, runs this long after the command.
+/// The outbox's index and logged-email entries, the safety net behind the
+/// caller's own keeping of a command's answer, run this long after it.
 const INDEX_CHECK_MS: i64 = 30_000;
 /// The most order pages one order keeps live at once (tabs, devices).
 const MAX_SOCKETS: usize = 16;
@@ -165,7 +165,15 @@ impl OrderShell {
         if let (Some(record), Some(key)) = (&existing, &command.key)
             && record.seen.contains(key)
         {
-            return answer(Outcome::Duplicate, None, Some(record), now);
+            // A retried caller catches up: the index, and the emails whose
+            // logging the alarm has not confirmed yet.
+            let mut answered = answered(Outcome::Duplicate, None, Some(record), now);
+            for (_, entry) in self.outbox().await? {
+                if let Entry::Logged { key, email } = entry {
+                    answered.emails.push(email_job(record, &key, &email));
+                }
+            }
+            return http::json(&answered, 200);
         }
         let events = events_for(existing.as_ref().map(|r| &r.order), &command.news);
         let mut current = existing.as_ref().map(|r| r.order.clone());
@@ -266,44 +274,94 @@ impl OrderShell {
         }
     }
 
-    async fn drain(&self, record: &Record, indexing: Indexing) -> Result<Drained, EdgeError> {
-        let storage = self.state.storage();
-        let pending = storage
+    /// The outbox's entries, in order: a storage list comes back in key
+    /// order, sequence then index.
+    async fn outbox(&self) -> Result<Vec<(String, Entry)>, EdgeError> {
+        let pending = self
+            .state
+            .storage()
             .list_with_options(ListOptions::new().prefix(OUTBOX))
             .await?;
-        // A storage list comes back in key order: sequence, then index.
         let mut entries = Vec::new();
         for key in pending.keys() {
             let key = key.map_err(|_| EdgeError::Internal("unreadable outbox key".into()))?;
             let (Some(name), Some(text)) = (key.as_string(), pending.get(&key).as_string()) else {
                 continue;
             };
-            entries.push((name, text));
-        }
-        let mut drained = Drained::All;
-        let mut indexed = false;
-        for (key, text) in entries {
             let entry: Entry = serde_json::from_str(&text)
-                .map_err(|err| EdgeError::Internal(format!("outbox {key}: {err}")))?;
-            if entry == Entry::Index {
-                if indexing == Indexing::Later {
+                .map_err(|err| EdgeError::Internal(format!("outbox {name}: {err}")))?;
+            entries.push((name, entry));
+        }
+        Ok(entries)
+    }
+
+    async fn drain(&self, record: &Record, indexing: Indexing) -> Result<Drained, EdgeError> {
+        let storage = self.state.storage();
+        let mut drained = Drained::All;
+        // From the alarm, the index and the logged emails go to the shop in
+        // one call, after the rest.
+        let mut taken = Taken::default();
+        let mut told = Vec::new();
+        for (key, entry) in self.outbox().await? {
+            match (entry, indexing) {
+                (Entry::Index | Entry::Logged { .. }, Indexing::Later) => {
                     drained = Drained::IndexLeft;
-                    continue;
                 }
-                // Every index entry sends the record as it is now: once is
-                // enough for all of them.
-                if !indexed {
+                (Entry::Index, Indexing::Now) => {
+                    // Every index entry sends the record as it is now: once
+                    // is enough for all of them.
+                    if taken.orders.is_empty() {
+                        taken
+                            .orders
+                            .push(OrderIndex::of(&record.order, &record.tags));
+                    }
+                    told.push(key);
+                }
+                (
+                    Entry::Logged {
+                        key: email_key,
+                        email,
+                    },
+                    Indexing::Now,
+                ) => {
+                    taken.emails.push(email_job(record, &email_key, &email));
+                    told.push(key);
+                }
+                (
+                    Entry::Email {
+                        key: email_key,
+                        email,
+                    },
+                    Indexing::Later,
+                ) => {
+                    let job = email_job(record, &email_key, &email);
+                    queue::send(&self.env, &Job::Email(job)).await?;
+                    let logged = Entry::Logged {
+                        key: email_key,
+                        email,
+                    };
+                    storage.put(&key, to_json_text(&logged)?).await?;
+                    drained = Drained::IndexLeft;
+                }
+                (entry, _) => {
                     self.run(record, &entry, indexing).await?;
-                    indexed = true;
+                    storage.delete(&key).await?;
                 }
-            } else {
-                self.run(record, &entry, indexing).await?;
             }
-            storage.delete(&key).await?;
+        }
+        if !told.is_empty() {
+            ShopStub::get(&self.env, &record.shop)?
+                .index(&taken)
+                .await?;
+            for key in told {
+                storage.delete(&key).await?;
+            }
         }
         Ok(drained)
     }
 
+    /// Carries out one entry from the alarm, or a command's publish and
+    /// actions.
     async fn run(
         &self,
         record: &Record,
@@ -324,14 +382,8 @@ impl OrderShell {
                 }
                 Ok(())
             }
-            Entry::Index => {
-                let taken = Taken {
-                    orders: vec![OrderIndex::of(&record.order, &record.tags)],
-                    emails: Vec::new(),
-                };
-                ShopStub::get(&self.env, shop)?.index(&taken).await?;
-                Ok(())
-            }
+            // `drain` gathers these into one call to the shop.
+            Entry::Index | Entry::Logged { .. } => Ok(()),
             Entry::Email { key, email } => {
                 let job = email_job(record, key, email);
                 // From the alarm nobody else logs it: the shop's log knows

@@ -20,7 +20,16 @@ pub enum Entry {
     /// caller of a command indexes its answer at once; this entry is the
     /// safety net, run by the alarm a little later (idempotent by `seq`).
     Index,
+    /// Queue an email for the customer.
     Email {
+        key: String,
+        email: Email,
+    },
+    /// An email queued by a command, whose caller logs it from the answer:
+    /// the alarm tells the shop's log again with the index, so that the
+    /// log knows it even if that caller never did (and the shop's sweep
+    /// can send it if its queue message is lost).
+    Logged {
         key: String,
         email: Email,
     },
@@ -269,6 +278,7 @@ mod tests {
                 Entry::Publish => "publish".to_owned(),
                 Entry::Index => "index".to_owned(),
                 Entry::Email { key, .. } => format!("email {key}"),
+                Entry::Logged { key, .. } => format!("logged {key}"),
                 Entry::Action { key, effect } => format!("{} {key}", effect.code()),
             })
             .collect();

@@ -21,7 +21,7 @@ use crate::{clock, crypto, http, links};
 
 /// The email log's columns, as `LogRow` reads them.
 const LOG_COLUMNS: &str = "key, order_id, kind, recipient, locale, job, state, attempts, provider,
-    message_id, last_error, template_error, subject, created_at, updated_at";
+    message_id, last_error, template_error, subject, created_at, updated_at, requeued";
 
 #[derive(Debug, Deserialize)]
 struct Claimed {
@@ -47,6 +47,8 @@ struct LogRow {
     subject: Option<String>,
     created_at: i64,
     updated_at: i64,
+    /// How often the sweep queued it again after its message was lost.
+    requeued: u32,
 }
 
 /// What a merchant sends to set the mail provider.
@@ -84,14 +86,7 @@ pub(super) fn address_hash(address: &str) -> String {
 }
 
 fn check_address(address: &str) -> Result<(), EdgeError> {
-    let ok = address.len() <= 254
-        && address.split('@').count() == 2
-        && !address.starts_with('@')
-        && !address.ends_with('@')
-        && !address
-            .chars()
-            .any(|ch| ch.is_whitespace() || ch.is_control() || "<>\",;\\".contains(ch));
-    if ok {
+    if address.len() <= 254 && mail::plain_mailbox(address).is_ok() {
         Ok(())
     } else {
         Err(invalid("from_email", "one plain email address"))
@@ -387,8 +382,21 @@ impl ShopRecords {
             return http::json(&claim, 200);
         }
         let address = job.to.email.as_deref().map(str::trim).unwrap_or_default();
-        if address.is_empty() {
-            self.set_mail_state(&job.key, EmailState::Skipped)?;
+        let unusable = if address.is_empty() {
+            Some("no address".to_owned())
+        } else {
+            mail::plain_mailbox(address).err()
+        };
+        if let Some(reason) = unusable {
+            self.run(
+                "UPDATE mails SET state = ?, last_error = ?, updated_at = ? WHERE key = ?",
+                vec![
+                    text_value(EmailState::Skipped.code()),
+                    text_value(reason),
+                    now.into(),
+                    text_value(job.key.as_str()),
+                ],
+            )?;
             claim.state = EmailState::Skipped;
             return http::json(&claim, 200);
         }
@@ -631,5 +639,6 @@ fn log_entry(row: &LogRow) -> Value {
         "email": job["email"],
         "created_at": row.created_at,
         "updated_at": row.updated_at,
+        "requeued": row.requeued,
     })
 }

@@ -18,6 +18,7 @@ mod orders;
 mod pages;
 mod products;
 mod sql;
+mod upkeep;
 
 use serde::Deserialize;
 use serde_json::json;
@@ -58,13 +59,16 @@ CREATE TABLE IF NOT EXISTS mails (
   locale TEXT NOT NULL, job TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL,
   provider TEXT, message_id TEXT, last_error TEXT, template_error TEXT,
   subject TEXT, html TEXT, text TEXT, claimed_at INTEGER,
-  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+  requeued INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS mails_by_state ON mails (state);
 CREATE INDEX IF NOT EXISTS mails_by_order ON mails (order_id);
 CREATE TABLE IF NOT EXISTS suppressed (address TEXT PRIMARY KEY, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS templates (
   locale TEXT NOT NULL, name TEXT NOT NULL, source TEXT NOT NULL, updated_at INTEGER NOT NULL,
   PRIMARY KEY (locale, name));
+CREATE TABLE IF NOT EXISTS restocks (
+  sku TEXT PRIMARY KEY, key TEXT NOT NULL, at INTEGER NOT NULL, sweeps INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS actions (
   key TEXT PRIMARY KEY, order_id TEXT NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL,
   state TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT,
@@ -85,22 +89,36 @@ impl std::fmt::Debug for ShopRecords {
 
 impl DurableObject for ShopRecords {
     fn new(state: State, env: Env) -> Self {
-        if let Err(err) = state.storage().sql().exec(SCHEMA, None) {
+        let sql = state.storage().sql();
+        if let Err(err) = sql.exec(SCHEMA, None) {
             worker::console_error!("shop schema: {err}");
         }
+        // Columns added since a table was first made; SQLite has no
+        // `ADD COLUMN IF NOT EXISTS`, and a second add fails harmlessly.
+        let _ = sql.exec(
+            "ALTER TABLE mails ADD COLUMN requeued INTEGER NOT NULL DEFAULT 0",
+            None,
+        );
         Self { state, env }
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
-        match self.route(req).await {
+        let changes = req.method() != Method::Get;
+        let answer = self.route(req).await;
+        // Whatever the request left to do later (an email, a restock) is
+        // found by the sweep if its queue message is lost.
+        if changes && let Err(err) = self.keep_sweep().await {
+            worker::console_error!("scheduling the shop's sweep: {err}");
+        }
+        match answer {
             Ok(response) => Ok(response),
             Err(err) => err.into_response(),
         }
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
-        if let Err(err) = self.turn_the_day().await {
-            worker::console_error!("shop day turn: {err}");
+        if let Err(err) = self.wake().await {
+            worker::console_error!("shop alarm: {err}");
             let _ = self.state.storage().set_alarm(products::RETRY_MS).await;
         }
         Response::ok("")

@@ -127,18 +127,31 @@ impl ShopRecords {
         shop: &ShopId,
         sku: &Sku,
         event: Event,
-    ) -> Result<usize, EdgeError> {
+    ) -> Result<(usize, String), EdgeError> {
         let orders = self.waiting_orders(sku)?;
-        if orders.is_empty() {
-            return Ok(0);
-        }
         let key = format!("fan/{}", crypto::random_hex(12)?);
+        self.send_fan_out(shop, &key, &orders, event).await?;
+        Ok((orders.len(), key))
+    }
+
+    /// Sends `event` to `orders` in batches, all under `key`: an order that
+    /// took it once answers it again as a duplicate.
+    pub(super) async fn send_fan_out(
+        &self,
+        shop: &ShopId,
+        key: &str,
+        orders: &[OrderId],
+        event: Event,
+    ) -> Result<(), EdgeError> {
+        if orders.is_empty() {
+            return Ok(());
+        }
         let policy = self.policy()?;
         let jobs: Vec<Job> = orders
             .chunks(FAN_OUT_BATCH)
             .map(|chunk| {
                 Job::FanOut(FanOutJob {
-                    key: key.clone(),
+                    key: key.to_owned(),
                     shop: shop.clone(),
                     policy: policy.clone(),
                     event: event.clone(),
@@ -146,8 +159,7 @@ impl ShopRecords {
                 })
             })
             .collect();
-        queue::send_fan_out(&self.env, jobs).await?;
-        Ok(orders.len())
+        queue::send_fan_out(&self.env, jobs).await
     }
 
     /// The store says stock arrived for a SKU on backorder here.
@@ -159,7 +171,23 @@ impl ShopRecords {
     ) -> Result<String, EdgeError> {
         let old = self.product(sku)?;
         if !matches!(old, Some(ProductSetting::Backorder { .. })) {
-            return Ok("ignored: not on backorder here".into());
+            // In stock already: orders still waiting for it are told again
+            // (under the restock's own key, so none is told twice).
+            let waiting = self.waiting_orders(sku)?;
+            if waiting.is_empty() {
+                return Ok("ignored: not on backorder here".into());
+            }
+            let key = match self.restock_key(sku)? {
+                Some(key) => key,
+                None => format!("fan/{}", crypto::random_hex(12)?),
+            };
+            let event = Event::StockArrived { sku: sku.clone() };
+            self.send_fan_out(shop, &key, &waiting, event).await?;
+            self.remember_restock(sku, &key)?;
+            return Ok(format!(
+                "restocked again: {} orders still waiting told",
+                waiting.len()
+            ));
         }
         self.save_product(shop, sku, &ProductSetting::InStock, None)
             .await?;

@@ -11,6 +11,7 @@ use shared::{Availability, ProductSetting, ShipWindow, ShopId, Sku, StoredProduc
 use worker::{Method, Request, Response};
 
 use super::sql::{Row, text_value, to_text};
+use super::upkeep::Task;
 use super::{
     MAX_DELIVERY_BYTES, MAX_DELIVERY_RECORDS, MAX_SETTING_BYTES, ShopRecords, invalid, parse_sku,
 };
@@ -151,26 +152,26 @@ impl ShopRecords {
         Ok(())
     }
 
-    /// Sets the alarm for the next day turn (UTC) unless one is set: a
-    /// stated window begins or passes, an estimate moves on with the day.
+    /// Makes sure the day turns (UTC) for this shop's products: a stated
+    /// window begins or passes, an estimate moves on with the day.
     pub(super) async fn keep_day_turn_alarm(&self) {
-        let storage = self.state.storage();
-        if matches!(storage.get_alarm().await, Ok(Some(_))) {
-            return;
-        }
-        let wait = day_turn_in_millis(clock::now_millis());
-        if let Err(err) = storage.set_alarm(wait).await {
+        let now = clock::now_millis();
+        if let Err(err) = self
+            .schedule(Task::DayTurn, now + day_turn_in_millis(now))
+            .await
+        {
             worker::console_error!("setting the shop's day-turn alarm: {err}");
         }
     }
 
-    /// The day turned: every backorder product reads as of the new day.
+    /// The day turned: every backorder product reads as of the new day,
+    /// and the next turn is due.
     pub(super) async fn turn_the_day(&self) -> Result<(), EdgeError> {
         let shop = self.shop_id()?;
         self.refresh_shown(&shop, false).await?;
-        let wait = day_turn_in_millis(clock::now_millis());
-        self.state.storage().set_alarm(wait).await?;
-        Ok(())
+        let now = clock::now_millis();
+        self.schedule(Task::DayTurn, now + day_turn_in_millis(now))
+            .await
     }
 
     pub(super) fn history(&self) -> Result<DeliveryHistory, EdgeError> {
@@ -333,8 +334,14 @@ impl ShopRecords {
                 self.learn(shop, &[delivery]).await?;
             }
         }
-        self.fan_out(shop, sku, Event::StockArrived { sku: sku.clone() })
-            .await
+        let (told, key) = self
+            .fan_out(shop, sku, Event::StockArrived { sku: sku.clone() })
+            .await?;
+        if told > 0 {
+            // Kept until every waiting order took it (the shop's sweep).
+            self.remember_restock(sku, &key)?;
+        }
+        Ok(told)
     }
 
     pub(super) async fn window_changed(
@@ -357,6 +364,7 @@ impl ShopRecords {
             },
         )
         .await
+        .map(|(told, _)| told)
     }
 
     /// The policy's alternatives that are in stock now.

@@ -1,0 +1,292 @@
+//! The shop's one alarm, shared by the work that must happen later without
+//! anyone asking for it:
+//! - **the day turn**: backorder products read as of the new day;
+//! - **the sweep**: work whose queue message may be lost (a restart, a
+//!   dead letter) is found from what is stored and queued again. Emails
+//!   the log still owes (queued, or held by a lease long run out), and
+//!   restocks that some waiting order has not taken.
+//!
+//! Each task keeps its own due time in `settings`; the alarm is set to the
+//! earliest. Queueing again is always safe: every job is keyed, an email is
+//! claimed before it is sent, and an order takes a fan-out's key once.
+
+use serde::Deserialize;
+use shared::lifecycle::Event;
+use shared::{ShopId, Sku};
+use worker::Env;
+
+use super::ShopRecords;
+use super::sql::text_value;
+use crate::calls::queue::{self, EmailJob, Job};
+use crate::calls::shop::EmailState;
+use crate::error::EdgeError;
+use crate::{clock, mail};
+
+/// Work the sweep finds this long after it was last touched is taken as
+/// lost and queued again (`SWEEP_AFTER_SECS`; the tests shorten it). It is
+/// well above the longest wait between an email's tries.
+const SWEEP_AFTER_SECS: i64 = 900;
+/// The most emails one sweep queues again; the rest wait for the next.
+const SWEEP_BATCH: i64 = 200;
+/// A restock is sent again to the orders that have not taken it this many
+/// times, then given up (with a log line): an order that keeps refusing it
+/// is not waiting for it any more.
+const MAX_RESTOCK_SWEEPS: i64 = 24;
+
+/// What the shop's alarm does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Task {
+    DayTurn,
+    Sweep,
+}
+
+impl Task {
+    const ALL: [Task; 2] = [Task::DayTurn, Task::Sweep];
+
+    fn setting(self) -> &'static str {
+        match self {
+            Task::DayTurn => "due:day_turn",
+            Task::Sweep => "due:sweep",
+        }
+    }
+}
+
+/// How long after its last touch the sweep takes work as lost.
+pub(super) fn sweep_after_secs(env: &Env) -> i64 {
+    env.var("SWEEP_AFTER_SECS")
+        .ok()
+        .and_then(|value| value.to_string().parse().ok())
+        .filter(|secs: &i64| *secs > 0)
+        .unwrap_or(SWEEP_AFTER_SECS)
+}
+
+impl ShopRecords {
+    fn due(&self, task: Task) -> Result<Option<i64>, EdgeError> {
+        Ok(self
+            .setting(task.setting())?
+            .and_then(|text| text.parse().ok()))
+    }
+
+    /// Makes sure `task` runs at `at` (Unix milliseconds) or sooner.
+    pub(super) async fn schedule(&self, task: Task, at: i64) -> Result<(), EdgeError> {
+        if self.due(task)?.is_some_and(|due| due <= at) {
+            return Ok(());
+        }
+        self.set_setting(task.setting(), &at.to_string())?;
+        let storage = self.state.storage();
+        if storage.get_alarm().await?.is_none_or(|alarm| alarm > at) {
+            storage.set_alarm(at - clock::now_millis()).await?;
+        }
+        Ok(())
+    }
+
+    /// The alarm: runs every task that is due, then sets the alarm for the
+    /// earliest one left.
+    pub(super) async fn wake(&self) -> Result<(), EdgeError> {
+        let now = clock::now_millis();
+        for task in Task::ALL {
+            if self.due(task)?.is_some_and(|due| due <= now) {
+                self.run(
+                    "DELETE FROM settings WHERE name = ?",
+                    vec![text_value(task.setting())],
+                )?;
+                match task {
+                    Task::DayTurn => self.turn_the_day().await?,
+                    Task::Sweep => self.sweep().await?,
+                }
+            }
+        }
+        let next = Task::ALL
+            .into_iter()
+            .filter_map(|task| self.due(task).ok().flatten())
+            .min();
+        if let Some(at) = next {
+            self.state
+                .storage()
+                .set_alarm((at - clock::now_millis()).max(0))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// After a request that may have left work behind (an email to send, a
+    /// restock to carry out): the sweep is due one grace period from now,
+    /// unless it is due sooner already.
+    pub(super) async fn keep_sweep(&self) -> Result<(), EdgeError> {
+        if let Some(due) = self.due(Task::Sweep)? {
+            // Due already: make sure an alarm stands for it.
+            let storage = self.state.storage();
+            if storage.get_alarm().await?.is_none() {
+                storage
+                    .set_alarm((due - clock::now_millis()).max(0))
+                    .await?;
+            }
+            return Ok(());
+        }
+        if !self.work_pending()? {
+            return Ok(());
+        }
+        let at = clock::now_millis() + sweep_after_secs(&self.env) * 1000;
+        self.schedule(Task::Sweep, at).await
+    }
+
+    fn work_pending(&self) -> Result<bool, EdgeError> {
+        #[derive(Deserialize)]
+        struct Pending {
+            n: i64,
+        }
+        let rows: Vec<Pending> = self.rows(
+            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM mails WHERE state IN (?, ?) LIMIT 1))
+               + (SELECT COUNT(*) FROM restocks) AS n",
+            vec![
+                text_value(EmailState::Queued.code()),
+                text_value(EmailState::Sending.code()),
+            ],
+        )?;
+        Ok(rows.first().is_some_and(|row| row.n > 0))
+    }
+
+    /// Queues again what is owed and untouched for a grace period, and
+    /// comes back while anything is still owed.
+    async fn sweep(&self) -> Result<(), EdgeError> {
+        let shop = self.shop_id()?;
+        let grace = sweep_after_secs(&self.env);
+        let now = clock::now().unix_seconds();
+        let emails = self.sweep_emails(now - grace, now).await?;
+        let restocks = self.sweep_restocks(&shop, now - grace, now).await?;
+        if emails + restocks > 0 {
+            worker::console_log!(
+                "sweep of {shop}: {emails} emails and {restocks} restocks queued again"
+            );
+        }
+        if self.work_pending()? {
+            self.schedule(Task::Sweep, (now + grace) * 1000).await?;
+        }
+        Ok(())
+    }
+
+    /// Emails still queued, or held by a lease that ran out, and untouched
+    /// since `stale`: their message is lost. Each is queued again and
+    /// touched, so the next sweep waits another grace period for it.
+    async fn sweep_emails(&self, stale: i64, now: i64) -> Result<usize, EdgeError> {
+        #[derive(Deserialize)]
+        struct Owed {
+            key: String,
+            job: String,
+        }
+        let owed: Vec<Owed> = self.rows(
+            "SELECT key, job FROM mails
+             WHERE state IN (?, ?) AND updated_at <= ? AND COALESCE(claimed_at, 0) <= ?
+             ORDER BY updated_at LIMIT ?",
+            vec![
+                text_value(EmailState::Queued.code()),
+                text_value(EmailState::Sending.code()),
+                stale.into(),
+                (now - mail::LEASE_SECONDS).into(),
+                SWEEP_BATCH.into(),
+            ],
+        )?;
+        let mut queued = 0;
+        for row in owed {
+            let Ok(job) = serde_json::from_str::<EmailJob>(&row.job) else {
+                worker::console_error!("sweep: the stored job of email {} is unreadable", row.key);
+                continue;
+            };
+            queue::send(&self.env, &Job::Email(job)).await?;
+            self.run(
+                "UPDATE mails SET updated_at = ?, requeued = requeued + 1 WHERE key = ?",
+                vec![now.into(), text_value(row.key)],
+            )?;
+            queued += 1;
+        }
+        Ok(queued)
+    }
+
+    /// Restocks some waiting order has not taken since `stale`: sent again,
+    /// under the same key, to the orders still waiting for the SKU (the
+    /// ones that took it are no longer waiting for it). A restock is done
+    /// when no order waits for its SKU, or when the SKU is on backorder
+    /// again.
+    async fn sweep_restocks(
+        &self,
+        shop: &ShopId,
+        stale: i64,
+        now: i64,
+    ) -> Result<usize, EdgeError> {
+        #[derive(Deserialize)]
+        struct Restock {
+            sku: String,
+            key: String,
+            sweeps: i64,
+        }
+        let restocks: Vec<Restock> = self.rows(
+            "SELECT sku, key, sweeps FROM restocks WHERE at <= ?",
+            vec![stale.into()],
+        )?;
+        let mut sent = 0;
+        for restock in restocks {
+            let Ok(sku) = Sku::parse(&restock.sku) else {
+                self.forget_restock(&restock.sku)?;
+                continue;
+            };
+            let waiting = self.waiting_orders(&sku)?;
+            let on_backorder = matches!(
+                self.product(&sku)?,
+                Some(shared::ProductSetting::Backorder { .. })
+            );
+            if waiting.is_empty() || on_backorder {
+                self.forget_restock(&restock.sku)?;
+                continue;
+            }
+            if restock.sweeps >= MAX_RESTOCK_SWEEPS {
+                worker::console_error!(
+                    "sweep: {} orders never took the restock of {sku}; given up",
+                    waiting.len()
+                );
+                self.forget_restock(&restock.sku)?;
+                continue;
+            }
+            let event = Event::StockArrived { sku: sku.clone() };
+            self.send_fan_out(shop, &restock.key, &waiting, event)
+                .await?;
+            self.run(
+                "UPDATE restocks SET at = ?, sweeps = sweeps + 1 WHERE sku = ?",
+                vec![now.into(), text_value(restock.sku)],
+            )?;
+            sent += 1;
+        }
+        Ok(sent)
+    }
+
+    /// Keeps a restock until every order waiting for its SKU has taken it.
+    pub(super) fn remember_restock(&self, sku: &Sku, key: &str) -> Result<(), EdgeError> {
+        self.run(
+            "INSERT INTO restocks (sku, key, at, sweeps) VALUES (?, ?, ?, 0)
+             ON CONFLICT(sku) DO UPDATE SET key = excluded.key, at = excluded.at, sweeps = 0",
+            vec![
+                text_value(sku.as_str()),
+                text_value(key),
+                clock::now().unix_seconds().into(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The key of the restock still being carried out for `sku`, if any.
+    pub(super) fn restock_key(&self, sku: &Sku) -> Result<Option<String>, EdgeError> {
+        #[derive(Deserialize)]
+        struct Key {
+            key: String,
+        }
+        let rows: Vec<Key> = self.rows(
+            "SELECT key FROM restocks WHERE sku = ?",
+            vec![text_value(sku.as_str())],
+        )?;
+        Ok(rows.into_iter().next().map(|row| row.key))
+    }
+
+    fn forget_restock(&self, sku: &str) -> Result<(), EdgeError> {
+        self.run("DELETE FROM restocks WHERE sku = ?", vec![text_value(sku)])?;
+        Ok(())
+    }
+}
