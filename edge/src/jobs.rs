@@ -16,9 +16,9 @@ use crate::calls::{ActionJob, Command, FanOutJob, Job, News, OrderStub, Outcome,
 use crate::error::EdgeError;
 use crate::{clock, crypto, mail};
 
-/// An outbound webhook is tried this many times, then given up (and shown
-/// as failed in the shop's action list).
-pub const MAX_ACTION_ATTEMPTS: u32 = 8;
+/// The longest wait between two tries of an outbound webhook: an endpoint
+/// that is down is tried about hourly until the action's deadline.
+const ACTION_BACKOFF_CAP_SECS: u32 = 3600;
 
 /// What to do with a message once its job ran.
 enum Verdict {
@@ -145,7 +145,10 @@ async fn deliver_action(env: &Env, action: &ActionJob) -> Result<Verdict, EdgeEr
     };
     let status = shop.action_result(&result).await?;
     Ok(if status.state == ActionState::Pending {
-        Verdict::RetryIn(clock::backoff_seconds(status.attempts, 300))
+        Verdict::RetryIn(clock::backoff_seconds(
+            status.attempts,
+            ACTION_BACKOFF_CAP_SECS,
+        ))
     } else {
         Verdict::Done
     })

@@ -278,3 +278,36 @@ async fn a_template_that_would_never_finish_is_refused_and_ours_stay_well_within
         }
     }
 }
+
+/// Actions carry refunds and the customer's order: they go over https
+/// (plain http only to this machine, for development).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_action_endpoint_must_be_https() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let (status, body) = admin
+        .put(
+            "/endpoint",
+            &json!({"url": "http://backoffice.example/hook"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("https")),
+        "{body}"
+    );
+    let (status, body) = admin
+        .put(
+            "/endpoint",
+            &json!({"url": "https://backoffice.example/hook"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body["signing_secret"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("whsec_"))
+    );
+}

@@ -151,11 +151,26 @@ async fn each_provider_gets_the_journey_once_in_order_in_the_customers_language(
         place(&store, &order, name, locale, email).await;
         slip(&admin, "The ship was held at port.").await;
         let got = wait_for_inbox(&mail, email, 2).await;
-        // Values sit in Unicode isolates (FSI … PDI); compare the words.
+        // In Arabic, values sit in Unicode isolates (FSI … PDI), which keep
+        // their direction; in English and Italian they are plain, so that
+        // a mailbox search for "Order M-resend" finds the email.
         let subjects: Vec<String> = got
             .iter()
             .map(|e| e.subject.replace(['\u{2068}', '\u{2069}'], ""))
             .collect();
+        let isolated = got
+            .iter()
+            .all(|e| e.subject.contains('\u{2068}') && e.text.contains('\u{2068}'));
+        let plain = got
+            .iter()
+            .all(|e| !e.subject.contains('\u{2068}') && !e.text.contains('\u{2068}'));
+        assert!(
+            if dir == "rtl" { isolated } else { plain },
+            "{provider}: isolates only where the direction needs them"
+        );
+        if dir == "ltr" {
+            assert!(got[0].subject.contains(&order), "{}", got[0].subject);
+        }
         assert!(
             got.iter().all(|e| e.provider.name() == provider),
             "{provider}"

@@ -87,6 +87,7 @@ fn sku_text(sku: &Sku) -> String {
 
 /// Each option as a customer reads it; a switch gives one per alternative.
 pub fn option_words(t: &Value, lang: &str, options: &[OfferedOption]) -> Vec<OptionWords> {
+    let rtl = render::is_rtl(lang);
     let mut words = Vec::new();
     for option in options {
         match option {
@@ -108,10 +109,11 @@ pub fn option_words(t: &Value, lang: &str, options: &[OfferedOption]) -> Vec<Opt
                     let (from_text, to_text) = (sku_text(from), sku_text(to));
                     words.push(OptionWords {
                         kind: "switch_item",
-                        label: fill_str(&say(t, "option.switch_item"), &[("to", &to_text)]),
+                        label: fill_str(&say(t, "option.switch_item"), &[("to", &to_text)], rtl),
                         terms: fill_str(
                             &say(t, "option.switch_item_terms"),
                             &[("from", &from_text), ("to", &to_text)],
+                            rtl,
                         ),
                         fields: vec![
                             ("option".into(), "switch_item".into()),
@@ -128,6 +130,7 @@ pub fn option_words(t: &Value, lang: &str, options: &[OfferedOption]) -> Vec<Opt
                     terms: fill_str(
                         &say(t, "option.ship_available_now_terms"),
                         &[("skus", &list.join(", "))],
+                        rtl,
                     ),
                     fields: vec![("option".into(), "ship_available_now".into())],
                 });
@@ -144,6 +147,7 @@ pub fn option_words(t: &Value, lang: &str, options: &[OfferedOption]) -> Vec<Opt
                             ("value", &intl::money(lang, *value)),
                             ("bonus", &intl::money(lang, *bonus)),
                         ],
+                        rtl,
                     ),
                     fields: vec![("option".into(), "store_credit".into())],
                 });
@@ -154,6 +158,7 @@ pub fn option_words(t: &Value, lang: &str, options: &[OfferedOption]) -> Vec<Opt
                 terms: fill_str(
                     &say(t, "option.cancel_terms"),
                     &[("refund", &intl::money(lang, *refund))],
+                    rtl,
                 ),
                 fields: vec![("option".into(), "cancel".into())],
             }),
@@ -163,12 +168,13 @@ pub fn option_words(t: &Value, lang: &str, options: &[OfferedOption]) -> Vec<Opt
 }
 
 /// The choice a customer made, in a sentence.
-pub fn choice_words(t: &Value, choice: &Choice) -> String {
+pub fn choice_words(t: &Value, choice: &Choice, rtl: bool) -> String {
     match choice {
         Choice::KeepWaiting => say(t, "choice_confirmed.keep_waiting"),
         Choice::SwitchItem { sku } => fill_str(
             &say(t, "choice_confirmed.switch_item"),
             &[("sku", &sku_text(sku))],
+            rtl,
         ),
         Choice::ShipAvailableNow => say(t, "choice_confirmed.ship_available_now"),
         Choice::StoreCredit => say(t, "choice_confirmed.store_credit"),
@@ -262,7 +268,9 @@ pub fn facts(email: &Email, to: &Addressing) -> Value {
             "options_link": offer.map(|offer| to.confirm_url(offer, &[])),
         }),
         Email::DelayNotice(notice) => delay(&t, lang, to, notice),
-        Email::ChoiceConfirmed { choice } => json!({ "choice": choice_words(&t, choice) }),
+        Email::ChoiceConfirmed { choice } => {
+            json!({ "choice": choice_words(&t, choice, direction(to.locale) == "rtl") })
+        }
         Email::Cancelled {
             cause,
             refund,

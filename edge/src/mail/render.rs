@@ -4,7 +4,7 @@
 //! language from `templates/{lang}.json`.
 
 use minijinja::value::{Kwargs, Serde, Value};
-use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
 use serde::{Deserialize, Serialize};
 use shared::lifecycle::Locale;
 
@@ -126,10 +126,13 @@ pub struct Rendered {
 }
 
 /// Puts values into a sentence: `{{ t.x | fill(range=ship) }}` replaces
-/// `{range}`. Each value is wrapped in Unicode isolates (FSI … PDI), so a
-/// value in another script keeps its own direction and cannot turn the
-/// sentence around.
-fn fill(text: String, kwargs: Kwargs) -> Result<String, Error> {
+/// `{range}`. A value is wrapped in Unicode isolates (FSI … PDI) where the
+/// direction needs it (see [`placed`]), so that a value in another script
+/// keeps its own direction and cannot turn the sentence around.
+fn fill(state: &State, text: String, kwargs: Kwargs) -> Result<String, Error> {
+    let rtl = state
+        .lookup("dir")
+        .is_some_and(|dir| dir.as_str() == Some("rtl"));
     let names: Vec<String> = kwargs.args().map(str::to_owned).collect();
     let mut out = text;
     for name in names {
@@ -145,22 +148,47 @@ fn fill(text: String, kwargs: Kwargs) -> Result<String, Error> {
         } else {
             value.to_string()
         };
-        out = out.replace(&format!("{{{name}}}"), &isolate(&shown));
+        out = out.replace(&format!("{{{name}}}"), &placed(rtl, &shown));
     }
     kwargs.assert_all_used()?;
     Ok(out)
 }
 
-/// FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE.
-pub fn isolate(text: &str) -> String {
-    format!("\u{2068}{text}\u{2069}")
+/// A value as it goes into a sentence: in isolates (FIRST STRONG ISOLATE …
+/// POP DIRECTIONAL ISOLATE) when the sentence runs right to left or the
+/// value holds right-to-left letters, and as it is otherwise. In English
+/// and Italian a number, date or tracking number then stays plain text, so
+/// that a customer who copies it, or searches their mailbox for
+/// "Order 7001", finds what they see.
+pub fn placed(rtl: bool, value: &str) -> String {
+    if rtl || value.chars().any(is_strong_rtl) {
+        format!("\u{2068}{value}\u{2069}")
+    } else {
+        value.to_owned()
+    }
+}
+
+/// Letters of the right-to-left scripts (Hebrew, Arabic, Syriac, Thaana,
+/// N'Ko and the rest of their blocks, and their presentation forms).
+fn is_strong_rtl(ch: char) -> bool {
+    matches!(ch,
+        '\u{0590}'..='\u{08FF}'
+            | '\u{FB1D}'..='\u{FDFF}'
+            | '\u{FE70}'..='\u{FEFF}'
+            | '\u{10800}'..='\u{10FFF}'
+            | '\u{1E800}'..='\u{1EFFF}')
+}
+
+/// Whether text in `lang` runs right to left.
+pub fn is_rtl(lang: &str) -> bool {
+    Locale::from_tag(lang).is_some_and(|locale| direction(locale) == "rtl")
 }
 
 /// Puts values into a sentence from Rust, as `fill` does in templates.
-pub fn fill_str(text: &str, values: &[(&str, &str)]) -> String {
+pub fn fill_str(text: &str, values: &[(&str, &str)], rtl: bool) -> String {
     let mut out = text.to_owned();
     for (name, value) in values {
-        out = out.replace(&format!("{{{name}}}"), &isolate(value));
+        out = out.replace(&format!("{{{name}}}"), &placed(rtl, value));
     }
     out
 }
@@ -387,10 +415,22 @@ mod tests {
     }
 
     #[test]
-    fn fill_isolates_each_value() {
+    fn values_are_isolated_only_where_the_direction_needs_it() {
         assert_eq!(
-            fill_str("ships {range}.", &[("range", "7–11 June")]),
-            "ships \u{2068}7–11 June\u{2069}."
+            fill_str("ships {range}.", &[("range", "7–11 June")], false),
+            "ships 7–11 June."
+        );
+        assert_eq!(
+            fill_str("Order {order}", &[("order", "7001")], false),
+            "Order 7001"
+        );
+        assert_eq!(
+            fill_str("for {name}", &[("name", "مريم")], false),
+            "for \u{2068}مريم\u{2069}"
+        );
+        assert_eq!(
+            fill_str("الطلب {order}", &[("order", "7001")], true),
+            "الطلب \u{2068}7001\u{2069}"
         );
     }
 }

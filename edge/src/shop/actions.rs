@@ -10,11 +10,43 @@ use worker::{Method, Request, Response, SqlStorageValue};
 
 use super::sql::{text_value, to_text};
 use super::{MAX_SETTING_BYTES, ShopRecords, invalid};
+use shared::lifecycle::Effect;
+
 use crate::calls::ActionJob;
+use crate::calls::queue::{self, Job};
 use crate::calls::shop::{ActionClaim, ActionResult, ActionState, ActionStatus, Endpoint};
 use crate::error::EdgeError;
-use crate::jobs::MAX_ACTION_ATTEMPTS;
 use crate::{clock, crypto, http};
+
+/// How long an action without a deadline of its own is tried.
+const ACTION_PATIENCE_SECS: i64 = 7 * 86_400;
+
+/// Until when an action is tried (Unix seconds): a refund until the end of
+/// its legal day (16 CFR 435.1), anything else a week from `now`.
+fn deadline(effect: &Effect, now: i64) -> i64 {
+    match effect {
+        Effect::Refund { by, .. } => (by.days_since_epoch() + 1) * 86_400,
+        _ => now + ACTION_PATIENCE_SECS,
+    }
+}
+
+/// Where actions may go: https, since they carry refunds and the customer's
+/// order; plain http only to this machine (127.0.0.1, localhost, [::1]),
+/// for development.
+fn is_endpoint_url(url: &str) -> bool {
+    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+        .iter()
+        .any(|origin| {
+            url.strip_prefix(origin)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
+        });
+    let https = url
+        .strip_prefix("https://")
+        .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+    (https || loopback)
+        && url.len() <= 2000
+        && !url.chars().any(|ch| ch.is_whitespace() || ch.is_control())
+}
 
 impl ShopRecords {
     /// The merchant's action routes; `None` when the path is not one of them.
@@ -26,6 +58,9 @@ impl ShopRecords {
     ) -> Option<Result<Response, EdgeError>> {
         Some(match (method, parts) {
             (Method::Get, ["v1", "shops", _, "actions"]) => self.list_actions(req),
+            (Method::Post, ["v1", "shops", _, "actions", "send-again"]) => {
+                self.send_action_again(req).await
+            }
             (Method::Put, ["v1", "shops", _, "endpoint"]) => self.put_endpoint(req).await,
             (_, ["v1", "shops", _, "actions" | "endpoint"]) => Err(EdgeError::MethodNotAllowed),
             _ => return None,
@@ -45,11 +80,11 @@ impl ShopRecords {
             url: String,
         }
         let body: Url = http::json_body(req, MAX_SETTING_BYTES).await?;
-        if !(body.url.starts_with("https://") || body.url.starts_with("http://"))
-            || body.url.len() > 2000
-            || body.url.chars().any(char::is_whitespace)
-        {
-            return Err(invalid("url", "an http(s) URL of at most 2000 characters"));
+        if !is_endpoint_url(&body.url) {
+            return Err(invalid(
+                "url",
+                "an https URL of at most 2000 characters (http only to this machine, for development)",
+            ));
         }
         let secret = format!("whsec_{}", STANDARD.encode(crypto::random_bytes(32)?));
         let endpoint = Endpoint {
@@ -92,7 +127,7 @@ impl ShopRecords {
         let now = clock::now().unix_seconds();
         self.run(
             "INSERT OR IGNORE INTO actions (key, order_id, kind, body, state, attempts,
-                   created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
+                   created_at, updated_at, deadline) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)",
             vec![
                 text_value(action.key.as_str()),
                 text_value(action.order.as_str()),
@@ -101,6 +136,7 @@ impl ShopRecords {
                 text_value(ActionState::Pending.code()),
                 SqlStorageValue::from(now),
                 SqlStorageValue::from(now),
+                SqlStorageValue::from(deadline(&action.effect, now)),
             ],
         )?;
         let state = self
@@ -117,10 +153,10 @@ impl ShopRecords {
 
     pub(super) fn action_result(&self, result: &ActionResult) -> Result<Response, EdgeError> {
         let now = clock::now().unix_seconds();
-        let max = i64::from(MAX_ACTION_ATTEMPTS);
+        // Tried until its deadline, then given up and shown as failed.
         self.run(
             "UPDATE actions SET attempts = attempts + 1, updated_at = ?, last_error = ?,
-                   state = CASE WHEN ? THEN ? WHEN attempts + 1 >= ? THEN ? ELSE ? END
+                   state = CASE WHEN ? THEN ? WHEN ? >= COALESCE(deadline, 0) THEN ? ELSE ? END
                  WHERE key = ? AND state = ?",
             vec![
                 SqlStorageValue::from(now),
@@ -128,7 +164,7 @@ impl ShopRecords {
                 // An integer: a JS boolean binding is not truthy in SQL here.
                 SqlStorageValue::from(i64::from(result.ok)),
                 text_value(ActionState::Done.code()),
-                SqlStorageValue::from(max),
+                SqlStorageValue::from(now),
                 text_value(ActionState::Failed.code()),
                 text_value(ActionState::Pending.code()),
                 text_value(result.key.as_str()),
@@ -140,6 +176,105 @@ impl ShopRecords {
             attempts: 0,
         });
         http::json(&status, 200)
+    }
+
+    /// `POST …/actions/send-again`: a failed action is tried again, with a
+    /// new week (or, for a refund, until its own deadline if still ahead).
+    async fn send_action_again(&self, req: &mut Request) -> Result<Response, EdgeError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Again {
+            key: String,
+        }
+        #[derive(Deserialize)]
+        struct Stored {
+            order_id: String,
+            body: String,
+            state: String,
+        }
+        let again: Again = http::json_body(req, MAX_SETTING_BYTES).await?;
+        let rows: Vec<Stored> = self.rows(
+            "SELECT order_id, body, state FROM actions WHERE key = ?",
+            vec![text_value(again.key.as_str())],
+        )?;
+        let Some(row) = rows.into_iter().next() else {
+            return Err(EdgeError::NotFound);
+        };
+        if ActionState::from_code(&row.state) != Some(ActionState::Failed) {
+            return Err(invalid(
+                "key",
+                format!(
+                    "only a failed action is sent again; this one is {}",
+                    row.state
+                ),
+            ));
+        }
+        let effect: Effect = serde_json::from_str(&row.body)
+            .map_err(|err| EdgeError::Internal(format!("stored action: {err}")))?;
+        let order = super::parse_order(&row.order_id)?;
+        let now = clock::now().unix_seconds();
+        let until = deadline(&effect, now).max(now + ACTION_PATIENCE_SECS);
+        self.run(
+            "UPDATE actions SET state = ?, attempts = 0, last_error = NULL, updated_at = ?,
+                   deadline = ? WHERE key = ?",
+            vec![
+                text_value(ActionState::Pending.code()),
+                SqlStorageValue::from(now),
+                SqlStorageValue::from(until),
+                text_value(again.key.as_str()),
+            ],
+        )?;
+        let job = Job::Action(ActionJob {
+            key: again.key.clone(),
+            shop: self.shop_id()?,
+            order,
+            effect,
+        });
+        queue::send(&self.env, &job).await?;
+        http::json(
+            &json!({ "key": again.key, "state": ActionState::Pending }),
+            202,
+        )
+    }
+
+    /// Pending actions untouched since `stale` (their queue message is
+    /// lost): queued again, and touched.
+    pub(super) async fn sweep_actions(&self, stale: i64, now: i64) -> Result<usize, EdgeError> {
+        #[derive(Deserialize)]
+        struct Owed {
+            key: String,
+            order_id: String,
+            body: String,
+        }
+        let owed: Vec<Owed> = self.rows(
+            "SELECT key, order_id, body FROM actions WHERE state = ? AND updated_at <= ?
+             ORDER BY updated_at LIMIT 200",
+            vec![text_value(ActionState::Pending.code()), stale.into()],
+        )?;
+        let shop = self.shop_id()?;
+        let mut queued = 0;
+        for row in owed {
+            let (Ok(effect), Ok(order)) = (
+                serde_json::from_str::<Effect>(&row.body),
+                super::parse_order(&row.order_id),
+            ) else {
+                worker::console_error!("sweep: action {} is unreadable", row.key);
+                continue;
+            };
+            let job = Job::Action(ActionJob {
+                key: row.key.clone(),
+                shop: shop.clone(),
+                order,
+                effect,
+            });
+            queue::send(&self.env, &job).await?;
+            self.run(
+                "UPDATE actions SET updated_at = ? WHERE key = ?",
+                vec![SqlStorageValue::from(now), text_value(row.key)],
+            )?;
+            queued += 1;
+        }
+        Ok(queued)
     }
 
     fn list_actions(&self, req: &Request) -> Result<Response, EdgeError> {
@@ -179,5 +314,47 @@ impl ShopRecords {
             })
             .collect();
         http::json(&json!({ "actions": actions }), 200)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refund_is_tried_until_the_end_of_its_legal_day_and_the_rest_for_a_week() {
+        let by = shared::Date::from_ymd(2030, 1, 10).expect("a date");
+        let refund = Effect::Refund {
+            amount: shared::Money::new(shared::Currency::parse("USD").expect("USD"), 1000),
+            by,
+        };
+        let end_of_day = (by.days_since_epoch() + 1) * 86_400;
+        assert_eq!(deadline(&refund, 0), end_of_day);
+        let tag = Effect::TagOrder {
+            tag: "backorder".into(),
+        };
+        assert_eq!(deadline(&tag, 1_000), 1_000 + 7 * 86_400);
+    }
+
+    #[test]
+    fn actions_go_over_https_or_to_this_machine() {
+        for good in [
+            "https://shop.example/backorder",
+            "http://127.0.0.1:8080/hook",
+            "http://localhost/hook",
+            "http://[::1]:9000",
+        ] {
+            assert!(is_endpoint_url(good), "{good}");
+        }
+        for bad in [
+            "http://shop.example/backorder",
+            "http://127.0.0.1.evil.example/hook",
+            "http://localhost.evil.example",
+            "ftp://shop.example",
+            "https://",
+            "https://shop.example/a b",
+        ] {
+            assert!(!is_endpoint_url(bad), "{bad}");
+        }
     }
 }

@@ -550,20 +550,29 @@ impl ShopRecords {
         let body: Again = http::json_body(req, MAX_SETTING_BYTES).await?;
         let row = self.log_row(&body.key)?;
         let state = EmailState::from_code(&row.state);
-        if !matches!(state, Some(EmailState::Failed | EmailState::Dead)) {
-            return Err(invalid(
-                "key",
-                format!(
-                    "only a failed or given-up email is sent again; this one is {}",
-                    row.state
-                ),
-            ));
-        }
+        // A failed or given-up email starts afresh; a queued one (its queue
+        // message may be lost) is queued once more as it is: its claim keeps
+        // a second delivery from sending it twice.
+        let query = match state {
+            Some(EmailState::Failed | EmailState::Dead) => {
+                "UPDATE mails SET state = ?, attempts = 0, last_error = NULL, claimed_at = NULL,
+                     updated_at = ? WHERE key = ?"
+            }
+            Some(EmailState::Queued) => "UPDATE mails SET state = ?, updated_at = ? WHERE key = ?",
+            _ => {
+                return Err(invalid(
+                    "key",
+                    format!(
+                        "only a failed, given-up or queued email is sent again; this one is {}",
+                        row.state
+                    ),
+                ));
+            }
+        };
         let job: EmailJob = serde_json::from_str(&row.job)
             .map_err(|err| EdgeError::Internal(format!("stored email job: {err}")))?;
         self.run(
-            "UPDATE mails SET state = ?, attempts = 0, last_error = NULL, claimed_at = NULL,
-                 updated_at = ? WHERE key = ?",
+            query,
             vec![
                 text_value(EmailState::Queued.code()),
                 clock::now().unix_seconds().into(),

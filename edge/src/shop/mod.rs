@@ -72,7 +72,7 @@ CREATE TABLE IF NOT EXISTS restocks (
 CREATE TABLE IF NOT EXISTS actions (
   key TEXT PRIMARY KEY, order_id TEXT NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL,
   state TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT,
-  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, deadline INTEGER);
 ";
 
 #[durable_object]
@@ -95,10 +95,12 @@ impl DurableObject for ShopRecords {
         }
         // Columns added since a table was first made; SQLite has no
         // `ADD COLUMN IF NOT EXISTS`, and a second add fails harmlessly.
-        let _ = sql.exec(
+        for added in [
             "ALTER TABLE mails ADD COLUMN requeued INTEGER NOT NULL DEFAULT 0",
-            None,
-        );
+            "ALTER TABLE actions ADD COLUMN deadline INTEGER",
+        ] {
+            let _ = sql.exec(added, None);
+        }
         Self { state, env }
     }
 

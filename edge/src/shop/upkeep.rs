@@ -2,9 +2,9 @@
 //! anyone asking for it:
 //! - **the day turn**: backorder products read as of the new day;
 //! - **the sweep**: work whose queue message may be lost (a restart, a
-//!   dead letter) is found from what is stored and queued again. Emails
-//!   the log still owes (queued, or held by a lease long run out), and
-//!   restocks that some waiting order has not taken.
+//!   dead letter) is found from what is stored and queued again: emails
+//!   the log still owes (queued, or held by a lease long run out), actions
+//!   still pending, and restocks that some waiting order has not taken.
 //!
 //! Each task keeps its own due time in `settings`; the alarm is set to the
 //! earliest. Queueing again is always safe: every job is keyed, an email is
@@ -18,7 +18,7 @@ use worker::Env;
 use super::ShopRecords;
 use super::sql::text_value;
 use crate::calls::queue::{self, EmailJob, Job};
-use crate::calls::shop::EmailState;
+use crate::calls::shop::{ActionState, EmailState};
 use crate::error::EdgeError;
 use crate::{clock, mail};
 
@@ -137,10 +137,12 @@ impl ShopRecords {
         }
         let rows: Vec<Pending> = self.rows(
             "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM mails WHERE state IN (?, ?) LIMIT 1))
+               + (SELECT COUNT(*) FROM (SELECT 1 FROM actions WHERE state = ? LIMIT 1))
                + (SELECT COUNT(*) FROM restocks) AS n",
             vec![
                 text_value(EmailState::Queued.code()),
                 text_value(EmailState::Sending.code()),
+                text_value(ActionState::Pending.code()),
             ],
         )?;
         Ok(rows.first().is_some_and(|row| row.n > 0))
@@ -153,10 +155,11 @@ impl ShopRecords {
         let grace = sweep_after_secs(&self.env);
         let now = clock::now().unix_seconds();
         let emails = self.sweep_emails(now - grace, now).await?;
+        let actions = self.sweep_actions(now - grace, now).await?;
         let restocks = self.sweep_restocks(&shop, now - grace, now).await?;
-        if emails + restocks > 0 {
+        if emails + actions + restocks > 0 {
             worker::console_log!(
-                "sweep of {shop}: {emails} emails and {restocks} restocks queued again"
+                "sweep of {shop}: {emails} emails, {actions} actions and {restocks} restocks queued again"
             );
         }
         if self.work_pending()? {
