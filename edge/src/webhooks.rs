@@ -293,9 +293,19 @@ fn shopify_order(body: &Value) -> Result<DraftOrder, Unreadable> {
             total_minor,
         });
     }
-    let total_minor = money_minor(&body["current_total_price"], currency)
-        .or_else(|| money_minor(&body["total_price"], currency))
-        .ok_or_else(|| unreadable("total_price"))?;
+    // What the customer was charged for what is on the order now: the
+    // current total (lines refunded or removed since checkout are out of
+    // it), but never more than the checkout total, which holds the
+    // order's discounts (Shopify's published sample has a current total of
+    // 414.95, its lines before a 20.00 discount, against 404.95 charged).
+    let checkout = money_minor(&body["total_price"], currency);
+    let current = money_minor(&body["current_total_price"], currency);
+    let total_minor = match (current, checkout) {
+        (Some(current), Some(checkout)) => current.min(checkout),
+        (current, checkout) => current
+            .or(checkout)
+            .ok_or_else(|| unreadable("total_price"))?,
+    };
     let customer = &body["customer"];
     Ok(DraftOrder {
         id,
@@ -545,6 +555,22 @@ mod tests {
             order.contact.email.as_deref(),
             Some("bob.norman@mail.example.com")
         );
+    }
+
+    #[test]
+    fn a_shopify_order_is_charged_its_checkout_total_at_most() {
+        let mut body =
+            fixture("shopify/docs-sample_orders-create_2026-04.gadget-metadata.json")["response"]
+                .take();
+        // The sample is cancelled already; as the order it was when placed:
+        body["cancelled_at"] = Value::Null;
+        let news = read(Source::Shopify, "orders/create", &body).expect("readable");
+        let [Inbound::Order(order)] = news.as_slice() else {
+            panic!("one order: {news:?}");
+        };
+        // current_total_price says 414.95 (the lines before the order's
+        // 20.00 discount); the customer was charged total_price, 404.95.
+        assert_eq!(order.total_minor, 40_495);
     }
 
     #[test]

@@ -707,6 +707,22 @@ pub struct ShipEstimate {
     pub uncertain: Option<Uncertainty>,
 }
 
+/// How many days a window read from too thin a history spans at least:
+/// arrival from the promised date (or what little history says) to two
+/// weeks after it. A delivery or two say nothing of the spread; a one-day
+/// window would claim a precision nobody has.
+pub const THIN_HISTORY_SPREAD_DAYS: i64 = 14;
+
+/// Offsets from too thin a history, widened to at least
+/// [`THIN_HISTORY_SPREAD_DAYS`] and to include the promised date itself.
+fn thin_spread(earliest_days: i64, latest_days: i64) -> (i64, i64) {
+    let earliest = earliest_days.min(0);
+    (
+        earliest,
+        latest_days.max(earliest + THIN_HISTORY_SPREAD_DAYS),
+    )
+}
+
 /// The `count`th business day after `day` (weekends and `holidays` skipped).
 pub fn add_business_days(day: Date, count: u8, holidays: &[Date]) -> Option<Date> {
     let mut current = day;
@@ -747,14 +763,30 @@ pub fn ship_window(
         {
             (o.earliest_days, o.latest_days, None)
         }
+        // A supplier gone quiet: what it did, blurred with the time since
+        // (wider the longer it has been).
+        Some(o) if history.supplier_gone_quiet(&facts.supplier, today) => (
+            o.earliest_days,
+            o.latest_days,
+            Some(Uncertainty::StaleHistory),
+        ),
+        // Pooled from the shop's other suppliers, which know enough: their
+        // spread is the broader history's.
+        Some(o) if o.weight >= MIN_GROUP_WEIGHT => (
+            o.earliest_days,
+            o.latest_days,
+            Some(Uncertainty::ThinHistory),
+        ),
+        // Too little history anywhere to say how late it runs: a window
+        // that claims no precision the history does not have.
         Some(o) => {
-            let why = match history.supplier_gone_quiet(&facts.supplier, today) {
-                true => Uncertainty::StaleHistory,
-                false => Uncertainty::ThinHistory,
-            };
-            (o.earliest_days, o.latest_days, Some(why))
+            let (earliest, latest) = thin_spread(o.earliest_days, o.latest_days);
+            (earliest, latest, Some(Uncertainty::ThinHistory))
         }
-        None => (0, 0, Some(Uncertainty::ThinHistory)),
+        None => {
+            let (earliest, latest) = thin_spread(0, 0);
+            (earliest, latest, Some(Uncertainty::ThinHistory))
+        }
     };
     // What has not arrived cannot arrive before today.
     let arrive = |offset: i64| promised.add_days(offset).map(|day| day.max(today));
@@ -990,7 +1022,11 @@ mod tests {
             Confidence::P80,
         );
         assert_eq!(estimate.uncertain, Some(Uncertainty::ThinHistory));
-        assert!(estimate.window.is_some(), "still a best guess to show");
+        let window = estimate.window.expect("still a best guess to show");
+        // One delivery three days late says nothing of the spread: the
+        // window is no narrower than two weeks, from the promised date.
+        assert!(window.days() > THIN_HISTORY_SPREAD_DAYS, "{window:?}");
+        assert!(window.earliest() <= day("2026-11-04"), "{window:?}");
         let empty = estimate_for(
             &DeliveryHistory::default(),
             "Acme",
@@ -999,6 +1035,8 @@ mod tests {
             Confidence::P80,
         );
         assert_eq!(empty.uncertain, Some(Uncertainty::ThinHistory));
+        let window = empty.window.expect("a window from the promised date");
+        assert!(window.days() > THIN_HISTORY_SPREAD_DAYS, "{window:?}");
     }
 
     #[test]

@@ -311,3 +311,35 @@ async fn an_action_endpoint_must_be_https() {
             .is_some_and(|s| s.starts_with("whsec_"))
     );
 }
+
+/// A product with supply facts and a history of one delivery was served as
+/// a one-day window marked `thin_history`: the words said uncertain, the
+/// range claimed precision. Now a thin history's window spans two weeks at
+/// least.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_thin_history_never_claims_a_one_day_window() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let promised = e2e::today().add_days(30).expect("a date");
+    admin
+        .put_product_json(
+            "TENT-2P",
+            &json!({"status": "backorder", "supply": {"supplier": "Ridge", "mode": "Ocean",
+                    "promised_arrival": promised.to_string(), "handling_business_days": 2}}),
+        )
+        .await;
+    let (_, product) = get_json(&admin.product_url(SHOP, "TENT-2P")).await;
+    let availability = &product["availability"];
+    assert_eq!(availability["uncertain"], "thin_history", "{product}");
+    let (earliest, latest) = (
+        availability["window"]["earliest"]
+            .as_str()
+            .and_then(|d| d.parse::<shared::Date>().ok())
+            .expect("an earliest day"),
+        availability["window"]["latest"]
+            .as_str()
+            .and_then(|d| d.parse::<shared::Date>().ok())
+            .expect("a latest day"),
+    );
+    assert!(earliest.days_until(latest) >= 14, "{availability}");
+}
