@@ -134,17 +134,21 @@ async fn main() {
     assert_eq!(emails, orders, "one restocked email each");
     println!("  per order (from the code path, see ARCHITECTURE.md):");
     println!(
-        "    order object storage ops: 1 get + 1 put (order + 3 outbox entries) + 1 list + 2 deletes + 1 alarm,"
+        "    order object storage ops: 1 get + 1 put (order + 3 outbox entries) + 1 list + 1 delete (publish)"
     );
     println!(
-        "      then its alarm ~30 s later: 1 get + 1 list + 1 delete (the index entry) + 1 alarm = 10"
+        "      + 1 put (the queued email kept as logged) + 1 alarm, then its alarm ~30 s later: 1 get + 1 list"
     );
+    println!("      + 2 deletes (index, logged) + 1 alarm = 11");
     println!(
         "    subrequests: 1 Durable Object call from the queue + 1 KV put + 1 queue send + 1/25 call to the shop,"
     );
-    println!("      then 1 call to the shop from the alarm (the index's safety net) = 4.04");
     println!(
-        "    shop object: 1/25 call (index: 1 SQL upsert + 1 delete per order), 1 safety-net call (an upsert that keeps nothing), 1 claim and 1 report (the email)"
+        "      then 1 call to the shop from the alarm (the index and the logged email, its safety net) = 4.04"
     );
+    println!(
+        "    shop object: 1/25 call (per order: 1 SQL upsert, the waiting rows, 1 email insert), 1 safety-net call"
+    );
+    println!("      (an upsert and an insert that keep nothing), 1 claim and 1 report (the email)");
     println!("    queue messages: 1/{} fan-out batch + 1 email", 25);
 }
