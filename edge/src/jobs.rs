@@ -108,6 +108,7 @@ async fn fan_out_batch(env: &Env, fan_out: &FanOutJob) -> Result<Verdict, EdgeEr
                 }
                 taken.orders.extend(answer.index);
                 taken.emails.extend(answer.emails);
+                taken.actions.extend(answer.actions);
             }
             Err(err) => {
                 worker::console_error!("fan-out to {order}: {err}");

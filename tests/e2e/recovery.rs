@@ -202,6 +202,11 @@ async fn a_restock_interrupted_by_a_crash_reaches_every_waiting_order_once() {
             *inboxes.entry(email.to).or_default() += 1;
         }
     }
+    // Each placed order's two tags for the back office, listed once.
+    let actions = admin.get("/actions").await["actions"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert_eq!(actions, 2 * ORDERS, "no action lost or listed twice");
     assert_eq!(inboxes.len(), ORDERS, "{inboxes:?}");
     assert!(inboxes.values().all(|n| *n == 1), "once each: {inboxes:?}");
 }

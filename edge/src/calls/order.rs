@@ -8,7 +8,7 @@ use shared::lifecycle::{
 use shared::{CustomerId, OrderId, ShipWindow, ShopId, Sku, Timestamp};
 use worker::{Env, Headers, Response, Stub};
 
-use super::queue::EmailJob;
+use super::queue::{ActionJob, EmailJob};
 use crate::bindings;
 use crate::error::EdgeError;
 use crate::webhooks::Contact;
@@ -94,6 +94,9 @@ pub struct Answer {
     /// answers none: its first answer had them).
     #[serde(default)]
     pub emails: Vec<EmailJob>,
+    /// The actions it queued, likewise.
+    #[serde(default)]
+    pub actions: Vec<ActionJob>,
 }
 
 /// A rejection on the wire: its one code, its words, and for

@@ -76,6 +76,9 @@ pub struct Taken {
     pub orders: Vec<OrderIndex>,
     #[serde(default)]
     pub emails: Vec<EmailJob>,
+    /// The actions they queued, listed for the back office from then on.
+    #[serde(default)]
+    pub actions: Vec<ActionJob>,
 }
 
 /// How many of the orders sent were newer than what the shop had.

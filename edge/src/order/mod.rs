@@ -14,7 +14,8 @@ mod outbox;
 
 use serde::{Deserialize, Serialize};
 use shared::lifecycle::{
-    Email, Event, Order, OrderView, Rejection, ShopPolicy, TimelineEntry, apply, timeline_entries,
+    Effect, Email, Event, Order, OrderView, Rejection, ShopPolicy, TimelineEntry, apply,
+    timeline_entries,
 };
 use shared::{ShopId, Timestamp};
 use worker::{
@@ -169,8 +170,14 @@ impl OrderShell {
             // logging the alarm has not confirmed yet.
             let mut answered = answered(Outcome::Duplicate, None, Some(record), now);
             for (_, entry) in self.outbox().await? {
-                if let Entry::Logged { key, email } = entry {
-                    answered.emails.push(email_job(record, &key, &email));
+                match entry {
+                    Entry::Logged { key, email } => {
+                        answered.emails.push(email_job(record, &key, &email));
+                    }
+                    Entry::LoggedAction { key, effect } => {
+                        answered.actions.push(action_job(record, &key, &effect));
+                    }
+                    _ => {}
                 }
             }
             return http::json(&answered, 200);
@@ -223,8 +230,13 @@ impl OrderShell {
             Entry::Email { key, email } => Some(email_job(&record, key, email)),
             _ => None,
         });
+        let actions = outbox.iter().filter_map(|(_, entry)| match entry {
+            Entry::Action { key, effect } => Some(action_job(&record, key, effect)),
+            _ => None,
+        });
         let mut answered = answered(Outcome::Applied, rejection.as_ref(), Some(&record), now);
         answered.emails = emails.collect();
+        answered.actions = actions.collect();
         http::json(&answered, 200)
     }
 
@@ -304,7 +316,10 @@ impl OrderShell {
         let mut told = Vec::new();
         for (key, entry) in self.outbox().await? {
             match (entry, indexing) {
-                (Entry::Index | Entry::Logged { .. }, Indexing::Later) => {
+                (
+                    Entry::Index | Entry::Logged { .. } | Entry::LoggedAction { .. },
+                    Indexing::Later,
+                ) => {
                     drained = Drained::IndexLeft;
                 }
                 (Entry::Index, Indexing::Now) => {
@@ -326,6 +341,32 @@ impl OrderShell {
                 ) => {
                     taken.emails.push(email_job(record, &email_key, &email));
                     told.push(key);
+                }
+                (
+                    Entry::LoggedAction {
+                        key: action_key,
+                        effect,
+                    },
+                    Indexing::Now,
+                ) => {
+                    taken.actions.push(action_job(record, &action_key, &effect));
+                    told.push(key);
+                }
+                (
+                    Entry::Action {
+                        key: action_key,
+                        effect,
+                    },
+                    Indexing::Later,
+                ) => {
+                    let job = action_job(record, &action_key, &effect);
+                    queue::send(&self.env, &Job::Action(job)).await?;
+                    let logged = Entry::LoggedAction {
+                        key: action_key,
+                        effect,
+                    };
+                    storage.put(&key, to_json_text(&logged)?).await?;
+                    drained = Drained::IndexLeft;
                 }
                 (
                     Entry::Email {
@@ -369,7 +410,6 @@ impl OrderShell {
         indexing: Indexing,
     ) -> Result<(), EdgeError> {
         let shop = &record.shop;
-        let order = record.order.id();
         match entry {
             Entry::Publish => {
                 let view = public_view(record, clock::now());
@@ -383,28 +423,31 @@ impl OrderShell {
                 Ok(())
             }
             // `drain` gathers these into one call to the shop.
-            Entry::Index | Entry::Logged { .. } => Ok(()),
+            Entry::Index | Entry::Logged { .. } | Entry::LoggedAction { .. } => Ok(()),
             Entry::Email { key, email } => {
                 let job = email_job(record, key, email);
                 // From the alarm nobody else logs it: the shop's log knows
                 // the email before its queue message exists.
                 if indexing == Indexing::Now {
                     let taken = Taken {
-                        orders: Vec::new(),
                         emails: vec![job.clone()],
+                        ..Taken::default()
                     };
                     ShopStub::get(&self.env, shop)?.index(&taken).await?;
                 }
                 queue::send(&self.env, &Job::Email(job)).await
             }
             Entry::Action { key, effect } => {
-                let job = Job::Action(ActionJob {
-                    key: key.clone(),
-                    shop: shop.clone(),
-                    order: order.clone(),
-                    effect: effect.clone(),
-                });
-                queue::send(&self.env, &job).await
+                let job = action_job(record, key, effect);
+                // Likewise: listed for the back office before it is queued.
+                if indexing == Indexing::Now {
+                    let taken = Taken {
+                        actions: vec![job.clone()],
+                        ..Taken::default()
+                    };
+                    ShopStub::get(&self.env, shop)?.index(&taken).await?;
+                }
+                queue::send(&self.env, &Job::Action(job)).await
             }
         }
     }
@@ -482,6 +525,7 @@ fn answered(
         view: record.map(|r| public_view(r, now)),
         index: record.map(|r| OrderIndex::of(&r.order, &r.tags)),
         emails: Vec::new(),
+        actions: Vec::new(),
     }
 }
 
@@ -492,6 +536,16 @@ fn answer(
     now: Timestamp,
 ) -> Result<Response, EdgeError> {
     http::json(&answered(outcome, rejection, record, now), 200)
+}
+
+/// The queue's job for one of the order's actions for the back office.
+fn action_job(record: &Record, key: &str, effect: &Effect) -> ActionJob {
+    ActionJob {
+        key: key.to_owned(),
+        shop: record.shop.clone(),
+        order: record.order.id().clone(),
+        effect: effect.clone(),
+    }
 }
 
 /// The queue's job for one of the order's emails, to its customer, in

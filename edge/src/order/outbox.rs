@@ -37,6 +37,12 @@ pub enum Entry {
         key: String,
         effect: Effect,
     },
+    /// An action queued by a command: kept, like `Logged`, until the alarm
+    /// has told the shop's action list.
+    LoggedAction {
+        key: String,
+        effect: Effect,
+    },
 }
 
 pub fn outbox_key(seq: u64, index: usize) -> String {
@@ -279,6 +285,7 @@ mod tests {
                 Entry::Index => "index".to_owned(),
                 Entry::Email { key, .. } => format!("email {key}"),
                 Entry::Logged { key, .. } => format!("logged {key}"),
+                Entry::LoggedAction { key, .. } => format!("logged action {key}"),
                 Entry::Action { key, effect } => format!("{} {key}", effect.code()),
             })
             .collect();

@@ -123,8 +123,9 @@ impl ShopRecords {
             .transpose()
     }
 
-    pub(super) fn claim_action(&self, action: &ActionJob) -> Result<Response, EdgeError> {
-        let now = clock::now().unix_seconds();
+    /// Lists the action (once): whoever comes second, the order's answer
+    /// or the job's delivery, finds the first's row.
+    pub(super) fn record_action(&self, action: &ActionJob, now: i64) -> Result<(), EdgeError> {
         self.run(
             "INSERT OR IGNORE INTO actions (key, order_id, kind, body, state, attempts,
                    created_at, updated_at, deadline) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)",
@@ -139,6 +140,11 @@ impl ShopRecords {
                 SqlStorageValue::from(deadline(&action.effect, now)),
             ],
         )?;
+        Ok(())
+    }
+
+    pub(super) fn claim_action(&self, action: &ActionJob) -> Result<Response, EdgeError> {
+        self.record_action(action, clock::now().unix_seconds())?;
         let state = self
             .action_status(&action.key)?
             .map_or(ActionState::Pending, |status| status.state);

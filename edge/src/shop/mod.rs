@@ -197,7 +197,10 @@ impl ShopRecords {
             ShopCall::Create => self.create(http::json_body(req, MAX_SETTING_BYTES).await?),
             ShopCall::Index => {
                 let taken: Taken = http::json_body(req, MAX_WEBHOOK_BYTES).await?;
-                http::json(&self.keep(&taken.orders, &taken.emails)?, 200)
+                http::json(
+                    &self.keep(&taken.orders, &taken.emails, &taken.actions)?,
+                    200,
+                )
             }
             ShopCall::ClaimEmail => {
                 self.claim_email(&http::json_body(req, MAX_WEBHOOK_BYTES).await?)

@@ -11,7 +11,7 @@ use worker::{Method, Request, Response, SqlStorageValue};
 
 use super::sql::{Row, text_value, to_text};
 use super::{EARLY_NEWS_SECS, ShopRecords, parse_order};
-use crate::calls::queue::{self, EmailJob, FAN_OUT_BATCH, FanOutJob, Job};
+use crate::calls::queue::{self, ActionJob, EmailJob, FAN_OUT_BATCH, FanOutJob, Job};
 use crate::calls::shop::Indexed;
 use crate::calls::{Answer, Command, News, OrderIndex, OrderStub, Outcome};
 use crate::error::EdgeError;
@@ -37,11 +37,13 @@ impl ShopRecords {
 
     /// Keeps what each order now is, unless the index has a newer `seq`
     /// for it already (an answer and the order's own safety net may both
-    /// come, in any order), and logs the emails they queued (once each).
+    /// come, in any order), and logs the emails and lists the actions they
+    /// queued (once each).
     pub(super) fn keep(
         &self,
         orders: &[OrderIndex],
         emails: &[EmailJob],
+        actions: &[ActionJob],
     ) -> Result<Indexed, EdgeError> {
         let mut indexed = 0;
         for index in orders {
@@ -53,13 +55,16 @@ impl ShopRecords {
         for email in emails {
             self.record_email(email, now)?;
         }
+        for action in actions {
+            self.record_action(action, now)?;
+        }
         Ok(Indexed { indexed })
     }
 
     /// Keeps what an order's answer says: the order as it now is and the
-    /// emails its command queued.
+    /// emails and actions its command queued.
     pub(super) fn keep_answer(&self, answer: &Answer) -> Result<(), EdgeError> {
-        self.keep(answer.index.as_slice(), &answer.emails)?;
+        self.keep(answer.index.as_slice(), &answer.emails, &answer.actions)?;
         Ok(())
     }
 
