@@ -13,6 +13,18 @@ use crate::{World, get_json};
 
 const SHOP: &str = "reviewed-shop";
 
+/// A 400 whose message names `needle` (the field, or the rule broken).
+#[track_caller]
+fn assert_refused(status: StatusCode, body: &Value, needle: &str) {
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(needle)),
+        "expected a message naming {needle:?}: {body}"
+    );
+}
+
 async fn error_of(response: reqwest::Response) -> (StatusCode, Value) {
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))
@@ -34,13 +46,7 @@ async fn shop_ids_of_dots_alone_are_refused() {
                 .expect("the edge answers"),
         )
         .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{shop}: {body}");
-        assert!(
-            body["error"]["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("dots")),
-            "{body}"
-        );
+        assert_refused(status, &body, "dots");
         assert!(body.get("api_key").is_none(), "no key for {shop}");
     }
 }
@@ -97,13 +103,7 @@ async fn lenient_input_is_refused_and_what_the_standards_allow_is_taken() {
             .expect("the edge answers"),
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("`status` is given twice")),
-        "{body}"
-    );
+    assert_refused(status, &body, "`status` is given twice");
     let (_, product) = get_json(&admin.product_url(SHOP, "LAMP")).await;
     assert_eq!(product["availability"]["status"], "in_stock", "unchanged");
 
@@ -171,13 +171,7 @@ async fn merchant_texts_hold_no_invisible_characters() {
                 &json!({"provider": "outbox", "from_email": "orders@tents.example", "from_name": name}),
             )
             .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "from_name {ch:?}: {body}");
-        assert!(
-            body["error"]["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("from_name")),
-            "{body}"
-        );
+        assert_refused(status, &body, "from_name");
 
         let (status, body) = admin
             .put(
@@ -291,13 +285,7 @@ async fn an_action_endpoint_must_be_https() {
             &json!({"url": "http://backoffice.example/hook"}),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("https")),
-        "{body}"
-    );
+    assert_refused(status, &body, "https");
     let (status, body) = admin
         .put(
             "/endpoint",

@@ -27,17 +27,10 @@ async fn mail_shop(
 ) -> (AdminApi, Store) {
     let admin = AdminApi::create_shop(&world.worker, shop).await;
     let store = Store::connect(&admin).await;
-    let answer = admin
-        .put(
-            "/mail",
-            &json!({"provider": provider, "api_key": mail.api_key,
-                "from_email": "orders@tents.example", "from_name": "Tent & Co"}),
-        )
-        .await;
-    assert_eq!(answer.0, StatusCode::OK, "{}", answer.1);
-    assert_eq!(answer.1["has_api_key"], true);
+    let settings = admin.set_mail_provider(provider, &mail.api_key).await;
+    assert_eq!(settings["has_api_key"], true);
     assert!(
-        !answer.1.to_string().contains(&mail.api_key),
+        !settings.to_string().contains(&mail.api_key),
         "the key is never read back"
     );
     for (sku, setting) in [

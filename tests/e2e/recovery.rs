@@ -35,14 +35,7 @@ async fn world_with(mail: &MailServer, sweep_after: u32) -> World {
 async fn open_shop(world: &World, mail: &MailServer, provider: &str) -> (AdminApi, Store) {
     let admin = AdminApi::create_shop(&world.worker, "sweep-shop").await;
     let store = Store::connect(&admin).await;
-    let (status, body) = admin
-        .put(
-            "/mail",
-            &json!({"provider": provider, "api_key": mail.api_key,
-                    "from_email": "orders@tents.example", "from_name": "Tent & Co"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    admin.set_mail_provider(provider, &mail.api_key).await;
     admin
         .put_product_json(
             TENT,

@@ -141,6 +141,16 @@ impl AdminApi {
     }
 
     /// Points outbound webhooks at `url`; returns the signing secret.
+    /// Sends this shop's email through `provider` (a local mail server's
+    /// `api_key`), from the tests' sender; answers the settings as read back.
+    pub async fn set_mail_provider(&self, provider: &str, api_key: &str) -> Value {
+        let request = self.http.put(self.url("/mail")).json(&json!({
+            "provider": provider, "api_key": api_key,
+            "from_email": "orders@tents.example", "from_name": "Tent & Co"
+        }));
+        self.send(request, "setting the mail provider").await
+    }
+
     pub async fn set_endpoint(&self, url: &str) -> String {
         let request = self
             .http

@@ -80,14 +80,7 @@ async fn main() {
     for provider in PROVIDERS {
         let admin = AdminApi::create_shop(&worker, &format!("chaos-{provider}")).await;
         let store = Store::connect(&admin).await;
-        let (status, body) = admin
-            .put(
-                "/mail",
-                &json!({"provider": provider, "api_key": mail.api_key,
-                        "from_email": "orders@tents.example", "from_name": "Tent & Co"}),
-            )
-            .await;
-        assert!(status.is_success(), "{body}");
+        admin.set_mail_provider(provider, &mail.api_key).await;
         admin
             .put_product_json(
                 SKU,
