@@ -310,83 +310,27 @@ impl OrderShell {
     async fn drain(&self, record: &Record, indexing: Indexing) -> Result<Drained, EdgeError> {
         let storage = self.state.storage();
         let mut drained = Drained::All;
-        // From the alarm, the index and the logged emails go to the shop in
-        // one call, after the rest.
+        // From the alarm, the index and the logged emails and actions go to
+        // the shop in one call, after the rest.
         let mut taken = Taken::default();
         let mut told = Vec::new();
         for (key, entry) in self.outbox().await? {
-            match (entry, indexing) {
-                (
-                    Entry::Index | Entry::Logged { .. } | Entry::LoggedAction { .. },
-                    Indexing::Later,
-                ) => {
-                    drained = Drained::IndexLeft;
-                }
-                (Entry::Index, Indexing::Now) => {
-                    // Every index entry sends the record as it is now: once
-                    // is enough for all of them.
-                    if taken.orders.is_empty() {
-                        taken
-                            .orders
-                            .push(OrderIndex::of(&record.order, &record.tags));
-                    }
-                    told.push(key);
-                }
-                (
-                    Entry::Logged {
-                        key: email_key,
-                        email,
-                    },
-                    Indexing::Now,
-                ) => {
-                    taken.emails.push(email_job(record, &email_key, &email));
-                    told.push(key);
-                }
-                (
-                    Entry::LoggedAction {
-                        key: action_key,
-                        effect,
-                    },
-                    Indexing::Now,
-                ) => {
-                    taken.actions.push(action_job(record, &action_key, &effect));
-                    told.push(key);
-                }
-                (
-                    Entry::Action {
-                        key: action_key,
-                        effect,
-                    },
-                    Indexing::Later,
-                ) => {
-                    let job = action_job(record, &action_key, &effect);
-                    queue::send(&self.env, &Job::Action(job)).await?;
-                    let logged = Entry::LoggedAction {
-                        key: action_key,
-                        effect,
-                    };
-                    storage.put(&key, to_json_text(&logged)?).await?;
-                    drained = Drained::IndexLeft;
-                }
-                (
-                    Entry::Email {
-                        key: email_key,
-                        email,
-                    },
-                    Indexing::Later,
-                ) => {
-                    let job = email_job(record, &email_key, &email);
-                    queue::send(&self.env, &Job::Email(job)).await?;
-                    let logged = Entry::Logged {
-                        key: email_key,
-                        email,
-                    };
-                    storage.put(&key, to_json_text(&logged)?).await?;
-                    drained = Drained::IndexLeft;
-                }
-                (entry, _) => {
+            match indexing {
+                Indexing::Later if entry.waits_for_the_alarm() => drained = Drained::IndexLeft,
+                Indexing::Now if gather(&mut taken, record, &entry) => told.push(key),
+                _ => {
                     self.run(record, &entry, indexing).await?;
-                    storage.delete(&key).await?;
+                    // A command's queued email or action is kept, as logged,
+                    // until the alarm has told the shop.
+                    match entry.logged().filter(|_| indexing == Indexing::Later) {
+                        Some(logged) => {
+                            storage.put(&key, to_json_text(&logged)?).await?;
+                            drained = Drained::IndexLeft;
+                        }
+                        None => {
+                            storage.delete(&key).await?;
+                        }
+                    }
                 }
             }
         }
@@ -536,6 +480,26 @@ fn answer(
     now: Timestamp,
 ) -> Result<Response, EdgeError> {
     http::json(&answered(outcome, rejection, record, now), 200)
+}
+
+/// From the alarm, what the shop keeps in one call: the index (once, as the
+/// order is now) and the logged emails and actions. False for any other
+/// entry.
+fn gather(taken: &mut Taken, record: &Record, entry: &Entry) -> bool {
+    match entry {
+        Entry::Index if taken.orders.is_empty() => {
+            taken
+                .orders
+                .push(OrderIndex::of(&record.order, &record.tags));
+        }
+        Entry::Index => {}
+        Entry::Logged { key, email } => taken.emails.push(email_job(record, key, email)),
+        Entry::LoggedAction { key, effect } => {
+            taken.actions.push(action_job(record, key, effect));
+        }
+        _ => return false,
+    }
+    true
 }
 
 /// The queue's job for one of the order's actions for the back office.

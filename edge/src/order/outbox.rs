@@ -45,6 +45,34 @@ pub enum Entry {
     },
 }
 
+impl Entry {
+    /// Entries a command leaves for the order's alarm: the index and what
+    /// the shop must be told was queued.
+    pub fn waits_for_the_alarm(&self) -> bool {
+        matches!(
+            self,
+            Entry::Index | Entry::Logged { .. } | Entry::LoggedAction { .. }
+        )
+    }
+
+    /// What a queued email or action is kept as until the shop knows it.
+    pub fn logged(&self) -> Option<Entry> {
+        match self {
+            Entry::Email { key, email } => Some(Entry::Logged {
+                key: key.clone(),
+                email: email.clone(),
+            }),
+            Entry::Action { key, effect } => Some(Entry::LoggedAction {
+                key: key.clone(),
+                effect: effect.clone(),
+            }),
+            Entry::Publish | Entry::Index | Entry::Logged { .. } | Entry::LoggedAction { .. } => {
+                None
+            }
+        }
+    }
+}
+
 pub fn outbox_key(seq: u64, index: usize) -> String {
     format!("{OUTBOX}{seq:012}/{index:04}")
 }
@@ -214,6 +242,37 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn a_queued_email_or_action_waits_as_logged_for_the_alarm_and_nothing_else_does() {
+        let email = Entry::Email {
+            key: "k/1".into(),
+            email: Email::Processed,
+        };
+        let action = Entry::Action {
+            key: "k/2".into(),
+            effect: Effect::TagOrder {
+                tag: "backorder".into(),
+            },
+        };
+        let logged = email.logged().expect("an email is logged");
+        assert_eq!(
+            logged,
+            Entry::Logged {
+                key: "k/1".into(),
+                email: Email::Processed
+            }
+        );
+        let logged_action = action.logged().expect("an action is logged");
+        assert!(matches!(&logged_action, Entry::LoggedAction { key, .. } if key == "k/2"));
+        for waits in [Entry::Index, logged, logged_action] {
+            assert!(waits.waits_for_the_alarm(), "{waits:?}");
+            assert_eq!(waits.logged(), None, "logged once: {waits:?}");
+        }
+        for runs in [Entry::Publish, email, action] {
+            assert!(!runs.waits_for_the_alarm(), "{runs:?}");
+        }
     }
 
     #[test]
