@@ -331,3 +331,65 @@ async fn a_thin_history_never_claims_a_one_day_window() {
     );
     assert!(earliest.days_until(latest) >= 14, "{availability}");
 }
+
+/// Rotating the link secret broke every link already emailed. Now the old
+/// one's links keep opening for a grace period the answer states (30 days
+/// unless said), and a rotation with no grace ends them at once.
+#[tokio::test(flavor = "multi_thread")]
+async fn links_signed_before_a_rotation_open_for_the_grace_the_merchant_sees() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let store = Store::connect(&admin).await;
+    admin
+        .put_product_json(
+            "TENT-2P",
+            &json!({"status": "backorder", "window": {"earliest": "2030-02-01", "latest": "2030-02-14"}}),
+        )
+        .await;
+    let body = payloads::shopify_order(4_003, &[(Some("TENT-2P"), 1, "199.00")], "mo@example.com");
+    assert_eq!(store.shopify("orders/create", &body).await.status(), 200);
+    let before = admin.customer_link("4003").await;
+    let rotate = |grace: Option<u8>| {
+        let request = Client::new()
+            .post(admin.url("/link-secret"))
+            .bearer_auth(admin.api_key());
+        let request = match grace {
+            Some(days) => request.json(&json!({ "grace_days": days })),
+            None => request,
+        };
+        async move {
+            let response = request.send().await.expect("the edge answers");
+            assert_eq!(response.status(), StatusCode::OK);
+            response.json::<Value>().await.expect("JSON")
+        }
+    };
+    let rotated = rotate(None).await;
+    let until = rotated["previous_valid_until"]
+        .as_i64()
+        .expect("until when");
+    let thirty_days = e2e::now_unix() + 30 * 86_400;
+    assert!((until - thirty_days).abs() < 120, "{rotated}");
+    let (status, view) = get_json(&before).await;
+    assert_eq!(status, StatusCode::OK, "still opens in the grace: {view}");
+
+    // A link made now (with the new secret), then a rotation with no grace:
+    // neither the first link nor this one opens any more.
+    let between = admin.customer_link("4003").await;
+    let ended = rotate(Some(0)).await;
+    assert!(ended["previous_valid_until"].as_i64() <= Some(e2e::now_unix() + 1));
+    for link in [&before, &between] {
+        let (status, _) = get_json(link).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{link}");
+    }
+    let (status, body) = error_of(
+        Client::new()
+            .post(admin.url("/link-secret"))
+            .bearer_auth(admin.api_key())
+            .json(&json!({ "grace_days": 91 }))
+            .send()
+            .await
+            .expect("the edge answers"),
+    )
+    .await;
+    assert_refused(status, &body, "grace_days");
+}

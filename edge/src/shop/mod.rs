@@ -30,7 +30,7 @@ use crate::calls::ShopCall;
 use crate::calls::shop::{CreateShop, Taken};
 use crate::error::{EdgeError, invalid};
 use crate::webhooks::Source;
-use crate::{crypto, http};
+use crate::{clock, crypto, http};
 use sql::to_text;
 
 const MAX_WEBHOOK_BYTES: usize = 512 * 1024;
@@ -39,6 +39,9 @@ const MAX_DELIVERY_BYTES: usize = 256 * 1024;
 const MAX_DELIVERY_RECORDS: usize = 1000;
 /// A customer link made through the API lasts this long unless asked.
 const DEFAULT_LINK_DAYS: i64 = 90;
+/// Links signed with a rotated-out secret keep opening this long, unless
+/// the merchant says otherwise when rotating.
+const LINK_SECRET_GRACE_DAYS: i64 = 30;
 /// News for an order not placed yet is kept this long, then dropped.
 const EARLY_NEWS_SECS: i64 = 7 * 86_400;
 
@@ -244,7 +247,9 @@ impl ShopRecords {
         match (method, parts) {
             (Method::Get, ["v1", "shops", _]) => self.summary(&shop),
             (Method::Post, ["v1", "shops", _, "api-key"]) => self.rotate_key(),
-            (Method::Post, ["v1", "shops", _, "link-secret"]) => self.rotate_link_secret(),
+            (Method::Post, ["v1", "shops", _, "link-secret"]) => {
+                self.rotate_link_secret(&mut req).await
+            }
             (Method::Get, ["v1", "shops", _, "policy"]) => http::json(&self.raw_policy()?, 200),
             (Method::Put, ["v1", "shops", _, "policy"]) => self.put_policy(&mut req, &shop).await,
             (Method::Put, ["v1", "shops", _, "webhook-secrets", source]) => {
@@ -330,10 +335,53 @@ impl ShopRecords {
         http::json(&json!({ "api_key": key }), 200)
     }
 
-    fn rotate_link_secret(&self) -> Result<Response, EdgeError> {
+    /// `POST …/link-secret [{"grace_days": 0..=90}]`: a new secret for
+    /// customer links. Links the old one signed (in emails already sent)
+    /// keep opening for `grace_days` (30 unless said; 0 ends them now, for
+    /// a leaked secret), and the answer says until when.
+    async fn rotate_link_secret(&self, req: &mut Request) -> Result<Response, EdgeError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Rotation {
+            grace_days: Option<u8>,
+        }
+        let body = http::body_bytes(req, MAX_SETTING_BYTES).await?;
+        let grace_days = match body.is_empty() {
+            true => None,
+            false => http::from_json_text::<Rotation>(&body)?.grace_days,
+        }
+        .map_or(LINK_SECRET_GRACE_DAYS, i64::from);
+        if grace_days > DEFAULT_LINK_DAYS {
+            return Err(invalid(
+                "grace_days",
+                format!("0 to {DEFAULT_LINK_DAYS} days"),
+            ));
+        }
+        let old = self.setting("link_secret")?.unwrap_or_default();
+        let until = clock::now().plus_days(grace_days).unix_seconds();
+        self.set_setting("previous_link_secret", &old)?;
+        self.set_setting("previous_link_secret_until", &until.to_string())?;
         let secret = crypto::random_hex(32)?;
         self.set_setting("link_secret", &secret)?;
-        http::json(&json!({ "link_secret": secret }), 200)
+        http::json(
+            &json!({ "link_secret": secret, "previous_valid_until": until }),
+            200,
+        )
+    }
+
+    /// The secrets a customer link may be signed with now: the current one,
+    /// and the one before it while its grace lasts.
+    fn link_secrets(&self) -> Result<Vec<String>, EdgeError> {
+        let mut secrets: Vec<String> = self.setting("link_secret")?.into_iter().collect();
+        let until: i64 = self
+            .setting("previous_link_secret_until")?
+            .and_then(|text| text.parse().ok())
+            .unwrap_or(0);
+        if clock::now().unix_seconds() < until {
+            secrets.extend(self.setting("previous_link_secret")?);
+        }
+        secrets.retain(|secret| !secret.is_empty());
+        Ok(secrets)
     }
 }
 
