@@ -13,6 +13,19 @@ use crate::{World, get_json};
 
 const SHOP: &str = "reviewed-shop";
 
+/// The reviewed shop, its store connected, its tent on backorder.
+async fn tent_shop(world: &World) -> (AdminApi, Store) {
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let store = Store::connect(&admin).await;
+    admin
+        .put_product_json(
+            "TENT-2P",
+            &json!({"status": "backorder", "window": {"earliest": "2030-02-01", "latest": "2030-02-14"}}),
+        )
+        .await;
+    (admin, store)
+}
+
 /// A 400 whose message names `needle` (the field, or the rule broken).
 #[track_caller]
 fn assert_refused(status: StatusCode, body: &Value, needle: &str) {
@@ -56,14 +69,7 @@ async fn shop_ids_of_dots_alone_are_refused() {
 #[tokio::test(flavor = "multi_thread")]
 async fn shopify_deliveries_with_the_newer_header_names_are_taken() {
     let world = World::start().await;
-    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
-    let store = Store::connect(&admin).await;
-    admin
-        .put_product_json(
-            "TENT-2P",
-            &json!({"status": "backorder", "window": {"earliest": "2030-02-01", "latest": "2030-02-14"}}),
-        )
-        .await;
+    let (admin, store) = tent_shop(&world).await;
     let body = payloads::shopify_order(4_001, &[(Some("TENT-2P"), 1, "199.00")], "kim@example.com");
     let response = store.shopify_event("orders/create", &body).await;
     let (status, answer) = error_of(response).await;
@@ -338,14 +344,7 @@ async fn a_thin_history_never_claims_a_one_day_window() {
 #[tokio::test(flavor = "multi_thread")]
 async fn links_signed_before_a_rotation_open_for_the_grace_the_merchant_sees() {
     let world = World::start().await;
-    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
-    let store = Store::connect(&admin).await;
-    admin
-        .put_product_json(
-            "TENT-2P",
-            &json!({"status": "backorder", "window": {"earliest": "2030-02-01", "latest": "2030-02-14"}}),
-        )
-        .await;
+    let (admin, store) = tent_shop(&world).await;
     let body = payloads::shopify_order(4_003, &[(Some("TENT-2P"), 1, "199.00")], "mo@example.com");
     assert_eq!(store.shopify("orders/create", &body).await.status(), 200);
     let before = admin.customer_link("4003").await;
