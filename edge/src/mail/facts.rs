@@ -269,7 +269,7 @@ pub fn facts(email: &Email, to: &Addressing) -> Value {
         }),
         Email::DelayNotice(notice) => delay(&t, lang, to, notice),
         Email::ChoiceConfirmed { choice } => {
-            json!({ "choice": choice_words(&t, choice, direction(to.locale) == "rtl") })
+            json!({ "choice": choice_words(&t, choice, render::is_rtl(lang)) })
         }
         Email::Cancelled {
             cause,

@@ -319,13 +319,20 @@ impl OrderShell {
                 Indexing::Later if entry.waits_for_the_alarm() => drained = Drained::IndexLeft,
                 Indexing::Now if gather(&mut taken, record, &entry) => told.push(key),
                 _ => {
-                    self.run(record, &entry, indexing).await?;
-                    // A command's queued email or action is kept, as logged,
-                    // until the alarm has told the shop.
-                    match entry.logged().filter(|_| indexing == Indexing::Later) {
+                    self.run(record, &entry).await?;
+                    // A queued email or action is kept, as logged, until the
+                    // shop has been told: by this drain's call from the
+                    // alarm, else by the alarm after the command.
+                    match entry.logged() {
                         Some(logged) => {
                             storage.put(&key, to_json_text(&logged)?).await?;
-                            drained = Drained::IndexLeft;
+                            match indexing {
+                                Indexing::Now => {
+                                    gather(&mut taken, record, &logged);
+                                    told.push(key);
+                                }
+                                Indexing::Later => drained = Drained::IndexLeft,
+                            }
                         }
                         None => {
                             storage.delete(&key).await?;
@@ -345,14 +352,9 @@ impl OrderShell {
         Ok(drained)
     }
 
-    /// Carries out one entry from the alarm, or a command's publish and
-    /// actions.
-    async fn run(
-        &self,
-        record: &Record,
-        entry: &Entry,
-        indexing: Indexing,
-    ) -> Result<(), EdgeError> {
+    /// Carries out one entry: publishes the view, or queues an email or an
+    /// action (the shop is told of those by `drain`).
+    async fn run(&self, record: &Record, entry: &Entry) -> Result<(), EdgeError> {
         let shop = &record.shop;
         match entry {
             Entry::Publish => {
@@ -370,27 +372,10 @@ impl OrderShell {
             Entry::Index | Entry::Logged { .. } | Entry::LoggedAction { .. } => Ok(()),
             Entry::Email { key, email } => {
                 let job = email_job(record, key, email);
-                // From the alarm nobody else logs it: the shop's log knows
-                // the email before its queue message exists.
-                if indexing == Indexing::Now {
-                    let taken = Taken {
-                        emails: vec![job.clone()],
-                        ..Taken::default()
-                    };
-                    ShopStub::get(&self.env, shop)?.index(&taken).await?;
-                }
                 queue::send(&self.env, &Job::Email(job)).await
             }
             Entry::Action { key, effect } => {
                 let job = action_job(record, key, effect);
-                // Likewise: listed for the back office before it is queued.
-                if indexing == Indexing::Now {
-                    let taken = Taken {
-                        actions: vec![job.clone()],
-                        ..Taken::default()
-                    };
-                    ShopStub::get(&self.env, shop)?.index(&taken).await?;
-                }
                 queue::send(&self.env, &Job::Action(job)).await
             }
         }

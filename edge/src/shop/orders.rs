@@ -18,6 +18,11 @@ use crate::error::EdgeError;
 use crate::webhooks::DraftOrder;
 use crate::{clock, crypto, http};
 
+/// A new fan-out's key, shared by all its batches.
+fn fan_out_key() -> Result<String, EdgeError> {
+    Ok(format!("fan/{}", crypto::random_hex(12)?))
+}
+
 impl ShopRecords {
     /// The merchant's order routes; `None` when the path is not one of them.
     pub(super) async fn order_routes(
@@ -134,7 +139,7 @@ impl ShopRecords {
         event: Event,
     ) -> Result<(usize, String), EdgeError> {
         let orders = self.waiting_orders(sku)?;
-        let key = format!("fan/{}", crypto::random_hex(12)?);
+        let key = fan_out_key()?;
         self.send_fan_out(shop, &key, &orders, event).await?;
         Ok((orders.len(), key))
     }
@@ -184,7 +189,7 @@ impl ShopRecords {
             }
             let key = match self.restock_key(sku)? {
                 Some(key) => key,
-                None => format!("fan/{}", crypto::random_hex(12)?),
+                None => fan_out_key()?,
             };
             let event = Event::StockArrived { sku: sku.clone() };
             self.send_fan_out(shop, &key, &waiting, event).await?;
