@@ -36,8 +36,12 @@ pub enum Availability {
     Unavailable,
 }
 
-/// What the merchant sets for a product: a stated window, or the supply facts
-/// that the edge turns into an estimated one from the shop's history.
+/// What the merchant sets for a product. A backorder has a stated window,
+/// or the supply facts that the edge turns into an estimated one from the
+/// shop's history, or both: a stated window (the supplier's latest news,
+/// say) is what the page shows, and the facts are still learnt from when
+/// the stock arrives. With neither, nobody can date it yet, and the page
+/// says so.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ProductSetting {
@@ -63,18 +67,9 @@ pub const MAX_REASON_CHARS: usize = 280;
 impl ProductSetting {
     /// Checks what serde's types cannot: one source of dates, the texts.
     pub fn validate(&self) -> Result<(), String> {
-        let ProductSetting::Backorder {
-            window,
-            supply,
-            reason,
-            ..
-        } = self
-        else {
+        let ProductSetting::Backorder { supply, reason, .. } = self else {
             return Ok(());
         };
-        if window.is_some() == supply.is_some() {
-            return Err("a backorder needs either a window or supply facts, not both".to_owned());
-        }
         if let Some(reason) = reason {
             if reason.chars().count() > MAX_REASON_CHARS {
                 return Err(format!(
@@ -99,6 +94,7 @@ impl ProductSetting {
         matches!(
             self,
             ProductSetting::Backorder {
+                window: None,
                 supply: Some(_),
                 ..
             }
@@ -121,8 +117,8 @@ impl ProductSetting {
                 supply,
                 reason,
                 confidence,
-            } => match supply {
-                Some(facts) => {
+            } => match (window, supply) {
+                (None, Some(facts)) => {
                     let confidence = confidence.unwrap_or(Confidence::P80);
                     let estimate = ship_window(facts, history, holidays, today, confidence);
                     Availability::Backorder {
@@ -132,7 +128,7 @@ impl ProductSetting {
                         uncertain: estimate.uncertain,
                     }
                 }
-                None => {
+                (window, _) => {
                     // A stated window never shows days in the past: once it
                     // has passed, the product is late with no new date; once
                     // it has begun, it starts today.
@@ -324,7 +320,7 @@ mod tests {
     }
 
     #[test]
-    fn a_setting_needs_one_source_of_dates_and_a_short_reason() {
+    fn a_stated_window_wins_over_supply_facts_and_no_date_is_honest() {
         let parse = |json: &str| {
             serde_json::from_str::<ProductSetting>(json)
                 .map_err(|e| e.to_string())
@@ -340,8 +336,31 @@ mod tests {
             parse(&format!(r#"{{"status":"backorder",{supply}}}"#)),
             Ok(())
         );
-        assert!(parse(r#"{"status":"backorder"}"#).is_err());
-        assert!(parse(&format!(r#"{{"status":"backorder",{window},{supply}}}"#)).is_err());
+        let resolved = |json: &str| {
+            let setting: ProductSetting = serde_json::from_str(json).expect("valid");
+            let shown = setting.resolve(&DeliveryHistory::default(), &[], date("2027-01-04"));
+            (
+                setting.needs_history(),
+                serde_json::to_string(&shown).expect("serialises"),
+            )
+        };
+        // Nobody can date it: the page says so, with no caveat to explain.
+        assert_eq!(parse(r#"{"status":"backorder"}"#), Ok(()));
+        assert_eq!(
+            resolved(r#"{"status":"backorder"}"#),
+            (false, r#"{"status":"backorder"}"#.to_owned())
+        );
+        // Both: the stated window is shown, whatever the facts estimate.
+        let both = format!(r#"{{"status":"backorder",{window},{supply}}}"#);
+        assert_eq!(parse(&both), Ok(()));
+        assert_eq!(
+            resolved(&both),
+            (
+                false,
+                r#"{"status":"backorder","window":{"earliest":"2027-03-12","latest":"2027-03-26"}}"#
+                    .to_owned()
+            )
+        );
         let long = format!(
             r#"{{"status":"backorder",{window},"reason":"{}"}}"#,
             "x".repeat(281)

@@ -59,7 +59,7 @@ const BACKORDER: &str =
 async fn reads_are_public_and_unknown_products_are_404() {
     let world = World::start().await;
     let admin = AdminApi::create_shop(&world.worker, SHOP).await;
-    let http = Client::new();
+    let http = e2e::http();
     let url = admin.product_url(SHOP, "TENT-2P");
 
     check(
@@ -112,7 +112,7 @@ async fn reads_are_public_and_unknown_products_are_404() {
 async fn bad_writes_are_rejected_and_change_nothing() {
     let world = World::start().await;
     let admin = AdminApi::create_shop(&world.worker, SHOP).await;
-    let http = Client::new();
+    let http = e2e::http();
     let url = admin.product_url(SHOP, "TENT-2P");
     let token = admin.api_key();
     let put = |body: &str| http.put(&url).bearer_auth(token).body(body.to_owned());
@@ -173,11 +173,13 @@ async fn bad_writes_are_rejected_and_change_nothing() {
     .await;
     check(
         &http,
-        put(r#"{"status":"backorder"}"#),
+        put(
+            r#"{"status":"backorder","supply":{"supplier":"Ridge","mode":"Ocean","promised_arrival":null,"handling_business_days":31}}"#,
+        ),
         Expect {
             status: StatusCode::BAD_REQUEST,
             code: "invalid_input",
-            message_has: "either a window or supply facts",
+            message_has: "supply.handling_business_days must be at most 30",
         },
     )
     .await;
@@ -257,7 +259,7 @@ async fn bad_writes_are_rejected_and_change_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn widget_files_are_served_with_their_types_and_cache_rules() {
     let world = World::start().await;
-    let http = Client::new();
+    let http = e2e::http();
     let base = world.worker.base_url();
 
     let loader = http
@@ -314,7 +316,7 @@ async fn widget_files_are_served_with_their_types_and_cache_rules() {
 async fn delivery_records_are_validated_whole_before_any_is_learnt() {
     let world = World::start().await;
     let admin = AdminApi::create_shop(&world.worker, SHOP).await;
-    let http = Client::new();
+    let http = e2e::http();
     let url = admin.deliveries_url(SHOP);
     let token = admin.api_key();
     let good =
@@ -384,7 +386,7 @@ async fn each_shop_key_opens_only_its_own_shop_and_rotates() {
     let world = World::start().await;
     let mine = AdminApi::create_shop(&world.worker, "shop-a").await;
     let theirs = AdminApi::create_shop(&world.worker, "shop-b").await;
-    let http = Client::new();
+    let http = e2e::http();
 
     // The operator creates shops and can do nothing else; a shop exists once.
     let operator = world.worker.operator_token();
@@ -471,7 +473,7 @@ async fn each_shop_key_opens_only_its_own_shop_and_rotates() {
 async fn a_policy_is_validated_and_errors_name_the_field() {
     let world = World::start().await;
     let admin = AdminApi::create_shop(&world.worker, SHOP).await;
-    let http = Client::new();
+    let http = e2e::http();
     let put = |body: &str| {
         http.put(admin.url("/policy"))
             .bearer_auth(admin.api_key())
@@ -585,7 +587,9 @@ async fn a_page_reads_all_its_products_at_once() {
     let base = admin.base_url().to_owned();
     let many = |skus: &str| format!("{base}/v1/shops/{SHOP}/products?skus={skus}");
 
-    let response = reqwest::get(many("TENT-2P,LAMP-01,NOPE,TENT-2P"))
+    let response = e2e::http()
+        .get(many("TENT-2P,LAMP-01,NOPE,TENT-2P"))
+        .send()
         .await
         .expect("answers");
     assert_public_and_cacheable(&response);
@@ -740,7 +744,7 @@ async fn a_product_read_is_kept_in_memory_only_for_its_cache_lifetime() {
 async fn internal_routes_are_not_reachable_from_outside() {
     let world = World::start().await;
     let admin = AdminApi::create_shop(&world.worker, SHOP).await;
-    let http = Client::new();
+    let http = e2e::http();
     let base = admin.base_url().to_owned();
     let create = json!({"shop": "sneaky", "api_key_hash": "00", "link_secret": "00"});
     let internal = [

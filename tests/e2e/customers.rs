@@ -8,7 +8,7 @@ use e2e::endpoint::Endpoint;
 use e2e::payloads;
 use e2e::store::Store;
 use hmac::{Hmac, Mac};
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::Sha256;
 use shared::estimate::Delivery;
@@ -71,7 +71,7 @@ async fn fifty_concurrent_choices_record_exactly_one() {
         "store_credit",
         "cancel",
     ];
-    let http = Client::new();
+    let http = e2e::http();
     let url = choices_url(&link);
     let answers = futures_join_all((0..50).map(|index| {
         let (http, url) = (http.clone(), url.clone());
@@ -230,7 +230,7 @@ async fn links_open_one_order_until_they_expire_and_a_get_changes_nothing() {
         let (status, body) = get_json(url).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{url}: {body}");
         assert_eq!(body["error"]["code"], "invalid_link");
-        let response = Client::new()
+        let response = e2e::http()
             .post(choices_url(url))
             .json(&json!({"offer": 1, "choice": {"option": "cancel"}}))
             .send()
@@ -263,7 +263,7 @@ async fn links_open_one_order_until_they_expire_and_a_get_changes_nothing() {
         ),
         (json!({"offer": "one"}), 400, "invalid_body"),
     ] {
-        let response = Client::new()
+        let response = e2e::http()
             .post(&url)
             .json(&body)
             .send()
@@ -325,7 +325,7 @@ async fn actions_reach_the_merchants_endpoint_signed_once_each_after_retries() {
         "no read returns the signing secret"
     );
     let link = slipped_order(&admin, &store, "A-1").await;
-    let response = Client::new()
+    let response = e2e::http()
         .post(choices_url(&link))
         .json(&json!({"offer": 1, "choice": {"option": "store_credit"}}))
         .send()
@@ -422,7 +422,7 @@ async fn a_restart_loses_nothing() {
     let held_to = e2e::today().add_days(30).expect("a date").to_string();
     assert_eq!(view["window"]["latest"], held_to.as_str(), "{view}");
     // The open offer still takes a choice after the restart.
-    let response = Client::new()
+    let response = e2e::http()
         .post(choices_url(&link))
         .json(&json!({"offer": 1, "choice": {"option": "keep_waiting"}}))
         .send()

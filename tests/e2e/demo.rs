@@ -40,7 +40,9 @@ async fn stop_and_check(signal: Signal, wait_until_ready: bool) {
     if wait_until_ready {
         let back_office = format!("http://127.0.0.1:{}/", ports[2]);
         crate::eventually("the demo's back office", || async {
-            reqwest::get(&back_office)
+            e2e::http()
+                .get(&back_office)
+                .send()
                 .await
                 .ok()
                 .filter(|r| r.status().is_success())

@@ -6,7 +6,7 @@
 use e2e::admin::AdminApi;
 use e2e::payloads;
 use e2e::store::Store;
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{World, get_json};
@@ -48,7 +48,7 @@ async fn error_of(response: reqwest::Response) -> (StatusCode, Value) {
 #[tokio::test(flavor = "multi_thread")]
 async fn shop_ids_of_dots_alone_are_refused() {
     let world = World::start().await;
-    let http = Client::new();
+    let http = e2e::http();
     for shop in [".", "..", "..."] {
         let (status, body) = error_of(
             http.post(format!("{}/v1/shops", world.worker.base_url()))
@@ -78,7 +78,7 @@ async fn shopify_deliveries_with_the_newer_header_names_are_taken() {
     assert_eq!(orders["orders"][0]["order"], "4001", "{orders}");
 
     // Still checked: the same names with a wrong signature are refused.
-    let forged = Client::new()
+    let forged = e2e::http()
         .post(store.url("shopify"))
         .header("shopify-topic", "orders/create")
         .header("shopify-hmac-sha256", "AAAA")
@@ -93,7 +93,7 @@ async fn shopify_deliveries_with_the_newer_header_names_are_taken() {
 async fn lenient_input_is_refused_and_what_the_standards_allow_is_taken() {
     let world = World::start().await;
     let admin = AdminApi::create_shop(&world.worker, SHOP).await;
-    let http = Client::new();
+    let http = e2e::http();
     admin
         .put_product_json("LAMP", &json!({"status": "in_stock"}))
         .await;
@@ -216,7 +216,7 @@ async fn merchant_texts_hold_no_invisible_characters() {
 async fn a_template_that_would_never_finish_is_refused_and_ours_stay_well_within_budget() {
     let world = World::start().await;
     let admin = AdminApi::create_shop(&world.worker, SHOP).await;
-    let http = Client::new();
+    let http = e2e::http();
     let endless = "{% block subject %}x{% endblock %}{% for a in range(100000) %}{% for b in range(100000) %}{{ a }}{% endfor %}{% endfor %}";
     let long = "{% for a in range(10000) %}{% for b in range(10000) %}{% endfor %}{% endfor %}";
     let debug = "{{ debug() }}";
@@ -349,7 +349,7 @@ async fn links_signed_before_a_rotation_open_for_the_grace_the_merchant_sees() {
     assert_eq!(store.shopify("orders/create", &body).await.status(), 200);
     let before = admin.customer_link("4003").await;
     let rotate = |grace: Option<u8>| {
-        let request = Client::new()
+        let request = e2e::http()
             .post(admin.url("/link-secret"))
             .bearer_auth(admin.api_key());
         let request = match grace {
@@ -381,7 +381,7 @@ async fn links_signed_before_a_rotation_open_for_the_grace_the_merchant_sees() {
         assert_eq!(status, StatusCode::FORBIDDEN, "{link}");
     }
     let (status, body) = error_of(
-        Client::new()
+        e2e::http()
             .post(admin.url("/link-secret"))
             .bearer_auth(admin.api_key())
             .json(&json!({ "grace_days": 91 }))

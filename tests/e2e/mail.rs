@@ -8,7 +8,7 @@ use e2e::admin::AdminApi;
 use e2e::mail_server::{Delivered, Fault, MailServer};
 use e2e::payloads;
 use e2e::store::Store;
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{World, eventually, get_json};
@@ -218,7 +218,7 @@ async fn each_provider_gets_the_journey_once_in_order_in_the_customers_language(
             .find(|l| l.contains("option=keep_waiting"))
             .expect("keep waiting");
         for link in &links {
-            let page = reqwest::get(link).await.expect("the page");
+            let page = e2e::http().get(link).send().await.expect("the page");
             assert_eq!(page.status(), StatusCode::OK);
             let html = page.text().await.unwrap_or_default();
             assert!(html.contains("<form method=\"post\""), "{html}");
@@ -233,7 +233,7 @@ async fn each_provider_gets_the_journey_once_in_order_in_the_customers_language(
         // The button's POST records the choice, once.
         let offer = view["offer"]["id"].to_string();
         let form = [("option", "keep_waiting"), ("offer", offer.as_str())];
-        let first = Client::new()
+        let first = e2e::http()
             .post(keep)
             .form(&form)
             .send()
@@ -241,7 +241,7 @@ async fn each_provider_gets_the_journey_once_in_order_in_the_customers_language(
             .expect("post");
         assert_eq!(first.status(), StatusCode::OK);
         // The same click again is the same answer; another answer is refused.
-        let again = Client::new()
+        let again = e2e::http()
             .post(keep)
             .form(&form)
             .send()
@@ -249,7 +249,7 @@ async fn each_provider_gets_the_journey_once_in_order_in_the_customers_language(
             .expect("post");
         assert_eq!(again.status(), StatusCode::OK);
         let other = [("option", "cancel"), ("offer", offer.as_str())];
-        let refused = Client::new()
+        let refused = e2e::http()
             .post(keep)
             .form(&other)
             .send()
@@ -342,7 +342,7 @@ async fn faults_are_retried_refusals_are_not_and_a_failed_email_can_go_again() {
     let requests = mail.requests();
 
     // The merchant sends it again; now it goes.
-    let again = Client::new()
+    let again = e2e::http()
         .post(admin.url("/emails/send-again"))
         .bearer_auth(admin.api_key())
         .json(&json!({"key": failed["key"]}))
@@ -446,7 +446,7 @@ async fn a_merchant_previews_and_overrides_templates_and_a_broken_one_is_refused
             .unwrap_or_default()
             .contains("Grazie davvero")
     );
-    let deleted = Client::new()
+    let deleted = e2e::http()
         .delete(admin.url("/templates/it/receipt.html"))
         .bearer_auth(admin.api_key())
         .send()
@@ -550,7 +550,7 @@ async fn hostile_names_and_reasons_cannot_inject_headers_script_or_direction() {
         .await
         .replace("/orders/H-1?", "/orders/H-1/unsubscribe?");
     assert_eq!(
-        reqwest::get(&link).await.expect("page").status(),
+        e2e::http().get(&link).send().await.expect("page").status(),
         StatusCode::OK
     );
     assert_eq!(
@@ -558,7 +558,7 @@ async fn hostile_names_and_reasons_cannot_inject_headers_script_or_direction() {
         0,
         "a GET changes nothing"
     );
-    let posted = Client::new()
+    let posted = e2e::http()
         .post(&link)
         .header("content-type", "application/x-www-form-urlencoded")
         .body("List-Unsubscribe=One-Click")

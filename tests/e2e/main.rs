@@ -105,9 +105,31 @@ where
     }
 }
 
+/// As `eventually`, for work that takes longer (a crash's recovery under
+/// faults): polls for up to `seconds`, and on timeout says what the probe
+/// saw last (`Err` carries that account).
+pub async fn eventually_explained<T, F, Fut>(what: &str, seconds: u64, probe: F) -> T
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        let seen = match probe().await {
+            Ok(value) => return value,
+            Err(seen) => seen,
+        };
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after {seconds} s waiting for {what}; last seen: {seen}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
 /// GETs `url` and reads its status and JSON body (null when not JSON).
 pub async fn get_json(url: &str) -> (reqwest::StatusCode, serde_json::Value) {
-    let response = reqwest::get(url).await.expect("the edge answers");
+    let response = e2e::http().get(url).send().await.expect("the edge answers");
     let status = response.status();
     (status, response.json().await.unwrap_or_default())
 }

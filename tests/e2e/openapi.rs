@@ -39,7 +39,9 @@ async fn the_worker_keeps_to_its_openapi_document() {
     let token = admin.customer_token("F-1").await;
 
     let base = world.worker.base_url();
-    let document: serde_json::Value = reqwest::get(format!("{base}/openapi.json"))
+    let document: serde_json::Value = e2e::http()
+        .get(format!("{base}/openapi.json"))
+        .send()
         .await
         .expect("the document is served")
         .json()

@@ -6,7 +6,7 @@
 use e2e::admin::AdminApi;
 use e2e::payloads;
 use e2e::store::Store;
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{World, eventually, get_json};
@@ -175,7 +175,7 @@ async fn a_shopify_order_lives_from_checkout_to_delivery() {
     // The shop's index and its CSV for support.
     let orders = admin.get("/orders?stage=delivered&tag=backorder").await;
     assert_eq!(orders["orders"][0]["order"], order.as_str());
-    let csv = Client::new()
+    let csv = e2e::http()
         .get(admin.url("/orders?format=csv"))
         .bearer_auth(admin.api_key())
         .send()
@@ -240,7 +240,7 @@ async fn forged_webhooks_are_refused_and_change_nothing() {
         let response = store.standard_at("msg_stale", timestamp, &placed).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
-    let response = Client::new()
+    let response = e2e::http()
         .post(store.url("standard"))
         .header("webhook-id", "msg_1")
         .header("webhook-timestamp", now.to_string())
@@ -451,7 +451,7 @@ async fn undated_backorders_are_tracked_and_losing_a_date_is_a_delay() {
     // waiting order hears it as a delay, which must be explained.
     let undated = json!({"status": "backorder", "supply": {"supplier": "Ridge", "mode": "Ocean",
                          "promised_arrival": null, "handling_business_days": 2}});
-    let response = Client::new()
+    let response = e2e::http()
         .put(admin.product_url(SHOP, TENT))
         .bearer_auth(admin.api_key())
         .json(&undated)
@@ -490,4 +490,96 @@ async fn undated_backorders_are_tracked_and_losing_a_date_is_a_delay() {
     let view = wait_for_stage(&link_2, "waiting").await;
     let latest = e2e::today().add_days(30).expect("a date").to_string();
     assert_eq!(view["window"]["latest"], latest.as_str(), "{view}");
+}
+
+/// The supplier's news moves what the product page says and what a new
+/// order is promised at once, for an estimated product as for a stated one;
+/// news that the supplier can no longer give a date leaves no date shown.
+#[tokio::test(flavor = "multi_thread")]
+async fn supplier_news_moves_the_page_and_new_promises_estimated_or_stated() {
+    const STOVE: &str = "STOVE-01";
+    let world = World::start().await;
+    let (admin, store) = open_shop(&world).await;
+    let promised = e2e::today().add_days(20).expect("a date");
+    let estimated = json!({"status": "backorder", "reason": "Sold out at the maker.",
+        "supply": {"supplier": "Ridge", "mode": "Ocean",
+                   "promised_arrival": promised.to_string(), "handling_business_days": 2}});
+    admin.put_product_json(TENT, &estimated).await;
+    admin
+        .put_product_json(
+            STOVE,
+            &json!({"status": "backorder",
+                    "window": {"earliest": "2030-02-01", "latest": "2030-02-14"}}),
+        )
+        .await;
+    let placed = |id: &str, sku: &str| {
+        payloads::standard(
+            "order.placed",
+            json!({"id": id, "currency": "EUR", "total": "199.00",
+                   "lines": [{"sku": sku, "quantity": 1, "unit_price": "199.00"}],
+                   "customer": {"id": format!("c-{id}")}}),
+        )
+    };
+    let (_, product) = get_json(&admin.product_url(SHOP, TENT)).await;
+    let estimate = product["availability"]["window"].clone();
+    assert!(estimate.is_object(), "an estimate to begin with: {product}");
+    assert_eq!(
+        store.standard("m1", &placed("E-1", TENT)).await.status(),
+        200
+    );
+    let early = admin.customer_link("E-1").await;
+    let view = wait_for_stage(&early, "waiting").await;
+    assert_eq!(view["window"], estimate);
+
+    // The tent is late: its page, its waiting order and the next order
+    // all say the supplier's new window.
+    let later = json!({"earliest": "2031-01-29", "latest": "2031-02-13"});
+    let news = payloads::standard(
+        "window.changed",
+        json!({"sku": TENT, "window": later,
+               "reason": "The ship was held at port.", "fix": "We booked the first truck out."}),
+    );
+    assert_eq!(store.standard("m2", &news).await.status(), 200);
+    let (_, product) = get_json(&admin.product_url(SHOP, TENT)).await;
+    assert_eq!(product["availability"]["window"], later, "{product}");
+    assert_eq!(product["availability"]["reason"], "Sold out at the maker.");
+    let view = eventually("the delay reaches the waiting order", || async {
+        let (_, view) = get_json(&early).await;
+        (view["window"] == later).then_some(view)
+    })
+    .await;
+    assert!(
+        !view["offer"].is_null(),
+        "a later window is a delay: {view}"
+    );
+    assert_eq!(
+        store.standard("m3", &placed("E-2", TENT)).await.status(),
+        200
+    );
+    let view = wait_for_stage(&admin.customer_link("E-2").await, "waiting").await;
+    assert_eq!(view["window"], later, "a new order is promised the news");
+
+    // The supplier takes its date back: no date anywhere, for both kinds.
+    for (key, sku) in [("m4", TENT), ("m5", STOVE)] {
+        let undated = payloads::standard(
+            "window.changed",
+            json!({"sku": sku, "window": null,
+                   "reason": "The maker gave no new date.", "fix": "We call them each week."}),
+        );
+        assert_eq!(store.standard(key, &undated).await.status(), 200);
+        let (_, product) = get_json(&admin.product_url(SHOP, sku)).await;
+        assert_eq!(product["availability"]["status"], "backorder", "{product}");
+        assert_eq!(product["availability"]["window"], Value::Null, "{product}");
+    }
+    assert_eq!(
+        store.standard("m6", &placed("E-3", STOVE)).await.status(),
+        200
+    );
+    let view = wait_for_stage(&admin.customer_link("E-3").await, "waiting").await;
+    let latest = e2e::today().add_days(30).expect("a date").to_string();
+    assert_eq!(
+        view["window"]["latest"],
+        latest.as_str(),
+        "held to 30 days: {view}"
+    );
 }

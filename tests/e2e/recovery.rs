@@ -12,7 +12,7 @@ use e2e::store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::{World, eventually};
+use crate::{World, eventually, eventually_explained};
 
 const TENT: &str = "TENT-2P";
 /// The sweep takes work as lost this long after its last touch (900 s in
@@ -172,14 +172,30 @@ async fn a_restock_interrupted_by_a_crash_reaches_every_waiting_order_once() {
     assert_eq!(processing, ORDERS);
 
     // Each order's restocked email: in the log once, and in its inbox once.
-    let log = eventually("every restocked email sent", || async {
+    // Faults, retries and the sweep after the crash take their time; the
+    // account on timeout says which emails are still owed.
+    let log = eventually_explained("every restocked email sent", 120, || async {
         let log = emails(&admin).await;
         let restocked: Vec<Value> = log
             .into_iter()
             .filter(|e| e["kind"] == "restocked")
             .collect();
-        (restocked.len() == ORDERS && restocked.iter().all(|e| e["state"] == "sent"))
-            .then_some(restocked)
+        if restocked.len() == ORDERS && restocked.iter().all(|e| e["state"] == "sent") {
+            return Ok(restocked);
+        }
+        let mut states: BTreeMap<String, usize> = BTreeMap::new();
+        for email in &restocked {
+            *states.entry(email["state"].to_string()).or_default() += 1;
+        }
+        let owed: Vec<&Value> = restocked
+            .iter()
+            .filter(|e| e["state"] != "sent")
+            .take(3)
+            .collect();
+        Err(format!(
+            "{} restocked emails logged, by state {states:?}; e.g. {owed:?}",
+            restocked.len()
+        ))
     })
     .await;
     let mut per_order: BTreeMap<String, usize> = BTreeMap::new();

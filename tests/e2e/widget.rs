@@ -299,7 +299,9 @@ async fn the_shops_banner_shows_until_dismissed_and_bad_banners_change_nothing()
         assert_eq!(body["error"]["code"], "invalid_input");
     }
     // The public copy, cacheable, still the good banner.
-    let response = reqwest::get(format!("{}/v1/shops/{SHOP}/front", world.worker.base_url()))
+    let response = e2e::http()
+        .get(format!("{}/v1/shops/{SHOP}/front", world.worker.base_url()))
+        .send()
         .await
         .expect("answers");
     assert!(
@@ -344,7 +346,7 @@ async fn the_shops_banner_shows_until_dismissed_and_bad_banners_change_nothing()
     assert!(extras(&browser.client).await["banner"].is_null());
 
     // Turned off, it is gone for everyone.
-    let response = reqwest::Client::new()
+    let response = e2e::http()
         .delete(admin.url("/banner"))
         .bearer_auth(admin.api_key())
         .send()

@@ -28,7 +28,7 @@ pub struct AdminApi {
 impl AdminApi {
     /// Creates `shop` with the operator token and keeps its key.
     pub async fn create_shop(worker: &EdgeWorker, shop: &str) -> AdminApi {
-        let http = reqwest::Client::new();
+        let http = crate::http();
         let response = http
             .post(format!("{}/v1/shops", worker.base_url()))
             .bearer_auth(worker.operator_token())
@@ -65,7 +65,7 @@ impl AdminApi {
                 shop: shop.to_owned(),
                 key: key.to_owned(),
                 link_secret: secret.to_owned(),
-                http: reqwest::Client::new(),
+                http: crate::http(),
             };
         }
         let admin = AdminApi::create_shop(worker, shop).await;

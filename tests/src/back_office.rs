@@ -250,7 +250,7 @@ impl Desk {
     /// for a week, in the three languages; or off.
     async fn banner(&self, on: bool) -> String {
         if !on {
-            let response = reqwest::Client::new()
+            let response = crate::http()
                 .delete(self.admin.url("/banner"))
                 .bearer_auth(self.admin.api_key())
                 .send()

@@ -21,9 +21,22 @@ pub mod worker;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use shared::Date;
+
+/// The HTTP client every test, benchmark and the demo call with: a request
+/// the edge (or any server of ours) never answers fails the caller after a
+/// minute, naming what it waited for, instead of hanging the whole run.
+/// Build clients only through this (clippy refuses `Client::new`).
+pub fn http() -> reqwest::Client {
+    #[allow(clippy::disallowed_methods)]
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("a client with a TLS backend")
+}
 
 /// Now, in Unix seconds, by this machine's clock, as the edge sees it.
 pub fn now_unix() -> i64 {

@@ -42,7 +42,7 @@ impl Store {
         admin.set_webhook_secret("standard", STANDARD_SECRET).await;
         Store {
             base: admin.url("/webhooks"),
-            http: Client::new(),
+            http: crate::http(),
         }
     }
 

@@ -168,7 +168,7 @@ impl EdgeWorker {
     async fn wait_until_ready(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(90);
         let health = format!("{}/health", self.base_url);
-        let client = reqwest::Client::new();
+        let client = crate::http();
         while Instant::now() < deadline {
             if self.process.has_exited() {
                 break;

@@ -105,8 +105,9 @@ impl ShopRecords {
         }
     }
 
-    /// The supplier's news for a SKU: a stated window moves with it, and
-    /// every waiting order hears it.
+    /// The supplier's news for a SKU: what its page shows and what a new
+    /// order is promised move with it at once, stated or estimated alike,
+    /// and every waiting order hears it.
     async fn window_news(
         &self,
         shop: &ShopId,
@@ -116,18 +117,28 @@ impl ShopRecords {
     ) -> Result<String, EdgeError> {
         let sku = parse_sku(sku)?;
         text.check()?;
-        if let Some(window) = window
-            && let Some(ProductSetting::Backorder {
-                window: Some(_),
-                reason,
-                ..
-            }) = self.product(&sku)?
+        if let Some(ProductSetting::Backorder {
+            supply,
+            reason,
+            confidence,
+            ..
+        }) = self.product(&sku)?
         {
+            // The news's window is shown from now on; supply facts stay to
+            // be learnt from when the stock arrives, but a promise the
+            // supplier took back is no promise to learn from.
+            let supply = match window {
+                Some(_) => supply,
+                None => supply.map(|facts| shared::estimate::SupplyFacts {
+                    promised_arrival: None,
+                    ..facts
+                }),
+            };
             let setting = ProductSetting::Backorder {
-                window: Some(window),
-                supply: None,
+                window,
+                supply,
                 reason,
-                confidence: None,
+                confidence,
             };
             self.save_product(shop, &sku, &setting, None).await?;
         }

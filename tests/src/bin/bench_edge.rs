@@ -120,7 +120,11 @@ fn print_row(name: &str, side: &str, run: Run) {
 }
 
 async fn get_json(url: &str) -> Value {
-    let response = reqwest::get(url).await.expect("the worker answers");
+    let response = e2e::http()
+        .get(url)
+        .send()
+        .await
+        .expect("the worker answers");
     assert!(
         response.status().is_success(),
         "{url}: {}",
@@ -133,7 +137,7 @@ async fn get_json(url: &str) -> Value {
 /// its seed route. The copies are made with the edge's own `shared` code,
 /// from the same settings and history; the answers are compared after.
 async fn seed(peer: &str, products: &[StoredProduct]) {
-    let client = reqwest::Client::new();
+    let client = e2e::http();
     for product in products {
         let key = format!("v1/shop/{SHOP}/product/{}", product.sku);
         let response = client
@@ -149,7 +153,7 @@ async fn seed(peer: &str, products: &[StoredProduct]) {
 /// Gives a peer the shop's public side, as the edge serves it.
 async fn seed_front(peer: &str, front: &serde_json::Value) {
     let key = format!("v1/shop/{SHOP}/front");
-    let response = reqwest::Client::new()
+    let response = e2e::http()
         .put(format!("{peer}/seed/{key}"))
         .body(front.to_string())
         .send()

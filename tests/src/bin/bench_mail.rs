@@ -75,7 +75,7 @@ async fn run(provider: &str, orders: usize) -> String {
         EdgeWorker::start_on_free_port_with(state.path(), "bench", WorkerLog::Quiet, &vars).await;
     let admin = AdminApi::create_shop(&worker, "mail-bench").await;
     let store = Store::connect(&admin).await;
-    let configured = reqwest::Client::new()
+    let configured = e2e::http()
         .put(admin.url("/mail"))
         .bearer_auth(admin.api_key())
         .json(&json!({"provider": provider, "api_key": mail.api_key,

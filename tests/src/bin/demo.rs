@@ -99,7 +99,9 @@ async fn start() -> Demo {
     // The demo keeps its KV in .demo/ between runs: the history is seeded on
     // the first run only, so that it is not learnt twice.
     let today = e2e::today();
-    let seeded = reqwest::get(admin.product_url(SHOP, BACKORDER_SKU))
+    let seeded = e2e::http()
+        .get(admin.product_url(SHOP, BACKORDER_SKU))
+        .send()
         .await
         .is_ok_and(|response| response.status().is_success());
     if !seeded {
@@ -107,7 +109,11 @@ async fn start() -> Demo {
     }
     // A demo state from before the kayak was on backorder lacks its maker's
     // record: it is learnt once, when the kayak first becomes one.
-    let kayak_on_backorder = match reqwest::get(admin.product_url(SHOP, UNAVAILABLE_SKU)).await {
+    let kayak_on_backorder = match e2e::http()
+        .get(admin.product_url(SHOP, UNAVAILABLE_SKU))
+        .send()
+        .await
+    {
         Ok(response) => response
             .json::<serde_json::Value>()
             .await
