@@ -38,7 +38,10 @@ pub struct Shown {
     pub status: Option<String>,
     pub delay: Option<String>,
     pub popup: Option<String>,
+    /// The open offer's options.
     pub options: Vec<String>,
+    /// The standing offer to cancel what has not shipped, when shown.
+    pub cancel_rest: Option<String>,
     pub answer: Option<String>,
     pub chosen: Option<String>,
     pub confirm: Option<String>,
@@ -66,7 +69,8 @@ return {
   status: text(".status"),
   delay: text(".delay"),
   popup: text(".popup p"),
-  options: root ? Array.from(root.querySelectorAll("button.option")).map(b => b.innerText.trim()) : [],
+  options: root ? Array.from(root.querySelectorAll(".offer button.option")).map(b => b.innerText.trim()) : [],
+  cancelRest: text(".cancel-rest button.option"),
   answer: text(".answer"),
   chosen: text(".chosen"),
   confirm: text(".confirm p"),
@@ -254,6 +258,10 @@ async fn the_order_page_follows_a_journey_live_with_a_popup_at_each_step() {
     latencies.push(took);
     assert!(has(&stocked.popup, "Good news"), "{stocked:?}");
     assert!(stocked.options.is_empty(), "{stocked:?}");
+    assert!(
+        stocked.cancel_rest.is_some(),
+        "cancellable until it ships: {stocked:?}"
+    );
     assert_eq!(stocked.delay, None);
 
     // The store ships it with UPS: carrier, number and a tracking link.
@@ -274,6 +282,7 @@ async fn the_order_page_follows_a_journey_live_with_a_popup_at_each_step() {
     .await;
     latencies.push(took);
     assert!(has(&out.popup, "shipped with UPS"), "{out:?}");
+    assert_eq!(out.cancel_rest, None, "nothing left to cancel: {out:?}");
     assert!(has(&out.status, "1Z999AA10123456784"), "{out:?}");
     assert_eq!(
         out.track.as_deref(),
@@ -651,4 +660,149 @@ async fn a_forged_link_leaves_the_theme_as_it_was_and_stops_asking() {
         .expect("runs");
     assert_eq!(reads, json!(1));
     browser.close().await;
+}
+
+/// Issue 19 #3: the delay email promises the right to cancel; after the
+/// customer chose to keep waiting, the page still offers to cancel what
+/// has not shipped, in en and ar, with its refund; cancelling again
+/// changes nothing, and once the rest has shipped nothing is offered.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_right_to_cancel_stays_after_an_answer_until_the_order_ships() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let store = Store::connect(&admin).await;
+    let token = placed(&admin, &store, "C-1").await;
+    slip(&store, "C-1").await;
+    let offer = eventually("the offer", || async {
+        let view = edge_view(&admin, "C-1").await;
+        view["offer"]["id"].as_u64()
+    })
+    .await;
+    let kept = e2e::http()
+        .post(e2e::admin::choices_url(&admin.customer_link("C-1").await))
+        .json(&json!({"offer": offer, "choice": {"option": "keep_waiting"}}))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(kept.status(), StatusCode::OK);
+
+    let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    // In Arabic first: the offer to cancel, with its refund, right to left.
+    client
+        .goto(&page_url(&shop, "C-1", &token, "ar"))
+        .await
+        .expect("loads");
+    let (shown, _) = until(client, "the right to cancel in Arabic", |s| {
+        s.cancel_rest.is_some() && s.chosen.is_some()
+    })
+    .await;
+    assert_eq!(
+        shown.cancel_rest.as_deref(),
+        Some("ألغِ ما لم يُشحن بعد"),
+        "{shown:?}"
+    );
+    assert!(
+        shown.options.is_empty(),
+        "the answered offer is gone: {shown:?}"
+    );
+    assert_eq!(shown.dir.as_deref(), Some("rtl"));
+
+    client
+        .goto(&page_url(&shop, "C-1", &token, "en-GB"))
+        .await
+        .expect("loads");
+    until(client, "the right to cancel", |s| {
+        s.cancel_rest.as_deref() == Some("Cancel what has not shipped")
+    })
+    .await;
+    click_option(client, "Cancel what has not shipped").await;
+    let (asking, _) = until(client, "the question", |s| s.confirm.is_some()).await;
+    assert!(has(&asking.confirm, "€214.00"), "{asking:?}");
+    let host = client
+        .find(Locator::Css("[data-backorder-order]"))
+        .await
+        .expect("the order's div");
+    let root = host.shadow_root().await.expect("the shadow root");
+    root.find(Locator::Css("button.yes"))
+        .await
+        .expect("the yes button")
+        .click()
+        .await
+        .expect("a click");
+    let (done, _) = until(client, "the cancellation", |s| {
+        s.stage.as_deref() == Some("cancelled") && has(&s.answer, "we have your choice")
+    })
+    .await;
+    assert!(has(&done.status, "€214.00"), "{done:?}");
+    assert_eq!(done.cancel_rest, None, "nothing left to cancel: {done:?}");
+
+    // The refund is the store's to make, once; the customer is told once.
+    let link = admin.customer_link("C-1").await;
+    let cancel_url = |link: &str| match link.split_once('?') {
+        Some((path, query)) => format!("{path}/cancel?{query}"),
+        None => format!("{link}/cancel"),
+    };
+    let seq = edge_view(&admin, "C-1").await["seq"].clone();
+    let again = e2e::http()
+        .post(cancel_url(&link))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(
+        edge_view(&admin, "C-1").await["seq"],
+        seq,
+        "changed nothing"
+    );
+    let refunds = eventually("the refund action", || async {
+        let actions = admin.get("/actions").await["actions"].clone();
+        let refunds: Vec<Value> = actions
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| a["order"] == "C-1" && a["kind"] == "refund")
+            .cloned()
+            .collect();
+        (!refunds.is_empty()).then_some(refunds)
+    })
+    .await;
+    assert_eq!(refunds.len(), 1, "{refunds:?}");
+
+    // A shipped order has nothing left to cancel: refused, and not offered.
+    let token = placed(&admin, &store, "C-2").await;
+    for (key, event, data) in [
+        ("s1", "stock.arrived", json!({"sku": TENT})),
+        ("s2", "order.processed", json!({"order": "C-2"})),
+        (
+            "s3",
+            "order.shipped",
+            json!({"order": "C-2", "carrier": "UPS", "tracking": "1Z9"}),
+        ),
+    ] {
+        let response = store.standard(key, &payloads::standard(event, data)).await;
+        assert_eq!(response.status(), StatusCode::OK, "{event}");
+    }
+    let view = eventually("shipped", || async {
+        let view = edge_view(&admin, "C-2").await;
+        (view["stage"] == "shipped").then_some(view)
+    })
+    .await;
+    assert!(view.get("cancellable").is_none(), "{view}");
+    let refused = e2e::http()
+        .post(cancel_url(&admin.customer_link("C-2").await))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    client
+        .goto(&page_url(&shop, "C-2", &token, "en-GB"))
+        .await
+        .expect("loads");
+    let (shipped, _) = until(client, "the shipment", |s| {
+        s.stage.as_deref() == Some("shipped")
+    })
+    .await;
+    assert_eq!(shipped.cancel_rest, None, "{shipped:?}");
 }

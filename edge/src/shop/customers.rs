@@ -33,10 +33,11 @@ impl ShopRecords {
             (Method::Get, []) => self.customer_view(req, &order).await,
             (Method::Get, ["live"]) => self.live(req, &order).await,
             (Method::Post, ["choices"]) => self.choose(req, &order).await,
+            (Method::Post, ["cancel"]) => self.cancel(req, &order).await,
             (_, [action @ ("confirm" | "unsubscribe")]) => {
                 self.customer_page(req, &order, action).await
             }
-            (_, [] | ["live"] | ["choices"]) => Err(EdgeError::MethodNotAllowed),
+            (_, [] | ["live"] | ["choices"] | ["cancel"]) => Err(EdgeError::MethodNotAllowed),
             _ => return None,
         })
     }
@@ -89,6 +90,20 @@ impl ShopRecords {
         http::json(&view, 200)
     }
 
+    /// `POST …/cancel`: the customer cancels everything not shipped yet,
+    /// whatever they answered before; no body.
+    async fn cancel(&self, req: &mut Request, order: &OrderId) -> Result<Response, EdgeError> {
+        let shop = self.check_link(req, order)?;
+        let body = http::body_bytes(req, MAX_SETTING_BYTES).await?;
+        if !body.trim_ascii().is_empty() {
+            return Err(EdgeError::InvalidBody("cancel takes no body".into()));
+        }
+        let view = self
+            .apply_customer(&shop, order, Event::CustomerCancelled)
+            .await?;
+        http::json(&view, 200)
+    }
+
     /// Records a customer's answer to an offer in the order's object (and
     /// indexes what the order now is); the view it produced, or the
     /// lifecycle's refusal with its own code.
@@ -99,15 +114,25 @@ impl ShopRecords {
         offer: u32,
         choice: Choice,
     ) -> Result<Option<OrderView>, EdgeError> {
+        let event = Event::Chose {
+            offer: OfferId(offer),
+            choice,
+        };
+        self.apply_customer(shop, order, event).await
+    }
+
+    /// Applies what a customer did (a choice, a cancellation) in the
+    /// order's object.
+    async fn apply_customer(
+        &self,
+        shop: &ShopId,
+        order: &OrderId,
+        event: Event,
+    ) -> Result<Option<OrderView>, EdgeError> {
         let command = Command {
             shop: shop.clone(),
             policy: self.policy()?,
-            news: News::Event {
-                event: Event::Chose {
-                    offer: OfferId(offer),
-                    choice,
-                },
-            },
+            news: News::Event { event },
             key: None,
         };
         let answer = OrderStub::get(&self.env, shop, order)?

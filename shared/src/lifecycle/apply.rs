@@ -60,6 +60,13 @@ pub fn apply(
             })
         };
     }
+    // Cancelling again (a double click, a retried request) changes nothing.
+    if *event == Event::CustomerCancelled
+        && order.stage == Stage::Cancelled
+        && order.wake_up().is_none_or(|at| at > now)
+    {
+        return Ok((order.clone(), Vec::new()));
+    }
     let before = public_status(order, now);
     let mut step = Step {
         order: order.clone(),
@@ -380,7 +387,25 @@ impl Step<'_> {
                 Ok(())
             }
             Event::CancelledByStore => Err(wrong_stage),
+            Event::CustomerCancelled => self.customer_cancelled().ok_or(wrong_stage),
         }
+    }
+
+    /// The customer cancels what has not shipped: through the open offer's
+    /// cancel option when there is one (its answer), else at once, with
+    /// the same refund. `None` when nothing is left to cancel.
+    fn customer_cancelled(&mut self) -> Option<()> {
+        let offer = self
+            .order
+            .live_offer(self.now)
+            .filter(|offer| offer.options.iter().any(|o| o.matches(&Choice::Cancel)))
+            .map(|offer| offer.id);
+        if let Some(offer) = offer {
+            return self.choose(offer, &Choice::Cancel).ok();
+        }
+        self.order.cancellable()?;
+        self.cancel_unshipped(CancelCause::CustomerChose);
+        Some(())
     }
 
     fn stock_arrived(&mut self, sku: &Sku) -> Result<(), Rejection> {
@@ -470,7 +495,7 @@ impl Step<'_> {
     /// itself: nothing is left to do but stop waiting.
     fn cancelled_by_store(&mut self) {
         for line in &mut self.order.lines {
-            if is_unshipped(line) {
+            if line.is_unshipped() {
                 line.state = LineState::Cancelled;
             }
         }
@@ -582,14 +607,16 @@ impl Step<'_> {
             options.push(OfferedOption::ShipAvailableNow { skus: ready });
         }
         if enabled.store_credit && !waiting.is_empty() {
-            let value = self.returnable(|line| line.state == LineState::Waiting);
+            let value = self
+                .order
+                .refund_for(|line| line.state == LineState::Waiting);
             let bonus = value.percent(self.policy.store_credit_bonus_percent());
             options.push(OfferedOption::StoreCredit { value, bonus });
         }
         // 16 CFR 435.2(b)(1): under the rule, cancel is always offered.
         if enabled.cancel || self.policy.us_mail_order_rule() {
             options.push(OfferedOption::Cancel {
-                refund: self.returnable(is_unshipped),
+                refund: self.order.refund_for(Line::is_unshipped),
             });
         }
         // Silence means waiting, so waiting is always a choice when the
@@ -598,38 +625,6 @@ impl Step<'_> {
             options.push(OfferedOption::KeepWaiting { expedited: false });
         }
         options
-    }
-
-    /// What cancelling the lines that `cancelled` picks would give back:
-    /// their value, plus shipping when nothing at all would ship, never more
-    /// than is left of what was paid.
-    fn returnable(&self, cancelled: impl Fn(&Line) -> bool) -> Money {
-        let currency = self.order.currency;
-        let mut value = Money::zero(currency);
-        let mut anything_ships = false;
-        for line in &self.order.lines {
-            if line.state == LineState::Cancelled {
-                continue;
-            }
-            if cancelled(line) {
-                value = value.checked_add(line.value()).unwrap_or(value);
-            } else {
-                anything_ships = true;
-            }
-        }
-        if !anything_ships {
-            value = value.checked_add(self.order.shipping).unwrap_or(value);
-        }
-        let left = self
-            .order
-            .paid
-            .checked_sub(self.order.returned)
-            .unwrap_or(Money::zero(currency));
-        if value.minor > left.minor {
-            left
-        } else {
-            value
-        }
     }
 
     /// Cancels the lines `cancelled` picks and returns their skus.
@@ -650,8 +645,8 @@ impl Step<'_> {
 
     /// Cancels everything not shipped yet, with a prompt full refund.
     fn cancel_unshipped(&mut self, cause: CancelCause) {
-        let refund = self.returnable(is_unshipped);
-        self.cancel_lines(is_unshipped);
+        let refund = self.order.refund_for(Line::is_unshipped);
+        self.cancel_lines(Line::is_unshipped);
         self.give_back(refund);
         let by = us_rule::refund_deadline(self.now);
         if !refund.is_zero() {
@@ -787,7 +782,9 @@ impl Step<'_> {
             (Choice::StoreCredit, OfferedOption::StoreCredit { .. }) => {
                 // Recomputed rather than taken from the offer, so that credit
                 // never exceeds what is left of the payment now.
-                let value = self.returnable(|line| line.state == LineState::Waiting);
+                let value = self
+                    .order
+                    .refund_for(|line| line.state == LineState::Waiting);
                 let bonus = value.percent(self.policy.store_credit_bonus_percent());
                 self.cancel_lines(|line| line.state == LineState::Waiting);
                 self.give_back(value);
@@ -837,8 +834,4 @@ impl Step<'_> {
         self.order.seq = self.order.seq.saturating_add(1);
         (self.order, self.effects)
     }
-}
-
-fn is_unshipped(line: &Line) -> bool {
-    matches!(line.state, LineState::Ready | LineState::Waiting)
 }

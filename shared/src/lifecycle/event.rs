@@ -66,6 +66,9 @@ pub enum Event {
     CancelledByStore,
     /// A wake-up the order asked for (or any later moment).
     TimePassed,
+    /// The customer cancels everything not shipped yet, with its refund:
+    /// their right until it ships, whatever they chose before.
+    CustomerCancelled,
 }
 
 impl Event {
@@ -80,6 +83,7 @@ impl Event {
             Event::Chose { .. } => "chose",
             Event::CancelledByStore => "cancelled_by_store",
             Event::TimePassed => "time_passed",
+            Event::CustomerCancelled => "customer_cancelled",
         }
     }
 }

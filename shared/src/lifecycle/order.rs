@@ -35,6 +35,11 @@ pub struct Line {
 impl Line {
     /// Price times quantity; the order's totals were checked at placement,
     /// so this cannot overflow for a stored order.
+    /// Not shipped yet, nor cancelled: waiting, or ready to ship.
+    pub fn is_unshipped(&self) -> bool {
+        matches!(self.state, LineState::Ready | LineState::Waiting)
+    }
+
     pub fn value(&self) -> Money {
         Money::new(
             self.unit_price.currency,
@@ -223,6 +228,45 @@ impl Order {
         self.lines
             .iter()
             .filter(|line| line.state == LineState::Waiting)
+    }
+
+    /// What cancelling the lines that `cancelled` picks would give back:
+    /// their value, plus shipping when nothing at all would ship, never more
+    /// than is left of what was paid.
+    pub fn refund_for(&self, cancelled: impl Fn(&Line) -> bool) -> Money {
+        let currency = self.currency;
+        let mut value = Money::zero(currency);
+        let mut anything_ships = false;
+        for line in &self.lines {
+            if line.state == LineState::Cancelled {
+                continue;
+            }
+            if cancelled(line) {
+                value = value.checked_add(line.value()).unwrap_or(value);
+            } else {
+                anything_ships = true;
+            }
+        }
+        if !anything_ships {
+            value = value.checked_add(self.shipping).unwrap_or(value);
+        }
+        let left = self
+            .paid
+            .checked_sub(self.returned)
+            .unwrap_or(Money::zero(currency));
+        if value.minor > left.minor {
+            left
+        } else {
+            value
+        }
+    }
+
+    /// The refund for cancelling everything not shipped yet, while the
+    /// customer may still do so (until it ships: the brief, and 16 CFR
+    /// 435.2(b)); `None` once nothing is left to cancel.
+    pub fn cancellable(&self) -> Option<Money> {
+        (self.stage.is_open() && self.lines.iter().any(Line::is_unshipped))
+            .then(|| self.refund_for(Line::is_unshipped))
     }
 
     /// The window for everything still waiting, or `None` if any of it has no

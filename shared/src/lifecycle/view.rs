@@ -159,6 +159,10 @@ pub struct OrderView {
     /// The answer to the newest offer, once given.
     pub chosen: Option<Choice>,
     pub timeline: Vec<TimelineEntry>,
+    /// What cancelling everything not shipped yet refunds now; absent once
+    /// nothing is left to cancel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancellable: Option<Money>,
     /// The shop's language (a BCP 47 tag), for a page that names none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
@@ -199,6 +203,7 @@ impl OrderView {
                     _ => None,
                 }),
             timeline: timeline.to_vec(),
+            cancellable: order.cancellable(),
             locale: None,
         }
     }

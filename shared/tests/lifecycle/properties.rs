@@ -34,6 +34,7 @@ enum Happening {
         choice: usize,
     },
     TimePassed,
+    Cancelled,
 }
 
 const SKUS: [&str; 3] = ["TENT", "LANTERN", "KAYAK"];
@@ -49,6 +50,7 @@ fn happening() -> impl Strategy<Value = Happening> {
         // Offer 0 stands for the newest one, so that many choices land.
         3 => (0..4u32, 0..6usize).prop_map(|(offer, choice)| Happening::Chose { offer, choice }),
         1 => Just(Happening::TimePassed),
+        1 => Just(Happening::Cancelled),
     ]
 }
 
@@ -130,6 +132,7 @@ fn event_for(happening: &Happening, now: Timestamp, order: Option<&Order>) -> Ev
             }
         }
         Happening::TimePassed => Event::TimePassed,
+        Happening::Cancelled => Event::CustomerCancelled,
     }
 }
 

@@ -774,3 +774,69 @@ fn us_rule_a_repeated_choice_at_the_consent_deadline_still_cancels() {
           ShowStatus(PublicStatus { stage: Shipped, window: None, live_offer: None })
     "#]]);
 }
+
+#[test]
+fn the_right_to_cancel_outlives_any_answer_until_it_ships() {
+    // The customer kept waiting; weeks later they cancel after all: what
+    // has not shipped is cancelled and refunded, once, however often they
+    // click. Once the rest has shipped, nothing is left to cancel.
+    let mut journey = slipped("{}");
+    journey
+        .on_day("2027-01-26")
+        .event(Event::Chose {
+            offer: OfferId(1),
+            choice: Choice::KeepWaiting,
+        })
+        .on_day("2027-02-03")
+        .event(Event::CustomerCancelled)
+        .event(Event::CustomerCancelled);
+    assert_eq!(journey.order().cancellable(), None);
+    journey.check(expect![[r#"
+        2027-01-26T09:00Z chose
+          OfferClosed { offer: OfferId(1), outcome: Chosen { choice: KeepWaiting, at: 2027-01-26T09:00Z } }
+          ExpediteShipping
+          Send(ChoiceConfirmed { choice: KeepWaiting })
+          ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-20..2027-03-01), live_offer: None })
+        2027-02-03T09:00Z customer_cancelled
+          CancelLines { skus: [TENT, LANTERN] }
+          Refund { amount: USD 219.00, by: 2027-02-12 }
+          Send(Cancelled { cause: CustomerChose, refund: USD 219.00, refund_by: 2027-02-12 })
+          ShowStatus(PublicStatus { stage: Cancelled, window: None, live_offer: None })
+        2027-02-03T09:00Z customer_cancelled
+          (nothing)
+    "#]]);
+
+    let mut shipped = placed();
+    shipped
+        .on_day("2027-02-01")
+        .event(Event::StockArrived { sku: sku("TENT") })
+        .event(Event::Processed)
+        .event(Event::Shipped {
+            carrier: "UPS".into(),
+            tracking: "1Z1".into(),
+        })
+        .log_from_here()
+        .event(Event::CustomerCancelled);
+    shipped.check(expect![[r#"
+        2027-02-01T09:00Z customer_cancelled
+          rejected: customer_cancelled cannot happen while the order is Shipped
+    "#]]);
+}
+
+#[test]
+fn cancelling_while_an_offer_is_open_is_that_offers_answer() {
+    let mut journey = slipped("{}");
+    assert_eq!(
+        journey.order().cancellable().map(|refund| refund.minor),
+        Some(21_900)
+    );
+    journey.on_day("2027-01-26").event(Event::CustomerCancelled);
+    journey.check(expect![[r#"
+        2027-01-26T09:00Z customer_cancelled
+          OfferClosed { offer: OfferId(1), outcome: Chosen { choice: Cancel, at: 2027-01-26T09:00Z } }
+          CancelLines { skus: [TENT, LANTERN] }
+          Refund { amount: USD 219.00, by: 2027-02-04 }
+          Send(Cancelled { cause: CustomerChose, refund: USD 219.00, refund_by: 2027-02-04 })
+          ShowStatus(PublicStatus { stage: Cancelled, window: None, live_offer: None })
+    "#]]);
+}

@@ -200,6 +200,10 @@ fn order_view(object: &JsValue) -> Option<OrderView> {
                 happening: happening(entry)?,
             })
         })?,
+        cancellable: match field(object, "cancellable") {
+            None => None,
+            Some(_) => Some(money(object, "cancellable")?),
+        },
         locale: text(object, "locale"),
     })
 }

@@ -264,13 +264,39 @@ impl std::fmt::Debug for Actions {
 
 impl Actions {
     pub fn choose(&self, offer: OfferId, choice: Choice) {
+        let link = self.0.link.clone();
+        self.record(async move { post_choice(&link, offer, &choice).await });
+    }
+
+    /// Cancels what has not shipped, whatever was chosen before.
+    pub fn cancel_rest(&self) {
+        let url = format!("{}/cancel{}", self.0.link.base, self.0.link.query);
+        self.record(async move {
+            match send(&url, "").await {
+                Some((200, text)) => (Answer::Recorded, decode::view(&text)),
+                _ => (Answer::Failed, None),
+            }
+        });
+    }
+
+    /// Says the click is being recorded, then shows what came of it (and
+    /// the view it brought, if newer). One click at a time.
+    fn record(&self, work: impl Future<Output = (Answer, Option<OrderView>)> + 'static) {
+        // Boxed: one copy of what follows serves every kind of click.
+        self.record_boxed(Box::pin(work));
+    }
+
+    fn record_boxed(
+        &self,
+        work: std::pin::Pin<Box<dyn Future<Output = (Answer, Option<OrderView>)>>>,
+    ) {
         let inner = Rc::clone(&self.0);
         if matches!(inner.ui.borrow().answer, Some(Answer::Saving)) {
             return;
         }
         change(&inner, None, |ui| ui.answer = Some(Answer::Saving));
         wasm_bindgen_futures::spawn_local(async move {
-            let (answer, view) = post_choice(&inner.link, offer, &choice).await;
+            let (answer, view) = work.await;
             if let Some(view) = view {
                 let mut ui = inner.ui.borrow_mut();
                 if ui.view.as_ref().is_none_or(|old| view.seq > old.seq) {

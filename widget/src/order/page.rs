@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use shared::lifecycle::{
-    CancelCause, Choice, Happening, LineState, OfferView, OfferedOption, OrderView, Stage,
+    CancelCause, Choice, Happening, LineState, OfferId, OfferView, OfferedOption, OrderView, Stage,
 };
 use shared::{Money, Timestamp};
 
@@ -401,6 +401,32 @@ fn options_of(offer: &OfferView, speech: &Speech) -> Vec<Option_> {
     out
 }
 
+/// Cancelling asks once more: `question`, yes or no. Yes answers the
+/// offer `offer` with cancel, or with no offer open cancels the rest.
+fn confirm_box(
+    question: String,
+    saving: bool,
+    words: &'static OrderWords,
+    actions: &Actions,
+    offer: Option<OfferId>,
+) -> AnyView {
+    let (yes, no) = (actions.clone(), actions.clone());
+    view! {
+        <div class="confirm" tabindex="-1" data-key="confirm">
+            <p>{question}</p>
+            <button type="button" class="yes" data-key="yes" disabled=saving
+                on:click=move |_| match offer {
+                    Some(id) => yes.choose(id, Choice::Cancel),
+                    None => yes.cancel_rest(),
+                }>{words.cancel_yes}</button>
+            " "
+            <button type="button" class="no" data-key="no"
+                on:click=move |_| no.confirm_cancel(false)>{words.cancel_no}</button>
+        </div>
+    }
+    .into_any()
+}
+
 /// The open offer's options, one click each (cancel asks once more), and
 /// what came of the click.
 fn chooser(view: &OrderView, ui: &Ui, speech: &Speech, actions: Actions) -> impl IntoView + use<> {
@@ -437,17 +463,7 @@ fn chooser(view: &OrderView, ui: &Ui, speech: &Speech, actions: Actions) -> impl
             .map(|(index, option)| {
                 let terms_id = format!("terms-{index}");
                 let confirm = option.confirm.clone().filter(|_| ui.confirming).map(|question| {
-                    let (yes, no) = (actions.clone(), actions.clone());
-                    view! {
-                        <div class="confirm" tabindex="-1" data-key="confirm">
-                            <p>{question}</p>
-                            <button type="button" class="yes" data-key="yes" disabled=saving
-                                on:click=move |_| yes.choose(id, Choice::Cancel)>{words.cancel_yes}</button>
-                            " "
-                            <button type="button" class="no" data-key="no"
-                                on:click=move |_| no.confirm_cancel(false)>{words.cancel_no}</button>
-                        </div>
-                    }
+                    confirm_box(question, saving, words, &actions, Some(id))
                 });
                 let actions = actions.clone();
                 let is_cancel = option.confirm.is_some();
@@ -478,5 +494,26 @@ fn chooser(view: &OrderView, ui: &Ui, speech: &Speech, actions: Actions) -> impl
             </section>
         }
     });
-    view! { {offer} {answer} }
+    // Until it ships the customer may cancel the rest, whatever they
+    // answered before; while an offer is open, its own cancel does it.
+    let cancel_rest = view
+        .cancellable
+        .filter(|_| view.offer.is_none() || closed)
+        .map(|refund| {
+            let refund = format_money(&refund, &speech.tag);
+            let confirm = ui.confirming.then(|| {
+                let question = fill(words.cancel_rest_confirm, &[("refund", &refund)]);
+                confirm_box(question, saving, words, &actions, None)
+            });
+            let ask = actions.clone();
+            view! {
+                <section class="cancel-rest">
+                    <button type="button" class="option" data-key="cancel" aria-describedby="cancel-terms"
+                        disabled=saving on:click=move |_| ask.confirm_cancel(true)>{words.cancel_rest}</button>
+                    <p class="terms" id="cancel-terms">{fill(words.cancel_rest_terms, &[("refund", &refund)])}</p>
+                    {confirm}
+                </section>
+            }
+        });
+    view! { {offer} {cancel_rest} {answer} }
 }
