@@ -36,6 +36,8 @@ pub struct Shown {
     pub dir: Option<String>,
     pub current: Option<String>,
     pub status: Option<String>,
+    pub steps: Option<String>,
+    pub lines: Option<String>,
     pub delay: Option<String>,
     pub popup: Option<String>,
     /// The open offer's options.
@@ -67,6 +69,8 @@ return {
   dir: box ? box.dir : null,
   current: text(".steps li.current .step"),
   status: text(".status"),
+  steps: text(".steps"),
+  lines: text(".lines"),
   delay: text(".delay"),
   popup: text(".popup p"),
   options: root ? Array.from(root.querySelectorAll(".offer button.option")).map(b => b.innerText.trim()) : [],
@@ -242,6 +246,11 @@ async fn the_order_page_follows_a_journey_live_with_a_popup_at_each_step() {
         "{late:?}"
     );
 
+    // The customer keeps waiting; the page says what that means.
+    click_option(client, "Keep waiting").await;
+    let (kept, _) = until(client, "the answer", |s| s.chosen.is_some()).await;
+    assert!(kept.options.is_empty(), "{kept:?}");
+
     // The stock arrives: the order moves on and the offer goes.
     let arrived = payloads::standard("stock.arrived", json!({"sku": TENT}));
     assert!(
@@ -261,6 +270,18 @@ async fn the_order_page_follows_a_journey_live_with_a_popup_at_each_step() {
     assert!(
         stocked.cancel_rest.is_some(),
         "cancellable until it ships: {stocked:?}"
+    );
+    // Issue 19 #2: one story. Being prepared, not waiting for stock; the
+    // delay stays on the timeline; the lines are in stock.
+    assert!(
+        has(&stocked.status, "getting it ready to ship"),
+        "{stocked:?}"
+    );
+    assert_eq!(stocked.chosen, None, "waiting is over: {stocked:?}");
+    assert!(has(&stocked.steps, "Delayed"), "{stocked:?}");
+    assert!(
+        has(&stocked.lines, "in stock") && !has(&stocked.lines, "ships"),
+        "{stocked:?}"
     );
     assert_eq!(stocked.delay, None);
 
@@ -304,6 +325,12 @@ async fn the_order_page_follows_a_journey_live_with_a_popup_at_each_step() {
     latencies.push(took);
     assert!(has(&done.popup, "delivered"), "{done:?}");
     assert_eq!(done.current.as_deref(), Some("Delivered"));
+    assert!(has(&done.status, "Delivered on"), "{done:?}");
+    assert!(!has(&done.status, "On its way"), "{done:?}");
+    assert!(
+        has(&done.lines, "delivered") && !has(&done.lines, "shipped"),
+        "{done:?}"
+    );
     assert_eq!(done.loaded_at, loaded_at, "the page was never reloaded");
     assert_eq!(done.live.as_deref(), Some("online"));
 
@@ -535,6 +562,7 @@ async fn the_page_speaks_italian_and_arabic_and_falls_back_to_the_shops_language
     let client = &browser.client;
 
     // A German page: the widget does not speak German, so the shop's Italian.
+    // The order is late, and its current step says so.
     client
         .goto(&page_url(&shop, "L-1", &token, "de"))
         .await
@@ -542,7 +570,7 @@ async fn the_page_speaks_italian_and_arabic_and_falls_back_to_the_shops_language
     let (italian, _) = until(client, "Italian", |s| !s.options.is_empty()).await;
     assert_eq!(italian.lang.as_deref(), Some("it"));
     assert_eq!(italian.dir.as_deref(), Some("ltr"));
-    assert_eq!(italian.current.as_deref(), Some("In attesa della merce"));
+    assert_eq!(italian.current.as_deref(), Some("In ritardo"));
     assert!(has(&italian.status, "marzo 2030"), "{italian:?}");
     assert!(
         italian.options.iter().any(|o| o == "Annulla e rimborsa"),
@@ -557,7 +585,7 @@ async fn the_page_speaks_italian_and_arabic_and_falls_back_to_the_shops_language
     let (arabic, _) = until(client, "Arabic", |s| !s.options.is_empty()).await;
     assert_eq!(arabic.lang.as_deref(), Some("ar"));
     assert_eq!(arabic.dir.as_deref(), Some("rtl"));
-    assert_eq!(arabic.current.as_deref(), Some("بانتظار البضاعة"));
+    assert_eq!(arabic.current.as_deref(), Some("تأخّر"));
     assert!(has(&arabic.status, "مارس"), "{arabic:?}");
     assert!(
         arabic.options.iter().any(|o| o == "إلغاء واسترداد المبلغ"),
@@ -578,7 +606,7 @@ async fn the_page_speaks_italian_and_arabic_and_falls_back_to_the_shops_language
         .await
         .expect("loads");
     let (english, _) = until(client, "English", |s| !s.options.is_empty()).await;
-    assert_eq!(english.current.as_deref(), Some("Waiting for stock"));
+    assert_eq!(english.current.as_deref(), Some("Delayed"));
     browser.close().await;
 }
 

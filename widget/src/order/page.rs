@@ -81,7 +81,11 @@ fn Summary(view: OrderView, speech: Speech) -> impl IntoView {
             words.step_placed,
             day(last_at(&view, |h| matches!(h, Happening::Placed { .. }))),
         ),
-        (words.step_waiting, None),
+        // A delay stays on the timeline after the stock came.
+        match last_at(&view, |h| matches!(h, Happening::Delayed { .. })) {
+            Some(at) => (words.step_delayed, day(Some(at))),
+            None => (words.step_waiting, None),
+        },
         (
             words.step_restocked,
             day(last_at(&view, |h| matches!(h, Happening::Restocked { .. }))),
@@ -136,36 +140,43 @@ fn Summary(view: OrderView, speech: Speech) -> impl IntoView {
 
     let status = status_line(&view, &speech);
     let delay = delay_box(&view, words);
-    let lines =
-        view.lines
-            .iter()
-            .map(|line| {
-                let state = match (line.state, line.window) {
-                    (LineState::Ready, _) => words.line_ready.to_owned(),
-                    (LineState::Waiting, Some(window)) => fill(
-                        words.line_waiting,
-                        &[("range", &format_window(&window, &speech.tag))],
-                    ),
-                    (LineState::Waiting, None) => words.line_waiting_unknown.to_owned(),
-                    (LineState::Shipped, _) => words.line_shipped.to_owned(),
-                    (LineState::Cancelled, _) => words.line_cancelled.to_owned(),
-                };
-                let replaces = line.replaces.as_ref().map(|sku| {
-                    format!(" ({})", fill(words.line_replaces, &[("sku", sku.as_str())]))
-                });
-                view! {
-                    <li>
-                        <bdi class="sku">{line.sku.to_string()}</bdi>
-                        {format!(" × {}: {state}", line.quantity)}
-                        {replaces}
-                    </li>
+    let lines = view
+        .lines
+        .iter()
+        .map(|line| {
+            let state = match (line.state, line.window) {
+                (LineState::Ready, _) => words.line_ready.to_owned(),
+                (LineState::Waiting, Some(window)) => fill(
+                    words.line_waiting,
+                    &[("range", &format_window(&window, &speech.tag))],
+                ),
+                (LineState::Waiting, None) => words.line_waiting_unknown.to_owned(),
+                // Sent ahead of the rest: on its way, not the order.
+                (LineState::Shipped, _) if view.stage.is_open() => words.line_sent_ahead.to_owned(),
+                (LineState::Shipped, _) if view.stage == Stage::Delivered => {
+                    words.line_delivered.to_owned()
                 }
-            })
-            .collect_view();
+                (LineState::Shipped, _) => words.line_shipped.to_owned(),
+                (LineState::Cancelled, _) => words.line_cancelled.to_owned(),
+            };
+            let replaces = line
+                .replaces
+                .as_ref()
+                .map(|sku| format!(" ({})", fill(words.line_replaces, &[("sku", sku.as_str())])));
+            view! {
+                <li>
+                    <bdi class="sku">{line.sku.to_string()}</bdi>
+                    {format!(" × {}: {state}", line.quantity)}
+                    {replaces}
+                </li>
+            }
+        })
+        .collect_view();
+    // What the answer meant is about waiting: said while the order waits.
     let chosen = view
         .chosen
         .as_ref()
-        .filter(|_| view.offer.is_none())
+        .filter(|_| view.offer.is_none() && view.stage == Stage::Waiting)
         .map(|choice| {
             view! { <p class="chosen">{chose_words(words, choice)}</p> }
         });
@@ -184,79 +195,81 @@ fn Summary(view: OrderView, speech: Speech) -> impl IntoView {
 /// ended.
 fn status_line(view: &OrderView, speech: &Speech) -> AnyView {
     let words = speech.order();
-    match view.stage {
-        Stage::Waiting => {
-            let text = match view.window {
-                Some(window) => fill(
-                    words.ships,
-                    &[("range", &format_window(&window, &speech.tag))],
-                ),
-                None => words.ships_unknown.to_owned(),
-            };
-            view! { <p class="status range">{text}</p> }.into_any()
+    let date = |at: Option<Timestamp>| at.map(|at| format_date(at.date(), &speech.tag));
+    let text = match view.stage {
+        Stage::Waiting => Some(match view.window {
+            Some(window) => fill(
+                words.ships,
+                &[("range", &format_window(&window, &speech.tag))],
+            ),
+            None => words.ships_unknown.to_owned(),
+        }),
+        Stage::Processing | Stage::Processed => Some(words.preparing.to_owned()),
+        Stage::Delivered => {
+            let on = date(last_at(view, |h| matches!(h, Happening::Delivered)));
+            Some(fill(
+                words.delivered_on,
+                &[("date", &on.unwrap_or_default())],
+            ))
         }
-        Stage::Shipped | Stage::Delivered => {
-            let shipped = view
-                .timeline
-                .iter()
-                .rev()
-                .find_map(|entry| match &entry.happening {
-                    Happening::Shipped { carrier, tracking } => {
-                        Some((carrier.clone(), tracking.clone()))
-                    }
-                    _ => None,
-                });
-            match shipped {
-                Some((carrier, tracking)) => {
-                    let link = tracking_url(&carrier, &tracking).map(|url| {
-                        view! {
-                            " "
-                            <a href=url target="_blank" rel="noopener noreferrer">{words.track}</a>
-                        }
-                    });
-                    view! {
-                        <p class="status shipment">
-                            {fill(words.shipped_with, &[("carrier", &carrier), ("tracking", &tracking)])}
-                            {link}
-                        </p>
-                    }
-                    .into_any()
+        Stage::Shipped => return shipment(view, words),
+        Stage::Cancelled => view
+            .timeline
+            .iter()
+            .rev()
+            .find_map(|entry| match &entry.happening {
+                Happening::Cancelled {
+                    cause,
+                    refund,
+                    refund_by,
+                } => {
+                    let why = match cause {
+                        CancelCause::CustomerChose => words.cancelled_chosen,
+                        CancelCause::NoConsentToDelay => words.cancelled_no_consent,
+                    };
+                    let refund = fill(
+                        words.cancelled_refund,
+                        &[
+                            ("refund", &format_money(refund, &speech.tag)),
+                            ("by", &format_date(*refund_by, &speech.tag)),
+                        ],
+                    );
+                    Some(format!("{why} {refund}"))
                 }
-                None => ().into_any(),
+                Happening::CancelledByStore => Some(words.cancelled_by_store.to_owned()),
+                _ => None,
+            }),
+    };
+    text.map(|text| view! { <p class="status">{text}</p> })
+        .into_any()
+}
+
+/// The shipment: carrier, number and, for carriers we know, a link.
+fn shipment(view: &OrderView, words: &'static OrderWords) -> AnyView {
+    let shipped = view
+        .timeline
+        .iter()
+        .rev()
+        .find_map(|entry| match &entry.happening {
+            Happening::Shipped { carrier, tracking } => Some((carrier.clone(), tracking.clone())),
+            _ => None,
+        });
+    shipped
+        .map(|(carrier, tracking)| {
+            let link = tracking_url(&carrier, &tracking).map(|url| {
+                view! {
+                    " "
+                    <a href=url target="_blank" rel="noopener noreferrer">{words.track}</a>
+                }
+            });
+            view! {
+                <p class="status shipment">
+                    {fill(words.shipped_with, &[("carrier", &carrier), ("tracking", &tracking)])}
+                    {link}
+                </p>
             }
-        }
-        Stage::Cancelled => {
-            let text = view
-                .timeline
-                .iter()
-                .rev()
-                .find_map(|entry| match &entry.happening {
-                    Happening::Cancelled {
-                        cause,
-                        refund,
-                        refund_by,
-                    } => {
-                        let why = match cause {
-                            CancelCause::CustomerChose => words.cancelled_chosen,
-                            CancelCause::NoConsentToDelay => words.cancelled_no_consent,
-                        };
-                        let refund = fill(
-                            words.cancelled_refund,
-                            &[
-                                ("refund", &format_money(refund, &speech.tag)),
-                                ("by", &format_date(*refund_by, &speech.tag)),
-                            ],
-                        );
-                        Some(format!("{why} {refund}"))
-                    }
-                    Happening::CancelledByStore => Some(words.cancelled_by_store.to_owned()),
-                    _ => None,
-                });
-            text.map(|text| view! { <p class="status cancelled">{text}</p> })
-                .into_any()
-        }
-        Stage::Processing | Stage::Processed => ().into_any(),
-    }
+        })
+        .into_any()
 }
 
 /// After a slip the order is still waiting for: what happened and what is
