@@ -17,7 +17,7 @@ fn date(text: &str) -> Date {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn backorder_wording_replaces_sold_out_and_in_stock_is_left_alone() {
+async fn backorder_wording_replaces_sold_out_and_in_stock_is_said() {
     let world = World::start().await;
     let admin = AdminApi::create_shop(&world.worker, SHOP).await;
     for (sku, setting) in demo_catalogue(date("2027-03-12"), date("2027-03-26")) {
@@ -38,13 +38,15 @@ async fn backorder_wording_replaces_sold_out_and_in_stock_is_left_alone() {
     );
     assert_eq!(tent.merchant, None, "\"Sold out\" must no longer show");
 
+    // In stock, said in the widget's words: what the edge knows wins over
+    // whatever the theme drew.
     let lantern = page.settled(IN_STOCK_SKU).await;
     assert_eq!(
         lantern,
         Shown {
             state: "in_stock".into(),
-            notice: None,
-            merchant: Some("In stock".into())
+            notice: Some("In stock".into()),
+            merchant: None
         }
     );
 
@@ -403,6 +405,12 @@ async fn product_news_pops_up_once_per_change() {
         news.contains("now ships 2 – 16 April 2027") || news.contains("now ships 2–16 April 2027"),
         "{news}"
     );
+    // On a page of three products, the news names which one (from its
+    // card's heading), isolated so that it keeps its own direction.
+    assert!(
+        news.contains("News about \u{2068}Ridge Two-Person Tent\u{2069}:"),
+        "{news}"
+    );
     assert_eq!(visit().await, None, "once per change");
 
     // Back in stock.
@@ -410,7 +418,17 @@ async fn product_news_pops_up_once_per_change() {
         .put_product_json(BACKORDER_SKU, &serde_json::json!({"status": "in_stock"}))
         .await;
     let news = visit().await.expect("the news pop-up");
-    assert!(news.contains("back in stock"), "{news}");
+    assert!(
+        news.contains("Ridge Two-Person Tent\u{2069} is back in stock"),
+        "{news}"
+    );
+    // The card says so too, over the theme's stale "Sold out".
+    let tent = ShopPage::open(client, shop.url())
+        .await
+        .settled(BACKORDER_SKU)
+        .await;
+    assert_eq!(tent.notice.as_deref(), Some("In stock"), "{tent:?}");
+    assert_eq!(tent.merchant, None, "{tent:?}");
     assert_eq!(visit().await, None, "once per change");
     browser.close().await;
 }

@@ -91,8 +91,21 @@ if (script && script.src) {
       host.hidden = true;
     };
   };
+  // What the page calls a product: the merchant's data-backorder-name, else
+  // the heading of the card it sits in, else its SKU; isolated (FSI … PDI)
+  // so that a name in another script keeps its own direction.
+  var named = function (sku) {
+    var host = document.querySelector('[data-backorder-product="' + sku + '"]');
+    var card = host && host.closest("article,li,section,.product");
+    var heading = card && card.querySelector("h1,h2,h3,h4");
+    var name = (host && host.getAttribute("data-backorder-name")) || (heading && heading.textContent.trim()) || sku;
+    var isolated = "\u2068" + name + "\u2069";
+    // As a function, so that "$&" in a name stays as written.
+    return function () { return isolated; };
+  };
   // A pop-up when a product came back in stock or got a new range since this
-  // browser last saw it: once per change, remembered in localStorage.
+  // browser last saw it, naming it: once per change, remembered in
+  // localStorage.
   var news = function (products, words) {
     var said = null;
     products.forEach(function (product) {
@@ -103,12 +116,12 @@ if (script && script.src) {
       var before = remembered(key);
       remember(key, now);
       if (said || before === null || before === now) return;
-      if (a.status === "in_stock") said = words.news_restocked;
+      if (a.status === "in_stock") said = words.news_restocked.replace("{name}", named(product.sku));
       if (a.status === "backorder" && w) {
         var day = function (d) { return new Date(d + "T00:00:00Z"); };
         var range = new Intl.DateTimeFormat(words.tag, { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" })
           .formatRange(day(w.earliest), day(w.latest));
-        said = words.news_window.replace("{range}", range);
+        said = words.news_window.replace("{range}", range).replace("{name}", named(product.sku));
       }
     });
     if (!said) return;

@@ -21,9 +21,9 @@ fn why(words: &Shelf, uncertainty: Uncertainty) -> &'static str {
 }
 
 /// Says "backorder" and the honest ship window where the store would say
-/// "sold out". When the edge does not know the product or could not answer,
-/// and for a product in stock, the merchant's own content (the host's
-/// children) shows through the slot unchanged.
+/// "sold out", and "in stock" for what the edge knows is in stock. When the
+/// edge does not know the product or could not answer, the merchant's own
+/// content (the host's children) shows through the slot unchanged.
 ///
 /// The answer is there before the notice mounts (the loader fetched it while
 /// the wasm downloaded), so the notice is drawn once, with no signal.
@@ -73,6 +73,12 @@ pub fn AvailabilityNotice(answer: Answer, speech: Speech) -> impl IntoView {
             }
             .into_any()
         }
+        // What the edge knows beats a page the theme drew earlier (a cached
+        // "Sold out" after a restock, say).
+        Answer::Known(Availability::InStock) => view! {
+            <p class="in-stock" part="notice"><strong class="label">{words.in_stock}</strong></p>
+        }
+        .into_any(),
         Answer::Known(Availability::Unavailable) => view! {
             <p class="unavailable" part="notice">
                 <strong class="label">{words.unavailable}</strong>
