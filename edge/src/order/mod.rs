@@ -209,10 +209,16 @@ impl OrderShell {
         record.policy = command.policy;
         record.order = order;
         let mut outbox = Vec::new();
-        for (event, effects, seq) in accepted {
+        let last = accepted.len().saturating_sub(1);
+        for (index, (event, mut effects, seq)) in accepted.into_iter().enumerate() {
             record
                 .timeline
                 .extend(timeline_entries(event, &effects, now));
+            // One piece of news, one email: the steps a shipment implied
+            // (restocked, packed) are on the timeline, not in the inbox.
+            if index < last {
+                effects.retain(|effect| !outbox::is_implied_step_email(effect));
+            }
             let (shop, id) = (&record.shop, record.order.id());
             outbox.extend(queue_effects(shop, id, seq, effects, &mut record.tags));
         }

@@ -115,6 +115,16 @@ pub fn events_for(order: Option<&Order>, news: &News) -> Vec<Event> {
     events
 }
 
+/// An email about a step that the store's news implied rather than
+/// reported (a shipment for an order still waiting implies its stock came
+/// and it was packed): told by the email of what the news reported.
+pub fn is_implied_step_email(effect: &Effect) -> bool {
+    matches!(
+        effect,
+        Effect::Send(Email::Processed | Email::Restocked { .. })
+    )
+}
+
 fn carrier_of(news: &News) -> (String, String) {
     match news {
         News::Ship { carrier, tracking } => (carrier.clone(), tracking.clone()),
