@@ -166,12 +166,7 @@ async fn a_shopify_order_lives_from_checkout_to_delivery() {
         ["placed", "restocked", "processed", "shipped", "delivered"]
     );
     assert_eq!(view["timeline"][3]["carrier"], "UPS");
-    wait_for_emails(
-        &admin,
-        &order,
-        &["receipt", "restocked", "shipped"],
-    )
-    .await;
+    wait_for_emails(&admin, &order, &["receipt", "restocked", "shipped"]).await;
 
     // The shop's index and its CSV for support.
     let orders = admin.get("/orders?stage=delivered&tag=backorder").await;
@@ -422,12 +417,7 @@ async fn woocommerce_orders_in_php_json_restock_and_complete() {
         200
     );
     wait_for_stage(&link, "shipped").await;
-    wait_for_emails(
-        &admin,
-        "727",
-        &["receipt", "restocked", "shipped"],
-    )
-    .await;
+    wait_for_emails(&admin, "727", &["receipt", "restocked", "shipped"]).await;
     let outbox = admin.get("/outbox").await;
     assert_eq!(outbox["emails"][0]["to"], "zoe@example.com");
 }
