@@ -11,6 +11,7 @@ pub mod lifecycle;
 pub mod money;
 pub mod text;
 pub mod time;
+pub mod tracking;
 pub mod window;
 
 pub use availability::{Availability, ProductAvailability, ProductSetting, Shown, StoredProduct};

@@ -834,3 +834,93 @@ async fn the_right_to_cancel_stays_after_an_answer_until_the_order_ships() {
     .await;
     assert_eq!(shipped.cancel_rest, None, "{shipped:?}");
 }
+
+/// Issue 19 #8: every email links to the order's own page, which the edge
+/// serves with the live widget in it (in the customer's language); the
+/// shipped email links to the carrier's tracking page; each says how to
+/// reach the shop. A link whose token does not check shows no order.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_email_leads_back_to_the_order_page_the_edge_serves() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let store = Store::connect(&admin).await;
+    placed(&admin, &store, "E-1").await;
+    for (key, event, data) in [
+        ("e1", "stock.arrived", json!({"sku": TENT})),
+        ("e2", "order.processed", json!({"order": "E-1"})),
+        (
+            "e3",
+            "order.shipped",
+            json!({"order": "E-1", "carrier": "UPS", "tracking": "1Z999AA10123456784"}),
+        ),
+    ] {
+        let response = store.standard(key, &payloads::standard(event, data)).await;
+        assert_eq!(response.status(), StatusCode::OK, "{event}");
+    }
+    let log = eventually("the shipped email", || async {
+        let log = admin.get("/emails").await["emails"].clone();
+        let kinds: Vec<String> = log
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["order"] == "E-1")
+            .map(|e| e["kind"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        kinds.contains(&"shipped".to_owned()).then_some(log)
+    })
+    .await;
+    let mut order_links = Vec::new();
+    for entry in log.as_array().into_iter().flatten() {
+        let key = entry["key"].as_str().expect("a key");
+        let email = admin.get(&format!("/emails/one?key={key}")).await;
+        let (html, text) = (
+            email["html"].as_str().unwrap_or_default(),
+            email["text"].as_str().unwrap_or_default(),
+        );
+        let link = html
+            .split("href=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .map(|href| href.replace("&#x2f;", "/").replace("&amp;", "&"))
+            .find(|href| href.contains("/orders/E-1/page?"))
+            .unwrap_or_else(|| panic!("{} links to the order: {html}", entry["kind"]));
+        assert!(text.contains("/orders/E-1/page?"), "{text}");
+        assert!(text.contains("reply to this email"), "{text}");
+        if entry["kind"] == "shipped" {
+            assert!(
+                html.replace("&#x2f;", "/")
+                    .contains("href=\"https://www.ups.com/track?tracknum=1Z999AA10123456784\""),
+                "{html}"
+            );
+        }
+        order_links.push(link);
+    }
+    assert!(order_links.len() >= 3, "{order_links:?}");
+
+    // The page is the order, live: in Chromium, in the email's language
+    // and in Arabic.
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    client.goto(&order_links[0]).await.expect("loads");
+    let (shown, _) = until(client, "the order on the edge's page", |s| {
+        s.stage.as_deref() == Some("shipped")
+    })
+    .await;
+    assert_eq!(shown.lang.as_deref(), Some("en"));
+    assert!(has(&shown.status, "1Z999AA10123456784"), "{shown:?}");
+    let arabic = order_links[0].replace("lang=en", "lang=ar");
+    client.goto(&arabic).await.expect("loads");
+    let (shown, _) = until(client, "the order in Arabic", |s| {
+        s.stage.as_deref() == Some("shipped") && s.dir.as_deref() == Some("rtl")
+    })
+    .await;
+    assert_eq!(shown.lang.as_deref(), Some("ar"));
+
+    // A forged token: refused, and no order in the page.
+    let forged = order_links[0].replace("t=", "t=9");
+    let response = e2e::http().get(&forged).send().await.expect("answers");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let html = response.text().await.unwrap_or_default();
+    assert!(!html.contains("data-backorder-order"), "{html}");
+    browser.close().await;
+}

@@ -46,6 +46,12 @@ impl Addressing {
         )
     }
 
+    /// The order's own page (served by the edge, with the live widget):
+    /// every email links to it.
+    pub fn order_page_url(&self) -> String {
+        self.order_url("page", &[])
+    }
+
     pub fn unsubscribe_url(&self) -> String {
         self.order_url("unsubscribe", &[])
     }
@@ -262,6 +268,7 @@ pub fn facts(email: &Email, to: &Addressing) -> Value {
         Email::Shipped { carrier, tracking } => json!({
             "carrier": outside_text(carrier, MAX_NAME_CHARS),
             "tracking": outside_text(tracking, MAX_NAME_CHARS),
+            "tracking_link": shared::tracking::tracking_url(carrier, tracking),
         }),
         Email::Nurture { window, offer } => json!({
             "range": range(lang, window.as_ref()),
@@ -294,6 +301,7 @@ pub fn facts(email: &Email, to: &Addressing) -> Value {
             .map(|name| outside_text(name, MAX_NAME_CHARS))
             .filter(|name| !name.is_empty()),
         "order": to.order.as_str(),
+        "order_link": to.order_page_url(),
         "unsubscribe": is_optional(email).then(|| to.unsubscribe_url()),
         "t": t,
     });

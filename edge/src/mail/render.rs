@@ -42,6 +42,7 @@ const BUILT_IN: &[(&str, &str)] = mail_templates![
 ];
 
 const PAGE: &str = include_str!("../../../templates/pages/page.html");
+const ORDER_PAGE: &str = include_str!("../../../templates/pages/order.html");
 
 /// The longest template a merchant may store.
 pub const MAX_TEMPLATE_BYTES: usize = 64 * 1024;
@@ -227,10 +228,10 @@ fn environment<'a>(
         match own {
             Some((name, source)) => env.add_template_owned(name.as_str(), source.as_str())?,
             None => {
-                let source = if *name == "page.html" {
-                    Some(PAGE)
-                } else {
-                    built_in(name)
+                let source = match *name {
+                    "page.html" => Some(PAGE),
+                    "order.html" => Some(ORDER_PAGE),
+                    _ => built_in(name),
                 };
                 if let Some(source) = source {
                     env.add_template_owned(name.to_string(), source)?;
@@ -289,10 +290,17 @@ pub fn render(
 
 /// A customer-facing page (confirmation, unsubscribe) from its facts.
 pub fn page(facts: &serde_json::Value) -> Result<String, TemplateError> {
-    let env = environment(&["page.html"], &[])?;
-    Ok(env
-        .get_template("page.html")?
-        .render(Value::from(Serde(facts)))?)
+    render_page("page.html", facts)
+}
+
+/// The order's own page, with the live widget in it, from its facts.
+pub fn order_page(facts: &serde_json::Value) -> Result<String, TemplateError> {
+    render_page("order.html", facts)
+}
+
+fn render_page(name: &str, facts: &serde_json::Value) -> Result<String, TemplateError> {
+    let env = environment(&[name], &[])?;
+    Ok(env.get_template(name)?.render(Value::from(Serde(facts)))?)
 }
 
 /// Checks that a template compiles on its own.

@@ -34,10 +34,13 @@ impl ShopRecords {
             (Method::Get, ["live"]) => self.live(req, &order).await,
             (Method::Post, ["choices"]) => self.choose(req, &order).await,
             (Method::Post, ["cancel"]) => self.cancel(req, &order).await,
+            (Method::Get, ["page"]) => self.order_page(req, &order),
             (_, [action @ ("confirm" | "unsubscribe")]) => {
                 self.customer_page(req, &order, action).await
             }
-            (_, [] | ["live"] | ["choices"] | ["cancel"]) => Err(EdgeError::MethodNotAllowed),
+            (_, [] | ["live"] | ["choices"] | ["cancel"] | ["page"]) => {
+                Err(EdgeError::MethodNotAllowed)
+            }
             _ => return None,
         })
     }

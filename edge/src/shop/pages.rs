@@ -19,15 +19,30 @@ use crate::{clock, http, storage};
 /// A customer-facing HTML page: no caching, no referrer (the link holds a
 /// token), nothing but our own inline style, never in a frame.
 fn page_response(html: String, status: u16) -> Result<Response, EdgeError> {
+    secured(
+        html,
+        status,
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    )
+}
+
+/// The order's page: as `page_response`, and our widget's script, its
+/// wasm and its connections to this origin.
+fn order_page_response(html: String) -> Result<Response, EdgeError> {
+    secured(
+        html,
+        200,
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    )
+}
+
+fn secured(html: String, status: u16, policy: &str) -> Result<Response, EdgeError> {
     let mut response = Response::from_html(html)?.with_status(status);
     let headers = response.headers_mut();
     headers.set("Cache-Control", "no-store")?;
     headers.set("Referrer-Policy", "no-referrer")?;
     headers.set("X-Content-Type-Options", "nosniff")?;
-    headers.set(
-        "Content-Security-Policy",
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    )?;
+    headers.set("Content-Security-Policy", policy)?;
     Ok(response)
 }
 
@@ -147,6 +162,45 @@ impl ShopRecords {
             }
             _ => Err(EdgeError::MethodNotAllowed),
         }
+    }
+
+    /// `GET …/orders/{order}/page`: the order's own page, where every email
+    /// links. The widget in it shows the order live (status, chooser,
+    /// cancelling), as on the merchant's order page; the link's token goes
+    /// into the page only once it has been checked.
+    pub(super) fn order_page(&self, req: &Request, order: &OrderId) -> Result<Response, EdgeError> {
+        let locale = self.page_locale(req);
+        let t = render::catalog(locale);
+        let (Ok(shop), Ok(_)) = (self.shop_id(), self.check_link(req, order)) else {
+            return self.page(
+                "",
+                locale,
+                &say(&t, "page.invalid_link"),
+                None,
+                Vec::new(),
+                403,
+            );
+        };
+        let token = http::query_param(req, "t").unwrap_or_default();
+        let title = render::fill_str(
+            &say(&t, "order_label"),
+            &[("order", order.as_str())],
+            render::is_rtl(locale.code()),
+        );
+        let html = render::order_page(&json!({
+            "lang": locale.code(),
+            "dir": render::direction(locale),
+            "shop": render::outside_text(&self.shop_name(&shop)?, 100),
+            "title": title,
+            "order": order.as_str(),
+            "token": token,
+            "loading": say(&t, "page.order_loading"),
+            "no_script": say(&t, "page.order_no_script"),
+            "contact": say(&t, "reply"),
+            "script": format!("/widget/backorder.js?shop={shop}"),
+        }))
+        .map_err(|err| EdgeError::Internal(format!("order page template: {err}")))?;
+        order_page_response(html)
     }
 
     /// Records the choice a confirmation page's button posted; the page's

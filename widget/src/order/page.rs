@@ -256,7 +256,7 @@ fn shipment(view: &OrderView, words: &'static OrderWords) -> AnyView {
         });
     shipped
         .map(|(carrier, tracking)| {
-            let link = tracking_url(&carrier, &tracking).map(|url| {
+            let link = shared::tracking::tracking_url(&carrier, &tracking).map(|url| {
                 view! {
                     " "
                     <a href=url target="_blank" rel="noopener noreferrer">{words.track}</a>
@@ -299,31 +299,6 @@ fn delay_box(view: &OrderView, words: &'static OrderWords) -> Option<AnyView> {
         }
         .into_any(),
     )
-}
-
-/// A carrier's public tracking page, for the carriers whose address is
-/// known; other carriers get the number alone.
-fn tracking_url(carrier: &str, tracking: &str) -> Option<String> {
-    let number: String = form_safe(tracking)?;
-    let base = match carrier.to_ascii_lowercase().as_str() {
-        "ups" => "https://www.ups.com/track?tracknum=",
-        "usps" => "https://tools.usps.com/go/TrackConfirmAction?tLabels=",
-        "fedex" => "https://www.fedex.com/fedextrack/?trknbr=",
-        "dhl" | "dhl express" => "https://www.dhl.com/global-en/home/tracking.html?tracking-id=",
-        _ => return None,
-    };
-    Some(format!("{base}{number}"))
-}
-
-/// A tracking number fit for a URL: letters, digits and dashes only.
-fn form_safe(tracking: &str) -> Option<String> {
-    let number = tracking.trim();
-    (!number.is_empty()
-        && number.len() <= 40
-        && number
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-'))
-    .then(|| number.to_owned())
 }
 
 fn chose_words(words: &OrderWords, choice: &Choice) -> String {
