@@ -169,6 +169,17 @@ async fn each_provider_gets_the_journey_once_in_order_in_the_customers_language(
             "{provider}"
         );
         assert!(subjects[0].contains(subject_words), "{subjects:?}");
+        // Issue 19 #5: the receipt adds up, in the order's currency.
+        if locale == "en" {
+            for part in [
+                "1 × TENT-2P: €199.00",
+                "2 × LAMP-01: €25.00",
+                "Shipping: €10.00",
+                "Total paid: €234.00",
+            ] {
+                assert!(got[0].text.contains(part), "{part}: {}", got[0].text);
+            }
+        }
         // The receipt, then the apology; each once.
         assert!(
             got[0].html.contains(&format!("dir=\"{dir}\"")),

@@ -170,6 +170,11 @@ impl Desk {
         let mut order: Value = serde_json::from_str(&body).expect("a JSON order");
         order["customer_locale"] = json!(locale);
         order["customer"]["first_name"] = json!(name);
+        // The demo shop sells in pounds (its page says £), and each order
+        // is a customer of its own.
+        order["currency"] = json!("GBP");
+        order["presentment_currency"] = json!("GBP");
+        order["customer"]["id"] = json!(900_000 + id);
         let body = order.to_string();
         let response = self.store.shopify("orders/create", &body).await;
         format!(

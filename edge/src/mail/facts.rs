@@ -252,6 +252,7 @@ pub fn facts(email: &Email, to: &Addressing) -> Value {
             lines,
             ship,
             delivery,
+            bill,
         } => json!({
             "lines": lines
                 .iter()
@@ -259,6 +260,18 @@ pub fn facts(email: &Email, to: &Addressing) -> Value {
                 .collect::<Vec<_>>(),
             "ship": range(lang, ship.as_ref()),
             "delivery": range(lang, delivery.as_ref()),
+            "bill": bill.as_ref().map(|bill| json!({
+                "items": bill.items
+                    .iter()
+                    .map(|(sku, quantity, amount)| json!({
+                        "sku": sku_text(sku),
+                        "quantity": quantity,
+                        "amount": money(lang, *amount),
+                    }))
+                    .collect::<Vec<_>>(),
+                "shipping": money(lang, bill.shipping),
+                "total": money(lang, bill.total),
+            })),
         }),
         Email::Restocked {
             sku,

@@ -14,7 +14,8 @@ pub mod provider;
 pub mod render;
 
 use shared::lifecycle::{
-    CancelCause, Choice, DelayNotice, Email, EmailKind, Locale, OfferId, OfferedOption, UsRuleTerms,
+    Bill, CancelCause, Choice, DelayNotice, Email, EmailKind, Locale, OfferId, OfferedOption,
+    UsRuleTerms,
 };
 use shared::{Currency, Date, Money, OrderId, ShipWindow, ShopId, Sku, Timestamp};
 use worker::Env;
@@ -219,9 +220,14 @@ pub fn sample(kind: EmailKind, locale: Locale) -> Option<Email> {
     let ship = window(day(6, 7), day(6, 11))?;
     Some(match kind {
         EmailKind::Receipt => Email::Receipt {
-            lines: vec![(tent, ship)],
+            lines: vec![(tent.clone(), ship)],
             ship: Some(ship),
             delivery: window(day(6, 10), day(6, 18)),
+            bill: Some(Bill {
+                items: vec![(tent, 1, money(18_900)), (stove, 2, money(4_800))],
+                shipping: money(1_000),
+                total: money(24_700),
+            }),
         },
         EmailKind::Restocked => Email::Restocked {
             sku: tent,

@@ -2,7 +2,7 @@
 //! out, or a typed rejection that changes nothing.
 
 use crate::ids::Sku;
-use crate::lifecycle::effect::{CancelCause, DelayNotice, Effect, Email, PublicStatus};
+use crate::lifecycle::effect::{Bill, CancelCause, DelayNotice, Effect, Email, PublicStatus};
 use crate::lifecycle::event::{Event, NewOrder};
 use crate::lifecycle::offer::{Choice, Offer, OfferId, OfferOutcome, OfferedOption};
 use crate::lifecycle::order::{Consent, Line, LineState, Order, Stage};
@@ -328,10 +328,21 @@ impl Step<'_> {
         self.effects.push(Effect::TagCustomer {
             tag: "backorder-customer".to_owned(),
         });
+        let bill = Bill {
+            items: self
+                .order
+                .lines
+                .iter()
+                .map(|line| (line.sku.clone(), line.quantity, line.value()))
+                .collect(),
+            shipping: self.order.shipping,
+            total: self.order.paid,
+        };
         self.send(Email::Receipt {
             lines: backordered,
             ship,
             delivery,
+            bill: Some(bill),
         });
     }
 

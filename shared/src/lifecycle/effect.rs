@@ -51,6 +51,15 @@ pub enum CancelCause {
     NoConsentToDelay,
 }
 
+/// A receipt's money: each line's amount, the shipping, the total paid.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bill {
+    /// `(sku, quantity, unit price × quantity)`, in the order's order.
+    pub items: Vec<(Sku, u32, Money)>,
+    pub shipping: Money,
+    pub total: Money,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "email", rename_all = "snake_case")]
 pub enum Email {
@@ -59,6 +68,10 @@ pub enum Email {
         lines: Vec<(Sku, ShipWindow)>,
         ship: Option<ShipWindow>,
         delivery: Option<ShipWindow>,
+        /// What was bought and paid, in the order's currency (absent from
+        /// receipts queued before it was added).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bill: Option<Bill>,
     },
     /// Stock arrived: "your order is being processed now" when nothing
     /// else waits.
@@ -256,6 +269,7 @@ mod tests {
                 lines: Vec::new(),
                 ship: None,
                 delivery: None,
+                bill: None,
             },
             Email::Restocked {
                 sku,

@@ -18,7 +18,9 @@ mod us_rule;
 mod view;
 
 pub use apply::{MAX_TEXT_CHARS, MISSED_FIX, MISSED_REASON, apply};
-pub use effect::{CancelCause, DelayNotice, Effect, Email, EmailKind, PublicStatus, UsRuleTerms};
+pub use effect::{
+    Bill, CancelCause, DelayNotice, Effect, Email, EmailKind, PublicStatus, UsRuleTerms,
+};
 pub use event::{Event, NewLine, NewOrder};
 pub use offer::{Choice, Offer, OfferId, OfferOutcome, OfferedOption, OptionKind};
 pub use order::{Consent, Line, LineState, Order, Stage};

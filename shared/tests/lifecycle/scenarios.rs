@@ -67,7 +67,7 @@ fn happy_backorder_from_receipt_to_win_back() {
         2027-01-04T09:00Z placed
           TagOrder { tag: "backorder" }
           TagCustomer { tag: "backorder-customer" }
-          Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19) })
+          Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19), bill: Some(Bill { items: [(TENT, 1, USD 189.00), (LANTERN, 1, USD 24.00)], shipping: USD 6.00, total: USD 219.00 }) })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-01..2027-02-14), live_offer: None })
           WakeUpAt { at: 2027-01-16T09:00Z }
         2027-01-30T09:00Z stock_arrived
@@ -109,7 +109,7 @@ fn restock_of_one_line_tells_the_customer_and_waits_for_the_rest() {
         2027-01-04T09:00Z placed
           TagOrder { tag: "backorder" }
           TagCustomer { tag: "backorder-customer" }
-          Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14), (LANTERN, 2027-02-05..2027-02-10)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19) })
+          Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14), (LANTERN, 2027-02-05..2027-02-10)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19), bill: Some(Bill { items: [(TENT, 1, USD 189.00), (LANTERN, 1, USD 24.00)], shipping: USD 6.00, total: USD 219.00 }) })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-01..2027-02-14), live_offer: None })
           WakeUpAt { at: 2027-01-16T09:00Z }
         2027-01-20T09:00Z stock_arrived
@@ -144,7 +144,7 @@ fn long_wait_gets_a_nurture_email_every_twelve_days_and_no_more() {
         2027-01-04T09:00Z placed
           TagOrder { tag: "backorder" }
           TagCustomer { tag: "backorder-customer" }
-          Send(Receipt { lines: [(TENT, 2027-03-20..2027-04-10)], ship: Some(2027-03-20..2027-04-10), delivery: Some(2027-03-22..2027-04-15) })
+          Send(Receipt { lines: [(TENT, 2027-03-20..2027-04-10)], ship: Some(2027-03-20..2027-04-10), delivery: Some(2027-03-22..2027-04-15), bill: Some(Bill { items: [(TENT, 1, USD 189.00), (LANTERN, 1, USD 24.00)], shipping: USD 6.00, total: USD 219.00 }) })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-03-20..2027-04-10), live_offer: None })
           WakeUpAt { at: 2027-01-16T09:00Z }
         2027-01-16T09:00Z time_passed
@@ -172,7 +172,7 @@ fn first_slip_apologises_at_once_with_every_option() {
         2027-01-04T09:00Z placed
           TagOrder { tag: "backorder" }
           TagCustomer { tag: "backorder-customer" }
-          Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19) })
+          Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19), bill: Some(Bill { items: [(TENT, 1, USD 189.00), (LANTERN, 1, USD 24.00)], shipping: USD 6.00, total: USD 219.00 }) })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-01..2027-02-14), live_offer: None })
           WakeUpAt { at: 2027-01-16T09:00Z }
         2027-01-25T09:00Z window_changed
@@ -440,7 +440,7 @@ fn us_rule_a_longer_delay_without_consent_cancels_and_refunds() {
         2027-01-04T09:00Z placed
           TagOrder { tag: "backorder" }
           TagCustomer { tag: "backorder-customer" }
-          Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19) })
+          Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19), bill: Some(Bill { items: [(TENT, 1, USD 189.00), (LANTERN, 1, USD 24.00)], shipping: USD 6.00, total: USD 219.00 }) })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-01..2027-02-14), live_offer: None })
           WakeUpAt { at: 2027-01-16T09:00Z }
         2027-01-25T09:00Z window_changed
@@ -495,7 +495,7 @@ fn us_rule_a_longer_delay_with_consent_keeps_the_order() {
         2027-01-04T09:00Z placed
           TagOrder { tag: "backorder" }
           TagCustomer { tag: "backorder-customer" }
-          Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19) })
+          Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19), bill: Some(Bill { items: [(TENT, 1, USD 189.00), (LANTERN, 1, USD 24.00)], shipping: USD 6.00, total: USD 219.00 }) })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-01..2027-02-14), live_offer: None })
           WakeUpAt { at: 2027-01-16T09:00Z }
         2027-01-25T09:00Z window_changed
@@ -523,7 +523,7 @@ fn a_missed_date_without_news_is_a_delay_too() {
         2027-01-04T09:00Z placed
           TagOrder { tag: "backorder" }
           TagCustomer { tag: "backorder-customer" }
-          Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19) })
+          Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19), bill: Some(Bill { items: [(TENT, 1, USD 189.00), (LANTERN, 1, USD 24.00)], shipping: USD 6.00, total: USD 219.00 }) })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-01..2027-02-14), live_offer: None })
           WakeUpAt { at: 2027-01-16T09:00Z }
         2027-02-15T09:00Z time_passed
@@ -594,7 +594,7 @@ fn non_us_shops_keep_waiting_on_silence_and_may_turn_cancel_off() {
         2027-01-04T09:00Z placed
           TagOrder { tag: "backorder" }
           TagCustomer { tag: "backorder-customer" }
-          Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19) })
+          Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19), bill: Some(Bill { items: [(TENT, 1, USD 189.00), (LANTERN, 1, USD 24.00)], shipping: USD 6.00, total: USD 219.00 }) })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-01..2027-02-14), live_offer: None })
           WakeUpAt { at: 2027-01-16T09:00Z }
         2027-01-25T09:00Z window_changed
@@ -668,7 +668,7 @@ fn bad_events_are_refused_and_change_nothing() {
         2027-01-04T09:00Z placed
           TagOrder { tag: "backorder" }
           TagCustomer { tag: "backorder-customer" }
-          Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19) })
+          Send(Receipt { lines: [(TENT, 2027-02-01..2027-02-14)], ship: Some(2027-02-01..2027-02-14), delivery: Some(2027-02-03..2027-02-19), bill: Some(Bill { items: [(TENT, 1, USD 189.00), (LANTERN, 1, USD 24.00)], shipping: USD 6.00, total: USD 219.00 }) })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-01..2027-02-14), live_offer: None })
           WakeUpAt { at: 2027-01-16T09:00Z }
         2027-01-04T09:00Z placed
