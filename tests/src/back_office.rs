@@ -124,7 +124,7 @@ impl Desk {
         use tiny_http::Method::{Get, Post};
         let (path, query) = url.split_once('?').unwrap_or((url, ""));
         let outcome = match (method, path) {
-            (Get, "/") => return html(self.home().await),
+            (Get, "/") => return html(self.home(field(query, "done")).await),
             (Get, path) if path.starts_with("/orders/") => {
                 let lang = field(query, "lang").unwrap_or_else(|| "en-GB".into());
                 return redirect(&self.order_page_url(&path["/orders/".len()..], &lang).await);
@@ -297,7 +297,22 @@ impl Desk {
         )
     }
 
-    async fn home(&self) -> String {
+    /// What one order's customer chose last, read through their link.
+    async fn chosen(&self, order: &str) -> String {
+        let link = self.admin.customer_link(order).await;
+        let view: Value = match crate::http().get(&link).send().await {
+            Ok(response) => response.json().await.unwrap_or_default(),
+            Err(_) => Value::Null,
+        };
+        match view["chosen"]["option"].as_str() {
+            Some(option) => option.replace('_', " "),
+            None if !view["offer"].is_null() => "(offer open)".to_owned(),
+            None => "—".to_owned(),
+        }
+    }
+
+    /// The back office, with what the last button did (`done`) on top.
+    async fn home(&self, done: Option<String>) -> String {
         let orders = self.admin.get("/orders").await;
         let outbox = self.admin.get("/outbox").await;
         let actions = self.admin.get("/actions").await;
@@ -308,17 +323,25 @@ impl Desk {
                 &order["window"],
                 order["stage"].as_str().unwrap_or_default(),
             );
+            let tags: Vec<&str> = order["tags"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let chosen = self.chosen(id).await;
             rows.push_str(&format!(
                 "<tr><td>#{id}<br><small>customer's page: <a href=\"/orders/{id}?lang=en-GB\">en</a> · \
-                 <a href=\"/orders/{id}?lang=it\">it</a> · <a href=\"/orders/{id}?lang=ar\">ar</a></small></td><td>{}</td><td>{window}</td><td>{}</td>\
+                 <a href=\"/orders/{id}?lang=it\">it</a> · <a href=\"/orders/{id}?lang=ar\">ar</a></small></td><td>{}</td><td>{window}</td><td>{}</td><td>{}</td>\
                  <td><form method=post action=\"/ship?order={id}\"><button>Ship</button></form>\
                  <form method=post action=\"/deliver?order={id}\"><button>Delivered</button></form></td></tr>",
                 escape(order["stage"].as_str().unwrap_or_default()),
-                escape(&order["tags"].to_string()),
+                escape(&chosen),
+                escape(&tags.join(", ")),
             ));
         }
         if rows.is_empty() {
-            rows = "<tr><td colspan=5>No backorder orders yet: place one above.</td></tr>".into();
+            rows = "<tr><td colspan=6>No backorder orders yet: place one above.</td></tr>".into();
         }
         let mut emails = String::new();
         for email in outbox["emails"].as_array().into_iter().flatten().rev() {
@@ -336,18 +359,46 @@ impl Desk {
         }
         let mut todo = String::new();
         for action in actions["actions"].as_array().into_iter().flatten().rev() {
+            // What the store is asked to do, in words: its fields but the kind.
+            let details: Vec<String> = action["action"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(name, _)| name.as_str() != "effect")
+                .map(|(name, value)| match value {
+                    Value::String(text) => format!("{name}: {text}"),
+                    other => format!("{name}: {other}"),
+                })
+                .collect();
             todo.push_str(&format!(
-                "<li><b>{}</b> for order #{}: {} <code>{}</code></li>",
-                escape(action["kind"].as_str().unwrap_or_default()),
+                "<li><b>{}</b> for order #{}: {}{}</li>",
+                escape(
+                    &action["kind"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .replace('_', " ")
+                ),
                 escape(action["order"].as_str().unwrap_or_default()),
                 escape(action["state"].as_str().unwrap_or_default()),
-                escape(&action["action"].to_string()),
+                escape(&if details.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", details.join("; "))
+                }),
             ));
         }
+        let done = done
+            .map(|done| {
+                format!(
+                    "<p class=done role=status><b>Done:</b> {}</p>",
+                    escape(&done)
+                )
+            })
+            .unwrap_or_default();
         page(
             "Back office",
             &format!(
-                "<p>This is the store's side. Each button sends the webhook a real store sends, \
+                "{done}<p>This is the store's side. Each button sends the webhook a real store sends, \
                  signed with the shop's secret, to the edge. The <a href=\"{shop}\">shop page</a> \
                  shows the widget.</p>\
                  <div class=actions>\
@@ -359,7 +410,7 @@ impl Desk {
                  <form method=post action=/sell-out><button>Tent sold out again</button></form>\
                  <form method=post action=/banner-on><button>Turn on the shop's backorder banner</button></form>\
                  <form method=post action=/banner-off><button>… and off</button></form></div>\
-                 <h2>Backorder orders</h2><table><tr><th>order</th><th>stage</th><th>ships</th><th>tags</th><th>fulfilment</th></tr>{rows}</table>\
+                 <h2>Backorder orders</h2><table><tr><th>order</th><th>stage</th><th>ships</th><th>customer chose</th><th>tags</th><th>fulfilment</th></tr>{rows}</table>\
                  <h2>Outbox: emails sent to customers (click one to read it)</h2><ul>{emails}</ul>\
                  <h2>Actions for the back office</h2><ul>{todo}</ul>",
                 shop = escape(&self.shop_url),
@@ -398,7 +449,7 @@ fn page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>{title} — Trailhead Outfitters</title>\
          <style>body{{font-family:system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem 2rem;color:#222;background:#f6f4ef}}\
-         h1{{color:#2f4f3a}} table{{border-collapse:collapse;width:100%;background:#fff}} td,th{{border-bottom:1px solid #ddd;padding:.4rem;text-align:left}}\
+         h1{{color:#2f4f3a}} .done{{background:#e6f0e8;border-inline-start:4px solid #2f4f3a;padding:.5rem .8rem}} table{{border-collapse:collapse;width:100%;background:#fff}} td,th{{border-bottom:1px solid #ddd;padding:.4rem;text-align:left}}\
          .actions{{display:flex;gap:.5rem;flex-wrap:wrap}} form{{display:inline}} button{{background:#2f4f3a;color:#fff;border:0;border-radius:4px;padding:.5rem .8rem;cursor:pointer}}\
          li{{margin:.3rem 0}} pre{{background:#fff;padding:.5rem;overflow:auto}}</style></head>\
          <body><h1>{title}</h1>{body}</body></html>"

@@ -8,6 +8,8 @@ use crate::edge::Answer;
 use crate::intl::format_window;
 use crate::words::{Shelf, Speech, around, fill};
 
+// notice.css ships to every shopper as is, so its reasons live here: a
+// range (`.window`) does not wrap, so that its dash never starts a line.
 const STYLE: &str = include_str!("notice.css");
 
 fn why(words: &Shelf, uncertainty: Uncertainty) -> &'static str {
