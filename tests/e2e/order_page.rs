@@ -713,6 +713,23 @@ async fn the_right_to_cancel_stays_after_an_answer_until_the_order_ships() {
         .await
         .expect("answers");
     assert_eq!(kept.status(), StatusCode::OK);
+    // Issue 19 #10: the confirmation says what waiting brought.
+    let confirmation = eventually("the confirmation email", || async {
+        let log = admin.get("/emails").await["emails"].clone();
+        let key = log.as_array().into_iter().flatten().find_map(|e| {
+            (e["order"] == "C-1" && e["kind"] == "choice_confirmed")
+                .then(|| e["key"].as_str().unwrap_or_default().to_owned())
+        })?;
+        let key = form_urlencoded::byte_serialize(key.as_bytes()).collect::<String>();
+        admin.get(&format!("/emails/one?key={key}")).await["text"]
+            .as_str()
+            .map(str::to_owned)
+    })
+    .await;
+    assert!(
+        confirmation.contains("expedited shipping, free of charge"),
+        "{confirmation}"
+    );
 
     let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
     let browser = Browser::start().await;

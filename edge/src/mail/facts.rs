@@ -278,19 +278,34 @@ pub fn facts(email: &Email, to: &Addressing) -> Value {
             order_complete,
         } => json!({ "sku": sku_text(sku), "order_complete": order_complete }),
         Email::Processed | Email::FollowUp | Email::WinBack => json!({}),
-        Email::Shipped { carrier, tracking } => json!({
+        Email::Shipped {
+            carrier,
+            tracking,
+            expedited,
+        } => json!({
             "carrier": outside_text(carrier, MAX_NAME_CHARS),
             "tracking": outside_text(tracking, MAX_NAME_CHARS),
             "tracking_link": shared::tracking::tracking_url(carrier, tracking),
+            "expedited": expedited,
         }),
         Email::Nurture { window, offer } => json!({
             "range": range(lang, window.as_ref()),
             "options_link": offer.map(|offer| to.confirm_url(offer, &[])),
         }),
         Email::DelayNotice(notice) => delay(&t, lang, to, notice),
-        Email::ChoiceConfirmed { choice } => {
-            json!({ "choice": choice_words(&t, choice, render::is_rtl(lang)) })
-        }
+        Email::ChoiceConfirmed {
+            choice,
+            credit,
+            expedited,
+        } => json!({
+            "choice": choice_words(&t, choice, render::is_rtl(lang)),
+            "credit": credit.map(|(value, bonus)| json!({
+                "total": money(lang, Money::new(value.currency, value.minor.saturating_add(bonus.minor))),
+                "value": money(lang, value),
+                "bonus": money(lang, bonus),
+            })),
+            "expedited": expedited,
+        }),
         Email::Cancelled {
             cause,
             refund,

@@ -237,6 +237,7 @@ pub fn sample(kind: EmailKind, locale: Locale) -> Option<Email> {
         EmailKind::Shipped => Email::Shipped {
             carrier: "UPS".to_owned(),
             tracking: "1Z999AA10123456784".to_owned(),
+            expedited: true,
         },
         EmailKind::FollowUp => Email::FollowUp,
         EmailKind::WinBack => Email::WinBack,
@@ -274,6 +275,8 @@ pub fn sample(kind: EmailKind, locale: Locale) -> Option<Email> {
         }),
         EmailKind::ChoiceConfirmed => Email::ChoiceConfirmed {
             choice: Choice::StoreCredit,
+            credit: Some((money(18_900), money(1_890))),
+            expedited: false,
         },
         EmailKind::Cancelled => Email::Cancelled {
             cause: CancelCause::CustomerChose,

@@ -485,9 +485,11 @@ impl Step<'_> {
         self.order.stage = Stage::Shipped;
         self.order.consent = Consent::NotNeeded;
         self.close_live_offer(OfferOutcome::Withdrawn { at: self.now });
+        let expedited = self.order.expedited();
         self.send(Email::Shipped {
             carrier: carrier.trim().to_owned(),
             tracking: tracking.trim().to_owned(),
+            expedited,
         });
         Ok(())
     }
@@ -742,8 +744,16 @@ impl Step<'_> {
         if self.take_option(choice, option, id)? == Confirm::Already {
             return Ok(());
         }
+        // What the answer brought, said in its confirmation.
+        let credit = self.effects.iter().find_map(|effect| match effect {
+            Effect::IssueStoreCredit { value, bonus } => Some((*value, *bonus)),
+            _ => None,
+        });
+        let expedited = self.effects.contains(&Effect::ExpediteShipping);
         self.send(Email::ChoiceConfirmed {
             choice: choice.clone(),
+            credit,
+            expedited,
         });
         self.settle_after_waiting_ended();
         Ok(())

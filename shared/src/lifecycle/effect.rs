@@ -83,6 +83,9 @@ pub enum Email {
     Shipped {
         carrier: String,
         tracking: String,
+        /// Sent expedited, free, as the customer was promised for waiting.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        expedited: bool,
     },
     /// "How do you like it?", some days after delivery.
     FollowUp,
@@ -96,6 +99,13 @@ pub enum Email {
     DelayNotice(DelayNotice),
     ChoiceConfirmed {
         choice: Choice,
+        /// What the customer got for it, where it is money or a service:
+        /// the store credit (its value and the bonus on top)…
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        credit: Option<(Money, Money)>,
+        /// …or free expedited shipping for waiting.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        expedited: bool,
     },
     Cancelled {
         cause: CancelCause,
@@ -279,6 +289,7 @@ mod tests {
             Email::Shipped {
                 carrier: "UPS".into(),
                 tracking: "1Z".into(),
+                expedited: false,
             },
             Email::FollowUp,
             Email::WinBack,
@@ -297,6 +308,8 @@ mod tests {
             }),
             Email::ChoiceConfirmed {
                 choice: Choice::Cancel,
+                credit: None,
+                expedited: false,
             },
             Email::Cancelled {
                 cause: CancelCause::CustomerChose,

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
 use crate::ids::{CustomerId, OrderId, Sku};
-use crate::lifecycle::offer::Offer;
+use crate::lifecycle::offer::{Choice, Offer, OfferOutcome, OfferedOption};
 use crate::money::{Currency, Money};
 use crate::time::Timestamp;
 use crate::window::ShipWindow;
@@ -259,6 +259,23 @@ impl Order {
         } else {
             value
         }
+    }
+
+    /// Whether the customer was promised free expedited shipping: they
+    /// chose to keep waiting from an offer that came with it.
+    pub fn expedited(&self) -> bool {
+        self.offers.iter().any(|offer| {
+            matches!(
+                offer.outcome,
+                Some(OfferOutcome::Chosen {
+                    choice: Choice::KeepWaiting,
+                    ..
+                })
+            ) && offer
+                .options
+                .iter()
+                .any(|option| matches!(option, OfferedOption::KeepWaiting { expedited: true }))
+        })
     }
 
     /// The refund for cancelling everything not shipped yet, while the

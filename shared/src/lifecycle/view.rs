@@ -78,7 +78,9 @@ pub fn timeline_entries(event: &Event, effects: &[Effect], now: Timestamp) -> Ve
                     window: notice.window,
                 }),
                 Email::Processed => happenings.push(Happening::Processed),
-                Email::Shipped { carrier, tracking } => happenings.push(Happening::Shipped {
+                Email::Shipped {
+                    carrier, tracking, ..
+                } => happenings.push(Happening::Shipped {
                     carrier: carrier.clone(),
                     tracking: tracking.clone(),
                 }),

@@ -78,7 +78,7 @@ fn happy_backorder_from_receipt_to_win_back() {
           Send(Processed)
           ShowStatus(PublicStatus { stage: Processed, window: None, live_offer: None })
         2027-01-31T09:00Z shipped
-          Send(Shipped { carrier: "UPS", tracking: "1Z999" })
+          Send(Shipped { carrier: "UPS", tracking: "1Z999", expedited: false })
           ShowStatus(PublicStatus { stage: Shipped, window: None, live_offer: None })
         2027-02-03T09:00Z delivered
           ShowStatus(PublicStatus { stage: Delivered, window: None, live_offer: None })
@@ -204,7 +204,7 @@ fn keep_waiting_gets_free_expedited_shipping_and_plain_news_after() {
         2027-01-26T09:00Z chose
           OfferClosed { offer: OfferId(1), outcome: Chosen { choice: KeepWaiting, at: 2027-01-26T09:00Z } }
           ExpediteShipping
-          Send(ChoiceConfirmed { choice: KeepWaiting })
+          Send(ChoiceConfirmed { choice: KeepWaiting, credit: None, expedited: true })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-20..2027-03-01), live_offer: None })
         2027-02-01T09:00Z time_passed
           Send(Nurture { window: Some(2027-02-20..2027-03-01), offer: None })
@@ -217,7 +217,7 @@ fn keep_waiting_gets_free_expedited_shipping_and_plain_news_after() {
           Send(Processed)
           ShowStatus(PublicStatus { stage: Processed, window: None, live_offer: None })
         2027-02-20T09:00Z shipped
-          Send(Shipped { carrier: "UPS", tracking: "1Z777" })
+          Send(Shipped { carrier: "UPS", tracking: "1Z777", expedited: true })
           ShowStatus(PublicStatus { stage: Shipped, window: None, live_offer: None })
     "#]]);
 }
@@ -240,7 +240,7 @@ fn us_rule_a_revised_date_passing_without_renewed_consent_cancels() {
         2027-01-26T09:00Z chose
           OfferClosed { offer: OfferId(1), outcome: Chosen { choice: KeepWaiting, at: 2027-01-26T09:00Z } }
           ExpediteShipping
-          Send(ChoiceConfirmed { choice: KeepWaiting })
+          Send(ChoiceConfirmed { choice: KeepWaiting, credit: None, expedited: true })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-20..2027-03-01), live_offer: None })
         2027-03-02T09:00Z time_passed
           CancelLines { skus: [TENT, LANTERN] }
@@ -274,7 +274,7 @@ fn switching_to_an_in_stock_item_in_season() {
         2027-01-26T09:00Z chose
           OfferClosed { offer: OfferId(1), outcome: Chosen { choice: SwitchItem { sku: SHELTER }, at: 2027-01-26T09:00Z } }
           SwitchItem { from: TENT, to: SHELTER }
-          Send(ChoiceConfirmed { choice: SwitchItem { sku: SHELTER } })
+          Send(ChoiceConfirmed { choice: SwitchItem { sku: SHELTER }, credit: None, expedited: false })
           ShowStatus(PublicStatus { stage: Processing, window: None, live_offer: None })
           WakeUpAt { at: 2027-03-02T00:00Z }
     "#]]);
@@ -296,7 +296,7 @@ fn split_shipment_sends_the_in_stock_part_now() {
         2027-01-26T09:00Z chose
           OfferClosed { offer: OfferId(1), outcome: Chosen { choice: ShipAvailableNow, at: 2027-01-26T09:00Z } }
           ShipNow { skus: [LANTERN] }
-          Send(ChoiceConfirmed { choice: ShipAvailableNow })
+          Send(ChoiceConfirmed { choice: ShipAvailableNow, credit: None, expedited: false })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-20..2027-03-01), live_offer: None })
         2027-02-21T09:00Z stock_arrived
           Send(Restocked { sku: TENT, order_complete: true })
@@ -317,7 +317,7 @@ fn store_credit_for_the_waiting_part_with_a_bonus() {
           OfferClosed { offer: OfferId(1), outcome: Chosen { choice: StoreCredit, at: 2027-01-26T09:00Z } }
           CancelLines { skus: [TENT] }
           IssueStoreCredit { value: USD 189.00, bonus: USD 18.90 }
-          Send(ChoiceConfirmed { choice: StoreCredit })
+          Send(ChoiceConfirmed { choice: StoreCredit, credit: Some((USD 189.00, USD 18.90)), expedited: false })
           ShowStatus(PublicStatus { stage: Processing, window: None, live_offer: None })
           WakeUpAt { at: 2027-03-02T00:00Z }
     "#]]);
@@ -363,7 +363,7 @@ fn double_click_and_a_second_different_choice() {
           OfferClosed { offer: OfferId(1), outcome: Chosen { choice: StoreCredit, at: 2027-01-26T09:00Z } }
           CancelLines { skus: [TENT] }
           IssueStoreCredit { value: USD 189.00, bonus: USD 18.90 }
-          Send(ChoiceConfirmed { choice: StoreCredit })
+          Send(ChoiceConfirmed { choice: StoreCredit, credit: Some((USD 189.00, USD 18.90)), expedited: false })
           ShowStatus(PublicStatus { stage: Processing, window: None, live_offer: None })
           WakeUpAt { at: 2027-03-02T00:00Z }
         2027-01-26T09:00Z chose
@@ -506,7 +506,7 @@ fn us_rule_a_longer_delay_with_consent_keeps_the_order() {
         2027-01-27T09:00Z chose
           OfferClosed { offer: OfferId(1), outcome: Chosen { choice: KeepWaiting, at: 2027-01-27T09:00Z } }
           ExpediteShipping
-          Send(ChoiceConfirmed { choice: KeepWaiting })
+          Send(ChoiceConfirmed { choice: KeepWaiting, credit: None, expedited: true })
           ShowStatus(PublicStatus { stage: Waiting, window: None, live_offer: None })
         2027-03-30T09:00Z time_passed
           Send(Nurture { window: None, offer: None })
@@ -795,7 +795,7 @@ fn the_right_to_cancel_outlives_any_answer_until_it_ships() {
         2027-01-26T09:00Z chose
           OfferClosed { offer: OfferId(1), outcome: Chosen { choice: KeepWaiting, at: 2027-01-26T09:00Z } }
           ExpediteShipping
-          Send(ChoiceConfirmed { choice: KeepWaiting })
+          Send(ChoiceConfirmed { choice: KeepWaiting, credit: None, expedited: true })
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-20..2027-03-01), live_offer: None })
         2027-02-03T09:00Z customer_cancelled
           CancelLines { skus: [TENT, LANTERN] }
