@@ -86,6 +86,13 @@ impl ShopRecords {
         page_response(html, status)
     }
 
+    /// What a link whose token does not check opens: a page that says so,
+    /// and nothing of the order.
+    fn invalid_link_page(&self, locale: Locale, t: &Value) -> Result<Response, EdgeError> {
+        let title = say(t, "page.invalid_link");
+        self.page("", locale, &title, None, Vec::new(), 403)
+    }
+
     /// `…/orders/{order}/confirm` (an option from an email) and
     /// `…/orders/{order}/unsubscribe`: GET shows, POST from the button does.
     pub(super) async fn customer_page(
@@ -97,14 +104,7 @@ impl ShopRecords {
         let locale = self.page_locale(req);
         let t = render::catalog(locale);
         let (Ok(shop), Ok(_)) = (self.shop_id(), self.check_link(req, order)) else {
-            return self.page(
-                "",
-                locale,
-                &say(&t, "page.invalid_link"),
-                None,
-                Vec::new(),
-                403,
-            );
+            return self.invalid_link_page(locale, &t);
         };
         let shop_name = self.shop_name(&shop)?;
         let token = http::query_param(req, "t").unwrap_or_default();
@@ -172,14 +172,7 @@ impl ShopRecords {
         let locale = self.page_locale(req);
         let t = render::catalog(locale);
         let (Ok(shop), Ok(_)) = (self.shop_id(), self.check_link(req, order)) else {
-            return self.page(
-                "",
-                locale,
-                &say(&t, "page.invalid_link"),
-                None,
-                Vec::new(),
-                403,
-            );
+            return self.invalid_link_page(locale, &t);
         };
         let token = http::query_param(req, "t").unwrap_or_default();
         let title = render::fill_str(
