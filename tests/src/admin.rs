@@ -208,6 +208,24 @@ impl AdminApi {
         self.send(request, "making a customer link").await
     }
 
+    /// As `get`, but a slow or failed answer is an `Err` saying so rather
+    /// than a panic: for probes that wait out a recovery.
+    pub async fn try_get(&self, rest: &str) -> Result<Value, String> {
+        let response = self
+            .http
+            .get(self.url(rest))
+            .bearer_auth(&self.key)
+            .send()
+            .await
+            .map_err(|err| format!("GET {rest}: {err}"))?;
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        if !status.is_success() {
+            return Err(format!("GET {rest}: {status}: {body}"));
+        }
+        serde_json::from_str(&body).map_err(|err| format!("GET {rest}: {err}"))
+    }
+
     async fn send(&self, request: reqwest::RequestBuilder, what: &str) -> Value {
         let response = request
             .bearer_auth(&self.key)
