@@ -300,7 +300,7 @@ pub fn facts(email: &Email, to: &Addressing) -> Value {
         } => json!({
             "choice": choice_words(&t, choice, render::is_rtl(lang)),
             "credit": credit.map(|(value, bonus)| json!({
-                "total": money(lang, Money::new(value.currency, value.minor.saturating_add(bonus.minor))),
+                "total": money(lang, value.checked_add(bonus).unwrap_or(value)),
                 "value": money(lang, value),
                 "bonus": money(lang, bonus),
             })),

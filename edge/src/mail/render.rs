@@ -299,7 +299,8 @@ pub fn order_page(facts: &serde_json::Value) -> Result<String, TemplateError> {
 }
 
 fn render_page(name: &str, facts: &serde_json::Value) -> Result<String, TemplateError> {
-    let env = environment(&[name], &[])?;
+    // Every page extends `page.html`.
+    let env = environment(&["page.html", name], &[])?;
     Ok(env.get_template(name)?.render(Value::from(Serde(facts)))?)
 }
 
