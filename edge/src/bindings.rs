@@ -19,3 +19,7 @@ pub const JOBS: &str = "JOBS";
 
 /// The queue of restock and delay fan-out to waiting orders.
 pub const FANOUT: &str = "FANOUT";
+
+/// The dead-letter queue of both queues: a job lands there once its queue's
+/// own retries ran out (`wrangler.toml`); its consumer keeps it in its shop.
+pub const DEAD_LETTER_QUEUE: &str = "backorder-jobs-dead";

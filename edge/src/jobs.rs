@@ -61,6 +61,34 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) {
     .await;
 }
 
+/// The dead-letter queue's consumer: each job is kept in its shop's object,
+/// where the merchant sees it and can replay it. One that cannot be kept
+/// now comes back.
+pub async fn keep_dead_letters(batch: MessageBatch<Job>, env: Env) {
+    let messages = match batch.messages() {
+        Ok(messages) => messages,
+        Err(err) => {
+            worker::console_error!("unreadable dead-letter batch: {err}");
+            batch.retry_all();
+            return;
+        }
+    };
+    for message in &messages {
+        let job = message.body();
+        let kept = match ShopStub::get(&env, job.shop()) {
+            Ok(shop) => shop.dead_letter(job).await,
+            Err(err) => Err(err),
+        };
+        match kept {
+            Ok(()) => message.ack(),
+            Err(err) => {
+                worker::console_error!("keeping a dead letter failed, retrying: {err}");
+                settle(message, Verdict::RetryIn(10));
+            }
+        }
+    }
+}
+
 fn settle(message: &Message<Job>, verdict: Verdict) {
     match verdict {
         Verdict::Done => message.ack(),

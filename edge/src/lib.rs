@@ -53,7 +53,11 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 
 #[event(queue)]
 async fn queue(batch: MessageBatch<calls::Job>, env: Env, _ctx: Context) -> worker::Result<()> {
-    jobs::consume(batch, env).await;
+    if batch.queue() == bindings::DEAD_LETTER_QUEUE {
+        jobs::keep_dead_letters(batch, env).await;
+    } else {
+        jobs::consume(batch, env).await;
+    }
     Ok(())
 }
 

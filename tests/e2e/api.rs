@@ -754,6 +754,7 @@ async fn internal_routes_are_not_reachable_from_outside() {
         "/internal/emails/report",
         "/internal/actions/claim",
         "/internal/actions/result",
+        "/internal/dead-letters",
         "/internal/apply",
         "/internal/live",
     ];

@@ -324,9 +324,12 @@ async fn faults_are_retried_refusals_are_not_and_a_failed_email_can_go_again() {
     let world = World::start_with_mail(&mail, TIMEOUT_MS).await;
 
     // Postmark: a 503, a 429 with Retry-After and a dropped connection, then
-    // it goes through; exactly one email, four tries in the log.
+    // it goes through; exactly one email. The dropped connection reached no
+    // one: three counted tries and one unreached. Before each try after the
+    // first, Postmark's outbound search is asked whether one went.
     let (admin, store) = mail_shop(&world, &mail, "faulty-postmark", "postmark").await;
     mail.script(&[Fault::ServerError, Fault::RateLimited, Fault::Drop]);
+    let searches = mail.searches();
     place(&store, "F-1", "Dan", "en", "dan@example.com").await;
     wait_for_inbox(&mail, "dan@example.com", 1).await;
     let entry = eventually("sent after the faults", || async {
@@ -334,7 +337,13 @@ async fn faults_are_retried_refusals_are_not_and_a_failed_email_can_go_again() {
         entries.first().filter(|e| e["state"] == "sent").cloned()
     })
     .await;
-    assert_eq!(entry["attempts"], 4, "{entry}");
+    assert_eq!(entry["attempts"], 3, "{entry}");
+    assert_eq!(entry["unreached"], 1, "{entry}");
+    assert_eq!(
+        mail.searches() - searches,
+        3,
+        "one search before each later try"
+    );
 
     // A permanent refusal (422, ErrorCode 406) is not retried.
     mail.script(&[Fault::Refuse]);
@@ -388,6 +397,28 @@ async fn faults_are_retried_refusals_are_not_and_a_failed_email_can_go_again() {
         inbox(&mail, "fay@example.com").len(),
         1,
         "one email, not two"
+    );
+
+    // Postmark answers late too, having accepted: it has no idempotency
+    // key, but its outbound search finds the email by our metadata key, so
+    // the second try sends nothing and keeps the first one's id.
+    let (late_admin, late_store) = mail_shop(&world, &mail, "late-postmark", "postmark").await;
+    mail.script(&[Fault::AcceptedLate]);
+    let requests = mail.requests();
+    place(&late_store, "F-4", "Gil", "en", "gil@example.com").await;
+    let entry = eventually("found after the timeout", || async {
+        let entries = email_log(&late_admin, "F-4").await;
+        entries.first().filter(|e| e["state"] == "sent").cloned()
+    })
+    .await;
+    let held = inbox(&mail, "gil@example.com");
+    assert_eq!(held.len(), 1, "one email, not two");
+    assert_eq!(entry["message_id"], held[0].message_id.as_str(), "{entry}");
+    assert_eq!(entry["attempts"], 2, "{entry}");
+    assert_eq!(
+        mail.requests(),
+        requests + 1,
+        "one send; the rest was a search"
     );
     assert_eq!(mail.violations(), Vec::<String>::new());
 }

@@ -28,6 +28,9 @@ pub struct World {
     token: String,
     state: TempDir,
     vars: Vec<(String, String)>,
+    /// A wrangler config of its own (`e2e::worker::config_variant`), kept
+    /// for restarts; the edge's own when `None`.
+    config: Option<std::path::PathBuf>,
 }
 
 impl World {
@@ -47,17 +50,32 @@ impl World {
     }
 
     pub async fn start_with(vars: Vec<(String, String)>) -> World {
+        World::start_configured(None, vars).await
+    }
+
+    /// A world whose worker `config` describes, with `vars`.
+    pub async fn start_configured(
+        config: Option<std::path::PathBuf>,
+        vars: Vec<(String, String)>,
+    ) -> World {
         let state = tempfile::tempdir().expect("a temporary state folder");
         let token = format!("test-token-{}", std::process::id());
-        let (worker, port) =
-            EdgeWorker::start_on_free_port_with(state.path(), &token, WorkerLog::Quiet, &vars)
-                .await;
+        let edge_config = e2e::repo_root().join("edge/wrangler.toml");
+        let (worker, port) = EdgeWorker::start_config_on_free_port(
+            config.as_deref().unwrap_or(&edge_config),
+            state.path(),
+            &token,
+            WorkerLog::Quiet,
+            &vars,
+        )
+        .await;
         World {
             worker,
             port,
             token,
             state,
             vars,
+            config,
         }
     }
 
@@ -74,7 +92,9 @@ impl World {
     }
 
     async fn start_again(&mut self) {
-        self.worker = EdgeWorker::start_with(
+        let edge_config = e2e::repo_root().join("edge/wrangler.toml");
+        self.worker = EdgeWorker::start_config(
+            self.config.as_deref().unwrap_or(&edge_config),
             self.port,
             self.state.path(),
             &self.token,

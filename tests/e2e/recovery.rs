@@ -26,6 +26,10 @@ const RECOVERY_SECS: u64 = 180;
 /// A world whose providers live at `mail`, whose sweep takes work as lost
 /// `sweep_after` seconds after its last touch.
 async fn world_with(mail: &MailServer, sweep_after: u32) -> World {
+    World::start_with(mail_vars(mail, sweep_after)).await
+}
+
+fn mail_vars(mail: &MailServer, sweep_after: u32) -> Vec<(String, String)> {
     let mut vars = vec![
         ("SWEEP_AFTER_SECS".to_owned(), sweep_after.to_string()),
         ("MAIL_TIMEOUT_MS".to_owned(), "1500".to_owned()),
@@ -33,7 +37,7 @@ async fn world_with(mail: &MailServer, sweep_after: u32) -> World {
     for name in ["RESEND_API_URL", "POSTMARK_API_URL", "SENDGRID_API_URL"] {
         vars.push((name.to_owned(), mail.base_url.clone()));
     }
-    World::start_with(vars).await
+    vars
 }
 
 async fn open_shop(world: &World, mail: &MailServer, provider: &str) -> (AdminApi, Store) {
@@ -232,4 +236,74 @@ async fn a_restock_interrupted_by_a_crash_reaches_every_waiting_order_once() {
     assert_eq!(actions, 2 * ORDERS, "no action lost or listed twice");
     assert_eq!(inboxes.len(), ORDERS, "{inboxes:?}");
     assert!(inboxes.values().all(|n| *n == 1), "once each: {inboxes:?}");
+}
+
+/// A job whose queue's own retries run out is not lost silently: the
+/// dead-letter queue's consumer keeps it in its shop, the email log says it
+/// was given up and why, and the merchant replays it, once, when the
+/// provider is back. Here the jobs queue gives up after one retry (100 in
+/// `wrangler.toml`, above the email's own 12 tries).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dead_lettered_email_is_kept_shown_and_replayed_once() {
+    let mail = MailServer::start(2500).await;
+    let folder = tempfile::tempdir().expect("a temporary folder");
+    let config =
+        e2e::worker::config_variant(folder.path(), &[("max_retries = 100", "max_retries = 1")]);
+    // The sweep (15 minutes) stays out of it.
+    let world = World::start_configured(Some(config), mail_vars(&mail, 900)).await;
+    let (admin, store) = open_shop(&world, &mail, "postmark").await;
+    mail.script(&[Fault::ServerError, Fault::ServerError]);
+    place(&store, "D-1").await;
+
+    let letters = eventually("the job is dead-lettered and kept", || async {
+        let list = admin.get("/dead-letters").await;
+        list["dead_letters"]
+            .as_array()
+            .filter(|letters| !letters.is_empty())
+            .cloned()
+    })
+    .await;
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    let letter = &letters[0];
+    assert_eq!(letter["kind"], "email", "{letter}");
+    assert_eq!(letter["order"], "D-1", "{letter}");
+    let entry = emails(&admin)
+        .await
+        .into_iter()
+        .next()
+        .expect("its email is logged");
+    assert_eq!(entry["state"], "dead", "{entry}");
+    assert!(
+        entry["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("dead-lettered")),
+        "{entry}"
+    );
+    assert!(mail.delivered().is_empty(), "nothing went");
+
+    // Replayed once the provider is back: one email.
+    let name = letter["letter"].as_str().expect("a letter name");
+    let (status, answer) = admin
+        .post("/dead-letters/replay", &json!({"letter": name}))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    eventually("the replayed email is sent", || async {
+        emails(&admin)
+            .await
+            .into_iter()
+            .find(|entry| entry["state"] == "sent")
+    })
+    .await;
+    assert_eq!(mail.delivered().len(), 1);
+    // A second replay of the same letter is refused; an unknown one is 404.
+    let (status, answer) = admin
+        .post("/dead-letters/replay", &json!({"letter": name}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    let (status, _) = admin
+        .post("/dead-letters/replay", &json!({"letter": "nope"}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(mail.delivered().len(), 1, "still one email");
+    assert_eq!(mail.violations(), Vec::<String>::new());
 }

@@ -171,9 +171,23 @@ impl AdminApi {
     /// PUTs `body` as JSON under the shop and reads the status and JSON
     /// answer, whatever the status (for tests of refusals).
     pub async fn put(&self, rest: &str, body: &Value) -> (reqwest::StatusCode, Value) {
+        self.send_json(reqwest::Method::PUT, rest, body).await
+    }
+
+    /// As `put`, with POST.
+    pub async fn post(&self, rest: &str, body: &Value) -> (reqwest::StatusCode, Value) {
+        self.send_json(reqwest::Method::POST, rest, body).await
+    }
+
+    async fn send_json(
+        &self,
+        method: reqwest::Method,
+        rest: &str,
+        body: &Value,
+    ) -> (reqwest::StatusCode, Value) {
         let response = self
             .http
-            .put(self.url(rest))
+            .request(method, self.url(rest))
             .bearer_auth(&self.key)
             .json(body)
             .send()

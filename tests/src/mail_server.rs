@@ -8,6 +8,9 @@
 //!
 //! Resend's `Idempotency-Key` is honoured as Resend documents it: the same
 //! key and body give the first answer again, without a second email.
+//! Postmark's outbound message search (`GET /messages/outbound`, with
+//! `count`, `offset` and a `metadata_<name>` filter) finds what it accepted,
+//! at once: the real search may lag a little behind the send.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -76,6 +79,8 @@ pub struct Delivered {
     /// The extra headers the email asked for (`List-Unsubscribe` …).
     pub headers: HashMap<String, String>,
     pub body: Value,
+    /// The id the provider gave it.
+    pub message_id: String,
 }
 
 #[derive(Default)]
@@ -84,6 +89,8 @@ struct Inbox {
     /// Requests that broke the provider's spec, with why.
     violations: Vec<String>,
     requests: u64,
+    /// Postmark outbound searches answered.
+    searches: u64,
     faults_injected: u64,
     scripted: Vec<Fault>,
     /// Resend: key → (body, answer).
@@ -267,6 +274,11 @@ impl MailServer {
         self.shared.inbox.lock().expect("inbox").requests
     }
 
+    /// Postmark outbound searches made (not counted in `requests`).
+    pub fn searches(&self) -> u64 {
+        self.shared.inbox.lock().expect("inbox").searches
+    }
+
     pub fn faults_injected(&self) -> u64 {
         self.shared.inbox.lock().expect("inbox").faults_injected
     }
@@ -320,6 +332,11 @@ fn next_fault(shared: &Shared) -> Fault {
         return fault;
     }
     drop(inbox);
+    random_fault(shared)
+}
+
+/// A fault drawn from the random mix, if one is set.
+fn random_fault(shared: &Shared) -> Fault {
     let mut mix = shared.mix.lock().expect("mix");
     let Some((mix, rng)) = mix.as_mut() else {
         return Fault::None;
@@ -391,6 +408,9 @@ fn fault_answer(provider: Provider, fault: Fault) -> Answer {
 }
 
 async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
+    if (req.method().as_str(), req.uri().path()) == ("GET", "/messages/outbound") {
+        return postmark_search(&shared, &req).await;
+    }
     let provider = match (req.method().as_str(), req.uri().path()) {
         ("POST", "/emails") => Provider::Resend,
         ("POST", "/email") => Provider::Postmark,
@@ -512,6 +532,106 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
     answer(status, &ok, &headers)
 }
 
+/// Postmark's outbound message search, as its Messages API documents it:
+/// the server token, `count` (1 to 500) and `offset` required, and one
+/// `metadata_<name>=<value>` filter. Searches meet the random faults (not
+/// the scripted ones, which are for sends).
+async fn postmark_search(shared: &Shared, req: &Request<Incoming>) -> Answer {
+    let mut problems = Vec::new();
+    if header(req, "x-postmark-server-token").as_deref() != Some(shared.api_key.as_str()) {
+        return answer(
+            401,
+            &json!({"ErrorCode": 10, "Message": "Bad or missing Server API token."}),
+            &[],
+        );
+    }
+    if header(req, "accept").as_deref() != Some("application/json") {
+        problems.push("Postmark wants Accept: application/json".to_owned());
+    }
+    let query: Vec<(String, String)> =
+        form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let number = |name: &str| {
+        query
+            .iter()
+            .find(|(key, _)| key == name)
+            .and_then(|(_, value)| value.parse::<usize>().ok())
+    };
+    let count = number("count");
+    if !count.is_some_and(|count| (1..=500).contains(&count)) {
+        problems.push("count (1 to 500) is required".to_owned());
+    }
+    if number("offset").is_none() {
+        problems.push("offset is required".to_owned());
+    }
+    let filters: Vec<(&str, &str)> = query
+        .iter()
+        .filter_map(|(key, value)| Some((key.strip_prefix("metadata_")?, value.as_str())))
+        .collect();
+    if filters.len() > 1 {
+        problems.push("Postmark searches one metadata field at a time".to_owned());
+    }
+    if !problems.is_empty() {
+        let why = format!("postmark search: {}", problems.join("; "));
+        shared
+            .inbox
+            .lock()
+            .expect("inbox")
+            .violations
+            .push(why.clone());
+        return answer(422, &json!({"ErrorCode": 300, "Message": why}), &[]);
+    }
+    let fault = random_fault(shared);
+    {
+        let mut inbox = shared.inbox.lock().expect("inbox");
+        inbox.searches += 1;
+        if fault != Fault::None {
+            inbox.faults_injected += 1;
+        }
+    }
+    match fault {
+        Fault::Drop => return Err(std::io::Error::other("connection dropped on purpose")),
+        Fault::AcceptedLate => tokio::time::sleep(Duration::from_millis(shared.late_ms)).await,
+        Fault::ServerError | Fault::RateLimited | Fault::Refuse => {
+            return fault_answer(Provider::Postmark, fault);
+        }
+        Fault::None => {}
+    }
+    let found: Vec<Value> = shared
+        .inbox
+        .lock()
+        .expect("inbox")
+        .delivered
+        .iter()
+        .filter(|email| email.provider == Provider::Postmark)
+        .filter(|email| {
+            filters
+                .iter()
+                .all(|(name, value)| email.body["Metadata"][*name].as_str() == Some(*value))
+        })
+        .rev()
+        .map(|email| {
+            json!({
+                "MessageID": email.message_id,
+                "To": [{"Email": email.to, "Name": null}],
+                "Recipients": [email.to],
+                "Subject": email.subject,
+                "Tag": email.body["Tag"],
+                "Status": "Sent",
+                "Metadata": email.body["Metadata"],
+            })
+        })
+        .collect();
+    let total = found.len();
+    let page: Vec<Value> = found
+        .into_iter()
+        .skip(number("offset").unwrap_or(0))
+        .take(count.unwrap_or(0))
+        .collect();
+    answer(200, &json!({"TotalCount": total, "Messages": page}), &[])
+}
+
 fn check_spec(specs: &Specs, provider: Provider, body: &Value) -> Vec<String> {
     let (validator, fields) = match provider {
         Provider::Resend => (&specs.resend, &specs.resend_fields),
@@ -571,6 +691,7 @@ fn accept_email(
                 text: text(&body["text"]),
                 headers,
                 body: body.clone(),
+                message_id: id.clone(),
             }
         }
         Provider::Postmark => {
@@ -586,6 +707,7 @@ fn accept_email(
                 text: text(&body["TextBody"]),
                 headers,
                 body: body.clone(),
+                message_id: id.clone(),
             }
         }
         Provider::Sendgrid => {
@@ -610,6 +732,7 @@ fn accept_email(
                 text: content("text/plain"),
                 headers,
                 body: body.clone(),
+                message_id: id.clone(),
             }
         }
     };

@@ -43,6 +43,36 @@ fn require_build(root: &Path) {
     }
 }
 
+/// Writes into `folder` a copy of the edge's `wrangler.toml` with each
+/// `(from, to)` text replaced (each must be found), its paths made
+/// absolute: a worker configured otherwise for one test (a queue that gives
+/// up sooner, say). Returns the copy's path.
+pub fn config_variant(folder: &Path, replacements: &[(&str, &str)]) -> PathBuf {
+    let root = repo_root();
+    let original = std::fs::read_to_string(root.join("edge/wrangler.toml"))
+        .expect("edge/wrangler.toml is readable");
+    let edge = root.join("edge");
+    let mut text = original
+        .replace(
+            "main = \"build/worker/shim.mjs\"",
+            &format!(
+                "main = \"{}\"",
+                edge.join("build/worker/shim.mjs").display()
+            ),
+        )
+        .replace(
+            "directory = \"../target/site\"",
+            &format!("directory = \"{}\"", root.join("target/site").display()),
+        );
+    for (from, to) in replacements {
+        assert!(text.contains(from), "wrangler.toml has no {from:?}");
+        text = text.replace(from, to);
+    }
+    let path = folder.join("wrangler.toml");
+    std::fs::write(&path, text).expect("the folder is writable");
+    path
+}
+
 impl EdgeWorker {
     /// Starts the worker on 127.0.0.1:`port` with its state in `state_dir`,
     /// and waits until it answers.
@@ -90,6 +120,21 @@ impl EdgeWorker {
     ) -> (EdgeWorker, u16) {
         let config = repo_root().join("edge/wrangler.toml");
         EdgeWorker::start_config_on_free_port(&config, state_dir, operator_token, log, vars).await
+    }
+
+    /// As `start_with`, for the worker a wrangler `config` file describes.
+    pub async fn start_config(
+        config: &Path,
+        port: u16,
+        state_dir: &Path,
+        operator_token: &str,
+        log: WorkerLog,
+        vars: &[(String, String)],
+    ) -> EdgeWorker {
+        match EdgeWorker::try_start(config, port, state_dir, operator_token, log, vars).await {
+            Ok(worker) => worker,
+            Err(why) => panic!("{why}"),
+        }
     }
 
     /// As `start_on_free_port_with`, for the worker a wrangler `config` file

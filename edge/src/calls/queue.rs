@@ -20,6 +20,15 @@ pub enum Job {
 }
 
 impl Job {
+    /// The shop it is for.
+    pub fn shop(&self) -> &ShopId {
+        match self {
+            Job::Email(email) => &email.shop,
+            Job::Action(action) => &action.shop,
+            Job::FanOut(fan_out) => &fan_out.shop,
+        }
+    }
+
     /// Whose job it is: the order it is for (a fan-out is its own owner).
     pub fn owner(&self) -> String {
         match self {

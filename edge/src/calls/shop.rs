@@ -32,16 +32,19 @@ pub enum ShopCall {
     ClaimAction,
     /// [`ActionResult`] → [`ActionStatus`].
     ActionResult,
+    /// A dead-lettered [`Job`] → 200.
+    DeadLetter,
 }
 
 impl ShopCall {
-    pub const ALL: [ShopCall; 6] = [
+    pub const ALL: [ShopCall; 7] = [
         ShopCall::Create,
         ShopCall::Index,
         ShopCall::ClaimEmail,
         ShopCall::ReportEmail,
         ShopCall::ClaimAction,
         ShopCall::ActionResult,
+        ShopCall::DeadLetter,
     ];
 
     pub fn path(self) -> &'static str {
@@ -52,6 +55,7 @@ impl ShopCall {
             ShopCall::ReportEmail => "/internal/emails/report",
             ShopCall::ClaimAction => "/internal/actions/claim",
             ShopCall::ActionResult => "/internal/actions/result",
+            ShopCall::DeadLetter => "/internal/dead-letters",
         }
     }
 
@@ -178,6 +182,9 @@ pub struct EmailClaim {
     /// Someone else holds the email: ask again after this long.
     pub retry_in: Option<u32>,
     pub attempts: u32,
+    /// Tries made before this one, counted or not, sent again or not: a
+    /// provider that can be asked is asked whether one of them went.
+    pub earlier_tries: u32,
     pub config: Option<MailConfig>,
     /// The shop's own templates for this email's language, by name.
     pub overrides: Vec<(String, String)>,
@@ -200,7 +207,8 @@ pub struct EmailReport {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EmailSettled {
     pub state: EmailState,
-    pub attempts: u32,
+    /// Tries so far, reached or not: what the wait before the next grows by.
+    pub tries: u32,
 }
 
 /// What the shop says about an action before it is sent.
@@ -276,6 +284,11 @@ impl ShopStub {
 
     pub async fn action_result(&self, result: &ActionResult) -> Result<ActionStatus, EdgeError> {
         super::post(&self.0, ShopCall::ActionResult.path(), result).await
+    }
+
+    pub async fn dead_letter(&self, job: &super::Job) -> Result<(), EdgeError> {
+        let _: serde_json::Value = super::post(&self.0, ShopCall::DeadLetter.path(), job).await?;
+        Ok(())
     }
 }
 

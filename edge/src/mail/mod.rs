@@ -25,11 +25,15 @@ use crate::calls::{EmailJob, ShopStub};
 use crate::clock;
 use crate::error::EdgeError;
 use facts::Addressing;
-use provider::{Attempt, Endpoints, MailConfig, Outgoing};
+use provider::{Attempt, EarlierTry, Endpoints, MailConfig, Outgoing};
 use render::{Rendered, TemplateError};
 
 /// Tries per email before it is given up and shown as dead to the merchant.
 pub const MAX_ATTEMPTS: u32 = 12;
+/// Tries whose connection failed before any answer, on top of those: with
+/// the wait capped at a minute, about half an hour of a provider that
+/// cannot be reached.
+pub const MAX_UNREACHED: u32 = 36;
 /// How long one claim holds an email against a second delivery of its job.
 pub const LEASE_SECONDS: i64 = 60;
 
@@ -165,7 +169,22 @@ pub async fn deliver(env: &Env, job: &EmailJob) -> Result<Next, EdgeError> {
                 text: rendered.text.clone(),
                 headers,
             };
-            let sent = provider::send(&config, &endpoints(env), &outgoing).await;
+            let endpoints = endpoints(env);
+            // An earlier try may have been accepted with its answer lost:
+            // where the provider can say so, it is asked first.
+            let earlier = if claim.earlier_tries > 0 {
+                provider::earlier_try(&config, &endpoints, &job.key).await
+            } else {
+                EarlierTry::NotFound
+            };
+            let sent = match earlier {
+                EarlierTry::Accepted(message_id) => Attempt::Sent { message_id },
+                EarlierTry::NotFound => provider::send(&config, &endpoints, &outgoing).await,
+                EarlierTry::Unknown(reason) => Attempt::Retry {
+                    after_seconds: None,
+                    reason,
+                },
+            };
             EmailReport {
                 key: job.key.clone(),
                 provider: config.provider.name().to_owned(),
@@ -195,7 +214,7 @@ pub async fn deliver(env: &Env, job: &EmailJob) -> Result<Next, EdgeError> {
         Next::RetryIn(
             after
                 .unwrap_or(0)
-                .max(clock::backoff_seconds(settled.attempts, 60))
+                .max(clock::backoff_seconds(settled.tries, 60))
                 .min(3600),
         )
     } else {

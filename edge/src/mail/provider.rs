@@ -4,6 +4,14 @@
 //! message stream), SendGrid `POST /v3/mail/send` (Bearer, 202 and no body).
 //! `outbox` sends nothing: the email log is the mailbox (demo, development).
 //! Each answer is sorted into sent, try again (and when), or refused for good.
+//!
+//! A try whose outcome is unknown (no answer in time, a connection cut after
+//! the request left) may have been accepted. Before trying again, the
+//! provider is asked where its API can say: Resend by the same
+//! `Idempotency-Key`, Postmark by searching its outbound messages for our
+//! metadata key (`earlier_try`). SendGrid's v3 send API has neither; its
+//! Email Activity search is a paid add-on, so a late acceptance there can
+//! still give a second email (measured by `bench_mail`).
 
 use futures_util::future::{Either, select};
 use serde::{Deserialize, Serialize};
@@ -92,9 +100,15 @@ pub enum Attempt {
     Sent {
         message_id: Option<String>,
     },
-    /// Worth another try: 429, 5xx, a timeout, a dropped connection.
+    /// Worth another try: 429, 5xx, no answer in time.
     Retry {
         after_seconds: Option<u32>,
+        reason: String,
+    },
+    /// The connection failed before any answer: tried again, but not
+    /// counted against the email's tries (a provider that cannot be reached
+    /// has its own, larger, budget).
+    Unreached {
         reason: String,
     },
     /// Refused for good (bad address, inactive recipient, bad key): no retry.
@@ -114,16 +128,91 @@ pub async fn send(config: &MailConfig, endpoints: &Endpoints, mail: &Outgoing) -
         Provider::Postmark => postmark(config, endpoints, mail),
         Provider::Sendgrid => sendgrid(config, endpoints, mail),
     };
-    let response = match post(&url, &headers, &body, endpoints.timeout_ms).await {
+    let response = match call(
+        Method::Post,
+        &url,
+        &headers,
+        Some(&body),
+        endpoints.timeout_ms,
+    )
+    .await
+    {
         Ok(response) => response,
-        Err(reason) => {
+        Err(Failure::Late(reason)) => {
             return Attempt::Retry {
                 after_seconds: None,
                 reason,
             };
         }
+        Err(Failure::Unreached(reason)) => return Attempt::Unreached { reason },
     };
     classify(config.provider, response).await
+}
+
+/// What the provider knows of an earlier try of one email.
+#[derive(Debug, PartialEq, Eq)]
+pub enum EarlierTry {
+    /// It was accepted: this is its id. Nothing is sent again.
+    Accepted(Option<String>),
+    /// Not found, or the provider cannot be asked: send.
+    NotFound,
+    /// The question went unanswered: ask again later, send nothing.
+    Unknown(String),
+}
+
+/// Asks the provider whether it accepted an earlier try of the email keyed
+/// `key`. Only Postmark is asked (`GET /messages/outbound` filtered by
+/// `metadata_key`); Resend answers a repeated key with the first answer
+/// anyway, and SendGrid cannot be asked.
+pub async fn earlier_try(config: &MailConfig, endpoints: &Endpoints, key: &str) -> EarlierTry {
+    if config.provider != Provider::Postmark {
+        return EarlierTry::NotFound;
+    }
+    let base = format!(
+        "{}/messages/outbound",
+        endpoints.postmark.trim_end_matches('/')
+    );
+    let url = match worker::Url::parse_with_params(
+        &base,
+        &[("count", "1"), ("offset", "0"), ("metadata_key", key)],
+    ) {
+        Ok(url) => url,
+        Err(err) => return EarlierTry::Unknown(format!("postmark search URL: {err}")),
+    };
+    let headers = postmark_headers(config);
+    let mut response = match call(
+        Method::Get,
+        url.as_str(),
+        &headers,
+        None,
+        endpoints.timeout_ms,
+    )
+    .await
+    {
+        Ok(response) => response,
+        Err(Failure::Late(reason) | Failure::Unreached(reason)) => {
+            return EarlierTry::Unknown(format!("postmark search: {reason}"));
+        }
+    };
+    let status = response.status_code();
+    let body = response.text().await.unwrap_or_default();
+    found_in_search(status, &body)
+}
+
+/// Reads Postmark's outbound search answer (`OutboundSearchResponse`).
+fn found_in_search(status: u16, body: &str) -> EarlierTry {
+    if !(200..300).contains(&status) {
+        return EarlierTry::Unknown(format!("postmark search {status}: {}", short(body)));
+    }
+    let json: Value = match serde_json::from_str(body) {
+        Ok(json) => json,
+        Err(err) => return EarlierTry::Unknown(format!("postmark search: not JSON: {err}")),
+    };
+    match json["Messages"].as_array().and_then(|found| found.first()) {
+        Some(message) => EarlierTry::Accepted(message["MessageID"].as_str().map(str::to_owned)),
+        None if json["TotalCount"].as_u64() == Some(0) => EarlierTry::NotFound,
+        None => EarlierTry::Unknown("postmark search: no Messages in its answer".to_owned()),
+    }
 }
 
 fn resend(
@@ -185,15 +274,19 @@ fn postmark(
     });
     (
         format!("{}/email", endpoints.postmark.trim_end_matches('/')),
-        vec![
-            (
-                "x-postmark-server-token".into(),
-                config.api_key.clone().unwrap_or_default(),
-            ),
-            ("accept".into(), "application/json".into()),
-        ],
+        postmark_headers(config),
         body,
     )
+}
+
+fn postmark_headers(config: &MailConfig) -> Vec<(String, String)> {
+    vec![
+        (
+            "x-postmark-server-token".into(),
+            config.api_key.clone().unwrap_or_default(),
+        ),
+        ("accept".into(), "application/json".into()),
+    ]
 }
 
 fn sendgrid(
@@ -239,23 +332,35 @@ fn header_object(mail: &Outgoing) -> serde_json::Map<String, Value> {
         .collect()
 }
 
-async fn post(
+/// Why a call got no answer.
+enum Failure {
+    /// None in time: the request may have been taken.
+    Late(String),
+    /// The connection failed (or the request could not be made).
+    Unreached(String),
+}
+
+async fn call(
+    method: Method,
     url: &str,
     headers: &[(String, String)],
-    body: &Value,
+    body: Option<&Value>,
     timeout_ms: u32,
-) -> Result<Response, String> {
+) -> Result<Response, Failure> {
+    let unmade = |e: worker::Error| Failure::Unreached(e.to_string());
     let set = Headers::new();
-    set.set("content-type", "application/json")
-        .map_err(|e| e.to_string())?;
+    if body.is_some() {
+        set.set("content-type", "application/json")
+            .map_err(unmade)?;
+    }
     for (name, value) in headers {
-        set.set(name, value).map_err(|e| e.to_string())?;
+        set.set(name, value).map_err(unmade)?;
     }
     let mut init = RequestInit::new();
-    init.with_method(Method::Post)
+    init.with_method(method)
         .with_headers(set)
-        .with_body(Some(body.to_string().into()));
-    let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
+        .with_body(body.map(|body| body.to_string().into()));
+    let request = Request::new_with_init(url, &init).map_err(unmade)?;
     let controller = AbortController::default();
     let signal = controller.signal();
     let fetch = Fetch::Request(request);
@@ -265,10 +370,12 @@ async fn post(
     ))));
     match select(call, timer).await {
         Either::Left((Ok(response), _)) => Ok(response),
-        Either::Left((Err(err), _)) => Err(format!("the connection failed: {err}")),
+        Either::Left((Err(err), _)) => {
+            Err(Failure::Unreached(format!("the connection failed: {err}")))
+        }
         Either::Right(((), _)) => {
             controller.abort();
-            Err(format!("no answer within {timeout_ms} ms"))
+            Err(Failure::Late(format!("no answer within {timeout_ms} ms")))
         }
     }
 }
@@ -373,6 +480,7 @@ mod tests {
                 after_seconds,
                 reason,
             } => format!("retry {} {reason}", after_seconds.unwrap_or(0)),
+            Attempt::Unreached { reason } => format!("unreached {reason}"),
             Attempt::Refused { reason } => format!("refused {reason}"),
         };
         assert!(got.starts_with(expect), "{got:?} should start {expect:?}");
@@ -434,6 +542,31 @@ mod tests {
             r#"{"name":"invalid_idempotent_request"}"#,
             "sent ",
         );
+    }
+
+    #[test]
+    fn a_postmark_search_finds_an_earlier_try_or_says_it_cannot_tell() {
+        assert_eq!(
+            found_in_search(
+                200,
+                r#"{"TotalCount":1,"Messages":[{"MessageID":"pm-7","Status":"Sent"}]}"#
+            ),
+            EarlierTry::Accepted(Some("pm-7".into()))
+        );
+        assert_eq!(
+            found_in_search(200, r#"{"TotalCount":0,"Messages":[]}"#),
+            EarlierTry::NotFound
+        );
+        for (status, body) in [
+            (503, r#"{"ErrorCode":503}"#),
+            (200, "not json"),
+            (200, r#"{"TotalCount":3}"#),
+        ] {
+            assert!(
+                matches!(found_in_search(status, body), EarlierTry::Unknown(_)),
+                "{status} {body}"
+            );
+        }
     }
 
     #[test]

@@ -192,16 +192,26 @@ impl ShopRecords {
         struct Again {
             key: String,
         }
+        let again: Again = http::json_body(req, MAX_SETTING_BYTES).await?;
+        self.action_again(&again.key).await?;
+        http::json(
+            &json!({ "key": again.key, "state": ActionState::Pending }),
+            202,
+        )
+    }
+
+    /// Queues the failed action keyed `key` once more, with a new week (or,
+    /// for a refund, until its own deadline if still ahead).
+    pub(super) async fn action_again(&self, key: &str) -> Result<(), EdgeError> {
         #[derive(Deserialize)]
         struct Stored {
             order_id: String,
             body: String,
             state: String,
         }
-        let again: Again = http::json_body(req, MAX_SETTING_BYTES).await?;
         let rows: Vec<Stored> = self.rows(
             "SELECT order_id, body, state FROM actions WHERE key = ?",
-            vec![text_value(again.key.as_str())],
+            vec![text_value(key)],
         )?;
         let Some(row) = rows.into_iter().next() else {
             return Err(EdgeError::NotFound);
@@ -227,20 +237,32 @@ impl ShopRecords {
                 text_value(ActionState::Pending.code()),
                 SqlStorageValue::from(now),
                 SqlStorageValue::from(until),
-                text_value(again.key.as_str()),
+                text_value(key),
             ],
         )?;
         let job = Job::Action(ActionJob {
-            key: again.key.clone(),
+            key: key.to_owned(),
             shop: self.shop_id()?,
             order,
             effect,
         });
-        queue::send(&self.env, &job).await?;
-        http::json(
-            &json!({ "key": again.key, "state": ActionState::Pending }),
-            202,
-        )
+        queue::send(&self.env, &job).await
+    }
+
+    /// An action whose queue message was dead-lettered is shown as failed,
+    /// with why, unless it was done.
+    pub(super) fn action_dead_lettered(&self, key: &str) -> Result<(), EdgeError> {
+        self.run(
+            "UPDATE actions SET state = ?, last_error = ?, updated_at = ? WHERE key = ? AND state = ?",
+            vec![
+                text_value(ActionState::Failed.code()),
+                text_value(super::mail::DEAD_LETTERED),
+                SqlStorageValue::from(clock::now().unix_seconds()),
+                text_value(key),
+                text_value(ActionState::Pending.code()),
+            ],
+        )?;
+        Ok(())
     }
 
     /// Pending actions untouched since `stale` (their queue message is

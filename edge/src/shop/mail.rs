@@ -16,19 +16,30 @@ use crate::error::EdgeError;
 use crate::mail::facts;
 use crate::mail::provider::{Attempt, MailConfig, Provider};
 use crate::mail::render::{self, MAX_TEMPLATE_BYTES, TemplateError};
-use crate::mail::{self, LEASE_SECONDS, MAX_ATTEMPTS};
+use crate::mail::{self, LEASE_SECONDS, MAX_ATTEMPTS, MAX_UNREACHED};
 use crate::{clock, crypto, http, links};
 
 /// The email log's columns, as `LogRow` reads them.
 const LOG_COLUMNS: &str = "key, order_id, kind, recipient, locale, job, state, attempts, provider,
-    message_id, last_error, template_error, subject, created_at, updated_at, requeued";
+    message_id, last_error, template_error, subject, created_at, updated_at, requeued, unreached";
 
 #[derive(Debug, Deserialize)]
 struct Claimed {
     state: EmailState,
+    /// Tries counted against `MAX_ATTEMPTS` (since it was last sent again).
     attempts: u32,
+    /// Tries whose connection failed before any answer, not counted above.
+    unreached: u32,
+    /// Every try ever made, sent again or not.
+    tries: u32,
     claimed_at: Option<i64>,
 }
+
+/// Why a job stopped: its queue gave up on it.
+pub(super) const DEAD_LETTERED: &str =
+    "its queue message ran out of the queue's retries (dead-lettered); it can be replayed";
+
+const CLAIMED_COLUMNS: &str = "state, attempts, unreached, tries, claimed_at";
 
 #[derive(Debug, Deserialize, Serialize)]
 struct LogRow {
@@ -49,6 +60,7 @@ struct LogRow {
     updated_at: i64,
     /// How often the sweep queued it again after its message was lost.
     requeued: u32,
+    unreached: u32,
 }
 
 /// What a merchant sends to set the mail provider.
@@ -351,7 +363,7 @@ impl ShopRecords {
         let policy_locale = self.policy()?.locale();
         self.record_email(job, now)?;
         let current: Vec<Claimed> = self.rows(
-            "SELECT state, attempts, claimed_at FROM mails WHERE key = ?",
+            &format!("SELECT {CLAIMED_COLUMNS} FROM mails WHERE key = ?"),
             vec![text_value(job.key.as_str())],
         )?;
         let current = current
@@ -365,6 +377,7 @@ impl ShopRecords {
             state: current.state,
             retry_in: None,
             attempts: current.attempts,
+            earlier_tries: current.tries,
             config: None,
             overrides: Vec::new(),
             shop_name: name_of(config.as_ref(), &shop),
@@ -406,8 +419,8 @@ impl ShopRecords {
             return http::json(&claim, 200);
         }
         self.run(
-            "UPDATE mails SET state = ?, attempts = attempts + 1, claimed_at = ?,
-                 updated_at = ? WHERE key = ?",
+            "UPDATE mails SET state = ?, attempts = attempts + 1, tries = tries + 1,
+                 claimed_at = ?, updated_at = ? WHERE key = ?",
             vec![
                 text_value(EmailState::Sending.code()),
                 now.into(),
@@ -429,7 +442,7 @@ impl ShopRecords {
     pub(super) fn report_email(&self, report: &EmailReport) -> Result<Response, EdgeError> {
         let now = clock::now().unix_seconds();
         let current: Vec<Claimed> = self.rows(
-            "SELECT state, attempts, claimed_at FROM mails WHERE key = ?",
+            &format!("SELECT {CLAIMED_COLUMNS} FROM mails WHERE key = ?"),
             vec![text_value(report.key.as_str())],
         )?;
         let Some(current) = current.into_iter().next() else {
@@ -444,6 +457,21 @@ impl ShopRecords {
                 Some(format!("gave up after {MAX_ATTEMPTS} tries: {reason}")),
             ),
             Attempt::Retry { reason, .. } => (EmailState::Queued, None, Some(reason.clone())),
+            Attempt::Unreached { reason } if current.unreached + 1 >= MAX_UNREACHED => (
+                EmailState::Dead,
+                None,
+                Some(format!(
+                    "gave up after {MAX_UNREACHED} tries that could not reach the provider: {reason}"
+                )),
+            ),
+            Attempt::Unreached { reason } => (EmailState::Queued, None, Some(reason.clone())),
+        };
+        // A try that reached no one is not one of the email's tries.
+        let (attempts, unreached) = match &report.sent {
+            Attempt::Unreached { .. } => {
+                (current.attempts.saturating_sub(1), current.unreached + 1)
+            }
+            _ => (current.attempts, current.unreached),
         };
         // A report for an email already settled (a late duplicate) changes
         // nothing, except that "sent" always wins.
@@ -451,19 +479,21 @@ impl ShopRecords {
             return http::json(
                 &EmailSettled {
                     state: current.state,
-                    attempts: current.attempts,
+                    tries: current.attempts + current.unreached,
                 },
                 200,
             );
         }
         let rendered = report.rendered.as_ref();
         self.run(
-            "UPDATE mails SET state = ?, provider = ?, message_id = COALESCE(?, message_id),
-                 last_error = ?, template_error = ?, subject = COALESCE(?, subject),
-                 html = COALESCE(?, html), text = COALESCE(?, text), claimed_at = NULL,
-                 updated_at = ? WHERE key = ?",
+            "UPDATE mails SET state = ?, attempts = ?, unreached = ?, provider = ?,
+                 message_id = COALESCE(?, message_id), last_error = ?, template_error = ?,
+                 subject = COALESCE(?, subject), html = COALESCE(?, html),
+                 text = COALESCE(?, text), claimed_at = NULL, updated_at = ? WHERE key = ?",
             vec![
                 text_value(state.code()),
+                i64::from(attempts).into(),
+                i64::from(unreached).into(),
                 text_value(report.provider.as_str()),
                 message_id.into(),
                 error.into(),
@@ -482,7 +512,7 @@ impl ShopRecords {
         http::json(
             &EmailSettled {
                 state,
-                attempts: current.attempts,
+                tries: attempts + unreached,
             },
             200,
         )
@@ -548,15 +578,23 @@ impl ShopRecords {
             key: String,
         }
         let body: Again = http::json_body(req, MAX_SETTING_BYTES).await?;
-        let row = self.log_row(&body.key)?;
-        let state = EmailState::from_code(&row.state);
-        // A failed or given-up email starts afresh; a queued one (its queue
-        // message may be lost) is queued once more as it is: its claim keeps
-        // a second delivery from sending it twice.
-        let query = match state {
+        self.email_again(&body.key).await?;
+        http::json(
+            &json!({ "key": body.key, "state": EmailState::Queued }),
+            202,
+        )
+    }
+
+    /// Queues the email keyed `key` once more. A failed or given-up email
+    /// starts afresh; a queued one (its queue message may be lost) is queued
+    /// once more as it is: its claim keeps a second delivery from sending it
+    /// twice.
+    pub(super) async fn email_again(&self, key: &str) -> Result<(), EdgeError> {
+        let row = self.log_row(key)?;
+        let query = match EmailState::from_code(&row.state) {
             Some(EmailState::Failed | EmailState::Dead) => {
-                "UPDATE mails SET state = ?, attempts = 0, last_error = NULL, claimed_at = NULL,
-                     updated_at = ? WHERE key = ?"
+                "UPDATE mails SET state = ?, attempts = 0, unreached = 0, last_error = NULL,
+                     claimed_at = NULL, updated_at = ? WHERE key = ?"
             }
             Some(EmailState::Queued) => "UPDATE mails SET state = ?, updated_at = ? WHERE key = ?",
             _ => {
@@ -576,14 +614,28 @@ impl ShopRecords {
             vec![
                 text_value(EmailState::Queued.code()),
                 clock::now().unix_seconds().into(),
-                text_value(body.key.as_str()),
+                text_value(key),
             ],
         )?;
-        queue::send(&self.env, &Job::Email(job)).await?;
-        http::json(
-            &json!({ "key": body.key, "state": EmailState::Queued }),
-            202,
-        )
+        queue::send(&self.env, &Job::Email(job)).await
+    }
+
+    /// An email whose queue message was dead-lettered (the queue's own
+    /// retries ran out) is shown as given up, with why, unless it settled.
+    pub(super) fn email_dead_lettered(&self, key: &str) -> Result<(), EdgeError> {
+        self.run(
+            "UPDATE mails SET state = ?, last_error = ?, claimed_at = NULL, updated_at = ?
+                 WHERE key = ? AND state IN (?, ?)",
+            vec![
+                text_value(EmailState::Dead.code()),
+                text_value(DEAD_LETTERED),
+                clock::now().unix_seconds().into(),
+                text_value(key),
+                text_value(EmailState::Queued.code()),
+                text_value(EmailState::Sending.code()),
+            ],
+        )?;
+        Ok(())
     }
 
     // ---- routes ------------------------------------------------------------------
@@ -640,6 +692,7 @@ fn log_entry(row: &LogRow) -> Value {
         "locale": row.locale,
         "state": row.state,
         "attempts": row.attempts,
+        "unreached": row.unreached,
         "provider": row.provider,
         "message_id": row.message_id,
         "error": row.last_error,

@@ -12,6 +12,7 @@
 mod actions;
 mod banner;
 mod customers;
+mod dead;
 mod inbound;
 mod mail;
 mod orders;
@@ -63,7 +64,8 @@ CREATE TABLE IF NOT EXISTS mails (
   provider TEXT, message_id TEXT, last_error TEXT, template_error TEXT,
   subject TEXT, html TEXT, text TEXT, claimed_at INTEGER,
   created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-  requeued INTEGER NOT NULL DEFAULT 0);
+  requeued INTEGER NOT NULL DEFAULT 0, unreached INTEGER NOT NULL DEFAULT 0,
+  tries INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS mails_by_state ON mails (state);
 CREATE INDEX IF NOT EXISTS mails_by_order ON mails (order_id);
 CREATE TABLE IF NOT EXISTS suppressed (address TEXT PRIMARY KEY, at INTEGER NOT NULL);
@@ -76,6 +78,9 @@ CREATE TABLE IF NOT EXISTS actions (
   key TEXT PRIMARY KEY, order_id TEXT NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL,
   state TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT,
   created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, deadline INTEGER);
+CREATE TABLE IF NOT EXISTS dead_letters (
+  letter TEXT PRIMARY KEY, kind TEXT NOT NULL, order_id TEXT, job TEXT NOT NULL,
+  at INTEGER NOT NULL, replays INTEGER NOT NULL, replayed_at INTEGER);
 ";
 
 #[durable_object]
@@ -101,6 +106,8 @@ impl DurableObject for ShopRecords {
         for added in [
             "ALTER TABLE mails ADD COLUMN requeued INTEGER NOT NULL DEFAULT 0",
             "ALTER TABLE actions ADD COLUMN deadline INTEGER",
+            "ALTER TABLE mails ADD COLUMN unreached INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE mails ADD COLUMN tries INTEGER NOT NULL DEFAULT 0",
         ] {
             let _ = sql.exec(added, None);
         }
@@ -217,6 +224,9 @@ impl ShopRecords {
             ShopCall::ActionResult => {
                 self.action_result(&http::json_body(req, MAX_SETTING_BYTES).await?)
             }
+            ShopCall::DeadLetter => {
+                self.dead_letter(&http::json_body(req, MAX_WEBHOOK_BYTES * 4).await?)
+            }
         }
     }
 
@@ -242,6 +252,9 @@ impl ShopRecords {
             return answer;
         }
         if let Some(answer) = self.action_routes(&method, parts, &mut req).await {
+            return answer;
+        }
+        if let Some(answer) = self.dead_letter_routes(&method, parts, &mut req).await {
             return answer;
         }
         match (method, parts) {
