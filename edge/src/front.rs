@@ -33,8 +33,7 @@ impl Banner {
             if Locale::from_tag(lang).is_none_or(|locale| locale.code() != lang) {
                 return Err(invalid("messages", format!("{lang:?}: en, it or ar")));
             }
-            let chars = text.trim().chars().count();
-            if chars == 0 || chars > MAX_BANNER_CHARS {
+            if !shared::text::fits(text, MAX_BANNER_CHARS) {
                 return Err(invalid(
                     "messages",
                     format!("{lang}: 1 to {MAX_BANNER_CHARS} characters"),

@@ -79,12 +79,59 @@ pub async fn json_body<T: DeserializeOwned>(req: &mut Request, max: usize) -> Re
 /// is then compiled once, not once per kind of input.
 /// A name given twice in one object is refused, rather than the last one
 /// silently winning.
+///
+/// A whole number written with a fraction (`3.0`) is a number like `3`, as
+/// JSON Schema's `integer` says: it is read as one.
 pub fn from_json_text<T: DeserializeOwned>(body: &[u8]) -> Result<T, EdgeError> {
     let text = std::str::from_utf8(body)
         .map_err(|_| EdgeError::InvalidBody("the body is not UTF-8 text".into()))?;
-    serde_json::from_str::<UniqueNames>(text)
-        .and_then(|_| serde_json::from_str(text))
-        .map_err(|err| EdgeError::InvalidBody(err.to_string()))
+    let invalid = |err: serde_json::Error| EdgeError::InvalidBody(err.to_string());
+    serde_json::from_str::<UniqueNames>(text).map_err(invalid)?;
+    match serde_json::from_str(text) {
+        Ok(value) => Ok(value),
+        Err(err) if err.to_string().contains("floating point") => {
+            let mut value: serde_json::Value = serde_json::from_str(text).map_err(invalid)?;
+            if whole_numbers(&mut value) {
+                serde_json::from_str(&value.to_string()).map_err(invalid)
+            } else {
+                Err(invalid(err))
+            }
+        }
+        Err(err) => Err(invalid(err)),
+    }
+}
+
+/// Writes each whole number given with a fraction (`3.0`, within 2^53) as
+/// an integer; whether any was.
+fn whole_numbers(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    match value {
+        Value::Number(number) if !number.is_i64() && !number.is_u64() => match number.as_f64() {
+            #[allow(clippy::cast_possible_truncation)]
+            Some(float) if float.fract() == 0.0 && float.abs() <= EXACT => {
+                *value = Value::from(float as i64);
+                true
+            }
+            _ => false,
+        },
+        // Every number is rewritten: no short cut past the first.
+        Value::Array(items) => {
+            let mut any = false;
+            for item in items {
+                any |= whole_numbers(item);
+            }
+            any
+        }
+        Value::Object(fields) => {
+            let mut any = false;
+            for field in fields.values_mut() {
+                any |= whole_numbers(field);
+            }
+            any
+        }
+        _ => false,
+    }
 }
 
 /// Any JSON value whose objects each name a field at most once.
@@ -155,6 +202,27 @@ mod tests {
 
     fn read(text: &str) -> Result<Value, String> {
         from_json_text::<Value>(text.as_bytes()).map_err(|err| err.to_string())
+    }
+
+    /// JSON Schema's `integer` includes `3.0`; a fraction is still refused.
+    #[test]
+    fn a_whole_number_written_with_a_fraction_is_an_integer() {
+        #[derive(Debug, serde::Deserialize, PartialEq)]
+        struct Counts {
+            offer: u32,
+            days: Vec<u16>,
+        }
+        let read = |text: &str| from_json_text::<Counts>(text.as_bytes()).ok();
+        assert_eq!(
+            read(r#"{"offer": 3.0, "days": [1, 2.0]}"#),
+            Some(Counts {
+                offer: 3,
+                days: vec![1, 2]
+            })
+        );
+        assert_eq!(read(r#"{"offer": 3.5, "days": []}"#), None);
+        assert_eq!(read(r#"{"offer": -1.0, "days": []}"#), None);
+        assert_eq!(read(r#"{"offer": 1e300, "days": []}"#), None);
     }
 
     #[test]

@@ -45,19 +45,37 @@ pub enum Availability {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ProductSetting {
-    InStock,
+    // Braces, so that `deny_unknown_fields` refuses fields given with them
+    // (serde checks none on a unit variant).
+    InStock {},
     Backorder {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::present"
+        )]
         window: Option<ShipWindow>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::present"
+        )]
         supply: Option<SupplyFacts>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::present"
+        )]
         reason: Option<String>,
         /// The confidence to estimate at (80 by default).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::present"
+        )]
         confidence: Option<Confidence>,
     },
-    Unavailable,
+    Unavailable {},
 }
 
 /// The longest reason we store and show; a product page is not the place for
@@ -110,8 +128,8 @@ impl ProductSetting {
         today: Date,
     ) -> Availability {
         match self {
-            ProductSetting::InStock => Availability::InStock,
-            ProductSetting::Unavailable => Availability::Unavailable,
+            ProductSetting::InStock {} => Availability::InStock,
+            ProductSetting::Unavailable {} => Availability::Unavailable,
             ProductSetting::Backorder {
                 window,
                 supply,
@@ -226,6 +244,24 @@ mod tests {
 
     fn shown(setting: &ProductSetting, today: &str) -> Availability {
         setting.resolve(&DeliveryHistory::default(), &[], date(today))
+    }
+
+    /// A field that only a backorder has is refused with any other status,
+    /// rather than dropped without a word.
+    #[test]
+    fn a_status_takes_only_its_own_fields() {
+        let read = |text: &str| serde_json::from_str::<ProductSetting>(text);
+        assert_eq!(
+            read(r#"{"status":"in_stock"}"#).ok(),
+            Some(ProductSetting::InStock {})
+        );
+        for text in [
+            r#"{"status":"in_stock","confidence":80}"#,
+            r#"{"status":"unavailable","reason":"gone"}"#,
+            r#"{"status":"backorder","colour":"red"}"#,
+        ] {
+            assert!(read(text).is_err(), "{text}");
+        }
     }
 
     #[test]

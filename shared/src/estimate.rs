@@ -155,8 +155,7 @@ impl Delivery {
 
 /// A supplier or mode name: present, short, and printable.
 fn check_name(field: &str, text: &str) -> Result<(), String> {
-    let count = text.trim().chars().count();
-    if count == 0 || count > MAX_NAME_CHARS {
+    if !crate::text::fits(text, MAX_NAME_CHARS) {
         return Err(format!("{field} must be 1 to {MAX_NAME_CHARS} characters"));
     }
     if crate::text::has_hidden_controls(text) {

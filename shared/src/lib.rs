@@ -20,3 +20,12 @@ pub use ids::{CustomerId, IdError, OrderId, ShopId, Sku};
 pub use money::{Currency, Money};
 pub use time::Timestamp;
 pub use window::{ShipWindow, ShipWindowError};
+
+/// For an optional field that, when given, must hold a value: `null` is
+/// refused rather than read as absent (use with `#[serde(default)]`), so
+/// that a body says one thing one way.
+pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}

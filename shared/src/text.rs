@@ -46,6 +46,12 @@ pub fn is_invisible_format(ch: char) -> bool {
     )
 }
 
+/// Whether a merchant's text is 1 to `max` characters (as written, spaces
+/// counted) and not only spaces: the rule the API's document states.
+pub fn fits(text: &str, max: usize) -> bool {
+    (1..=max).contains(&text.chars().count()) && !text.trim().is_empty()
+}
+
 /// Whether a merchant's text holds a character it may not.
 pub fn has_hidden_controls(text: &str) -> bool {
     text.chars()

@@ -42,6 +42,7 @@ impl fmt::Display for ShipWindowError {
 impl std::error::Error for ShipWindowError {}
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawShipWindow {
     earliest: Date,
     latest: Date,

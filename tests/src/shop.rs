@@ -75,9 +75,9 @@ fn estimated(
 
 fn catalogue(tent: ProductSetting) -> Vec<(&'static str, ProductSetting)> {
     vec![
-        (IN_STOCK_SKU, ProductSetting::InStock),
+        (IN_STOCK_SKU, ProductSetting::InStock {}),
         (BACKORDER_SKU, tent),
-        (UNAVAILABLE_SKU, ProductSetting::Unavailable),
+        (UNAVAILABLE_SKU, ProductSetting::Unavailable {}),
     ]
 }
 

@@ -86,18 +86,21 @@ async fn as_shown_today(
 pub async fn get_many(env: &Env, shop: &str, query: Option<String>) -> Result<Response, EdgeError> {
     let shop = parse_shop(shop)?;
     let listed = query.unwrap_or_default();
+    let listed: Vec<&str> = listed.split(',').collect();
+    if listed.len() > MAX_BATCH_SKUS {
+        return Err(EdgeError::InvalidInput {
+            field: "skus",
+            reason: format!("1 to {MAX_BATCH_SKUS} SKUs, separated by commas"),
+        });
+    }
     let mut skus: Vec<Sku> = Vec::new();
-    for text in listed
-        .split(',')
-        .map(str::trim)
-        .filter(|text| !text.is_empty())
-    {
+    for text in listed {
         let sku = parse_sku(text)?;
         if !skus.contains(&sku) {
             skus.push(sku);
         }
     }
-    if skus.is_empty() || skus.len() > MAX_BATCH_SKUS {
+    if skus.is_empty() {
         return Err(EdgeError::InvalidInput {
             field: "skus",
             reason: format!("1 to {MAX_BATCH_SKUS} SKUs, separated by commas"),

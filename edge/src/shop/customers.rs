@@ -162,6 +162,7 @@ impl ShopRecords {
         #[serde(deny_unknown_fields)]
         struct LinkRequest {
             order: OrderId,
+            #[serde(default, deserialize_with = "shared::present")]
             expires_in_days: Option<u16>,
         }
         let body: LinkRequest = http::json_body(req, MAX_SETTING_BYTES).await?;

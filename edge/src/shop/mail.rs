@@ -68,11 +68,11 @@ struct LogRow {
 #[serde(deny_unknown_fields)]
 struct MailSettings {
     provider: Provider,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shared::present")]
     api_key: Option<String>,
     from_email: String,
     from_name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shared::present")]
     message_stream: Option<String>,
 }
 
@@ -145,8 +145,7 @@ impl ShopRecords {
     async fn put_mail_settings(&self, req: &mut Request) -> Result<Response, EdgeError> {
         let body: MailSettings = http::json_body(req, MAX_SETTING_BYTES).await?;
         check_address(&body.from_email)?;
-        if body.from_name.trim().is_empty()
-            || body.from_name.chars().count() > 100
+        if !shared::text::fits(&body.from_name, 100)
             || shared::text::has_hidden_controls(&body.from_name)
             || body.from_name.contains('"')
         {
@@ -520,16 +519,28 @@ impl ShopRecords {
 
     pub(super) fn list_emails(&self, req: &Request) -> Result<Response, EdgeError> {
         let state = http::query_param(req, "state");
-        let order = http::query_param(req, "order");
+        if state
+            .as_deref()
+            .is_some_and(|state| EmailState::from_code(state).is_none())
+        {
+            return Err(invalid(
+                "state",
+                "one of queued, sending, sent, failed, dead, suppressed, skipped",
+            ));
+        }
+        let order = http::query_param(req, "order")
+            .map(|order| super::parse_order(&order).map(String::from))
+            .transpose()?;
         let limit: i64 = http::query_param(req, "limit")
             .map(|limit| {
                 limit
                     .parse()
-                    .map_err(|_| invalid("limit", "a number from 1 to 10000"))
+                    .ok()
+                    .filter(|limit| (1..=10_000).contains(limit))
+                    .ok_or_else(|| invalid("limit", "a number from 1 to 10000"))
             })
             .transpose()?
-            .unwrap_or(1000)
-            .clamp(1, 10_000);
+            .unwrap_or(1000);
         let rows: Vec<LogRow> = self.rows(
             &format!(
                 "SELECT {LOG_COLUMNS} FROM mails

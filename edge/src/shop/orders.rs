@@ -199,7 +199,7 @@ impl ShopRecords {
                 waiting.len()
             ));
         }
-        self.save_product(shop, sku, &ProductSetting::InStock, None)
+        self.save_product(shop, sku, &ProductSetting::InStock {}, None)
             .await?;
         let notified = self.restock(shop, sku, old.as_ref(), today).await?;
         Ok(format!("restocked: {notified} orders told"))
@@ -422,6 +422,11 @@ impl ShopRecords {
         }
         // A stage the lifecycle does not know finds nothing, as before; it
         // is not an error to filter by it.
+        let csv = match http::query_param(req, "format").as_deref() {
+            None | Some("json") => false,
+            Some("csv") => true,
+            Some(_) => return Err(super::invalid("format", "json or csv")),
+        };
         let stage = http::query_param(req, "stage");
         let tag = http::query_param(req, "tag");
         let rows: Vec<OrderRow> = self.rows(
@@ -436,7 +441,7 @@ impl ShopRecords {
                 tag.into(),
             ],
         )?;
-        if http::query_param(req, "format").as_deref() == Some("csv") {
+        if csv {
             let mut csv =
                 String::from("order,stage,customer,placed_at,window_earliest,window_latest,tags\n");
             for row in &rows {

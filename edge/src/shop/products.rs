@@ -255,7 +255,7 @@ impl ShopRecords {
         }
         self.save_product(shop, &sku, &setting, Some(&history))
             .await?;
-        let restocked = matches!(setting, ProductSetting::InStock)
+        let restocked = matches!(setting, ProductSetting::InStock {})
             && matches!(old, Some(ProductSetting::Backorder { .. }));
         let mut notified = 0;
         if restocked {
@@ -373,7 +373,7 @@ impl ShopRecords {
         for alternative in self.policy()?.alternatives() {
             if matches!(
                 self.product(&alternative.sku)?,
-                Some(ProductSetting::InStock)
+                Some(ProductSetting::InStock {})
             ) {
                 in_stock.push(alternative.sku.clone());
             }
@@ -400,8 +400,7 @@ impl DelayText {
 
     pub(super) fn check(&self) -> Result<(), EdgeError> {
         for (field, text) in [("delay.reason", &self.reason), ("delay.fix", &self.fix)] {
-            let count = text.trim().chars().count();
-            if count == 0 || count > shared::lifecycle::MAX_TEXT_CHARS {
+            if !shared::text::fits(text, shared::lifecycle::MAX_TEXT_CHARS) {
                 return Err(invalid(
                     field,
                     format!("1 to {} characters", shared::lifecycle::MAX_TEXT_CHARS),

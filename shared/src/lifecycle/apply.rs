@@ -89,8 +89,7 @@ fn public_status(order: &Order, now: Timestamp) -> PublicStatus {
 }
 
 fn check_text(text: &str, field: &'static str) -> Result<(), Rejection> {
-    let count = text.trim().chars().count();
-    if count == 0 || count > MAX_TEXT_CHARS || crate::text::has_hidden_controls(text) {
+    if !crate::text::fits(text, MAX_TEXT_CHARS) || crate::text::has_hidden_controls(text) {
         return Err(Rejection::MissingExplanation(field));
     }
     Ok(())
