@@ -267,6 +267,10 @@ async fn each_provider_gets_the_journey_once_in_order_in_the_customers_language(
             .await
             .expect("post");
         assert_eq!(refused.status(), StatusCode::CONFLICT, "the answer stands");
+        // The email's links, once answered, say so, as the document says:
+        // a conflict, with the page that explains it.
+        let answered = e2e::http().get(keep).send().await.expect("the page");
+        assert_eq!(answered.status(), StatusCode::CONFLICT);
         wait_for_inbox(&mail, email, 3).await;
 
         // The rest of the journey: the tent arrives, the order ships.

@@ -95,6 +95,8 @@ struct Inbox {
     scripted: Vec<Fault>,
     /// Resend: key → (body, answer).
     idempotency: HashMap<String, (Value, Value)>,
+    /// When each try of each email (by our key) arrived.
+    arrivals: HashMap<String, Vec<std::time::Instant>>,
     next_id: u64,
 }
 
@@ -272,6 +274,17 @@ impl MailServer {
 
     pub fn requests(&self) -> u64 {
         self.shared.inbox.lock().expect("inbox").requests
+    }
+
+    /// The time between one try of an email and the next, for every email
+    /// tried more than once.
+    pub fn retry_gaps(&self) -> Vec<Duration> {
+        let inbox = self.shared.inbox.lock().expect("inbox");
+        inbox
+            .arrivals
+            .values()
+            .flat_map(|times| times.windows(2).map(|pair| pair[1] - pair[0]))
+            .collect()
     }
 
     /// Postmark outbound searches made (not counted in `requests`).
@@ -464,6 +477,25 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
             return answer(400, &json!({"message": "invalid JSON"}), &[]);
         }
     };
+    let key = match provider {
+        Provider::Resend => idempotency_key.clone().unwrap_or_default(),
+        Provider::Postmark => body["Metadata"]["key"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        Provider::Sendgrid => body["personalizations"][0]["custom_args"]["key"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    shared
+        .inbox
+        .lock()
+        .expect("inbox")
+        .arrivals
+        .entry(key)
+        .or_default()
+        .push(std::time::Instant::now());
     let mut problems = check_spec(&shared.specs, provider, &body);
     if !content_type.starts_with("application/json") {
         problems.push(format!("content-type {content_type:?}"));

@@ -257,7 +257,8 @@ impl ShopRecords {
             } else {
                 "page.offer_closed"
             };
-            return self.page(shop_name, locale, &say(t, title), None, Vec::new(), 200);
+            // As the button's POST would answer: the offer is no longer open.
+            return self.page(shop_name, locale, &say(t, title), None, Vec::new(), 409);
         };
         let option = http::query_param(req, "option");
         let sku = http::query_param(req, "sku");
@@ -291,7 +292,7 @@ impl ShopRecords {
                 &say(t, "page.not_offered"),
                 None,
                 Vec::new(),
-                200,
+                400,
             );
         }
         let title = if forms.len() == 1 {

@@ -3,7 +3,10 @@
 //! `Retry-After`, an answer after the worker gave up on an email it had
 //! accepted, a dropped connection). For each provider it prints how many
 //! emails arrived, how many were lost (must be 0), how many arrived twice
-//! (must be 0 with Resend; counted for the other two), and the time to drain.
+//! (must be 0 with Resend and Postmark, which is asked before a second send;
+//! counted for SendGrid, which cannot be asked), the time to drain, and how
+//! long an email waited between one try and the next (the wait asked of the
+//! queue is 2, 4, 8 … s up to a minute; a backlog adds its own).
 //!
 //! `cargo run --release -p e2e --bin bench_mail -- [EMAILS] [resend|postmark|sendgrid …]`
 //! (default 10000, all three), after `scripts/build`. The emails are the
@@ -43,16 +46,18 @@ async fn main() {
     }
     println!();
     println!(
-        "{:<9} {:>8} {:>9} {:>5} {:>10} {:>9} {:>8} {:>9} {:>6}",
+        "{:<9} {:>8} {:>9} {:>5} {:>10} {:>9} {:>8} {:>8} {:>9} {:>6} {:>17}",
         "provider",
         "emails",
         "delivered",
         "lost",
         "duplicates",
         "requests",
+        "searches",
         "faults",
         "drain s",
-        "dead"
+        "dead",
+        "retry gap p50/p90"
     );
     for line in lines {
         println!("{line}");
@@ -149,16 +154,30 @@ async fn run(provider: &str, orders: usize) -> String {
     let violations = mail.violations();
     assert!(violations.is_empty(), "{violations:?}");
     drop(worker);
+    let mut gaps: Vec<f64> = mail
+        .retry_gaps()
+        .iter()
+        .map(Duration::as_secs_f64)
+        .collect();
+    gaps.sort_by(f64::total_cmp);
+    let at = |share: f64| {
+        gaps.get(((gaps.len() as f64 * share) as usize).min(gaps.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0.0)
+    };
     format!(
-        "{:<9} {:>8} {:>9} {:>5} {:>10} {:>9} {:>8} {:>9.1} {:>6}",
+        "{:<9} {:>8} {:>9} {:>5} {:>10} {:>9} {:>8} {:>8} {:>9.1} {:>6} {:>8.1}/{:<8.1}",
         provider,
         expected,
         unique,
         lost,
         duplicates,
         mail.requests(),
+        mail.searches(),
         mail.faults_injected(),
         drained.as_secs_f64(),
-        states.get("dead").copied().unwrap_or(0)
+        states.get("dead").copied().unwrap_or(0),
+        at(0.5),
+        at(0.9)
     )
 }
