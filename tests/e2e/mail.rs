@@ -444,6 +444,23 @@ async fn a_merchant_previews_and_overrides_templates_and_a_broken_one_is_refused
             .is_some_and(|t| t.contains("giugno 2030")),
         "{preview}"
     );
+    // Deadlines to the minute are written in the shop's time zone, named,
+    // on a 24-hour clock: the sample offer ends 2030-06-15 12:00 UTC, which
+    // New York writes 08:00 EDT; never an ambiguous "AM" or "PM".
+    let policy = admin.get("/policy").await;
+    let mut zoned = policy.clone();
+    zoned["time_zone"] = json!("America/New_York");
+    let (status, body) = admin.put("/policy", &zoned).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let delay = admin
+        .get("/emails/preview?kind=delay_notice&locale=en")
+        .await;
+    let text = delay["text"].as_str().unwrap_or_default();
+    assert!(text.contains("June 15, 2030 at 08:00 EDT"), "{text}");
+    assert!(!text.contains(" AM") && !text.contains(" PM"), "{text}");
+    let (status, body) = admin.put("/policy", &policy).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
     let nurture = admin.get("/emails/preview?kind=nurture&locale=en").await;
     assert_eq!(
         nurture["headers"]["List-Unsubscribe-Post"],

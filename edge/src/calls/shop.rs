@@ -191,6 +191,8 @@ pub struct EmailClaim {
     pub shop_name: String,
     pub token: String,
     pub shop_locale: Locale,
+    /// The shop's time zone (IANA name), for deadlines in its emails.
+    pub shop_time_zone: String,
 }
 
 /// What the consumer reports after a try.

@@ -27,6 +27,8 @@ pub struct Addressing {
     pub base_url: String,
     /// The order's capability token (`links.rs`).
     pub token: String,
+    /// The shop's time zone (its policy's), for deadlines to the minute.
+    pub time_zone: String,
 }
 
 impl Addressing {
@@ -198,12 +200,12 @@ fn money(lang: &str, amount: Money) -> String {
     intl::money(lang, amount)
 }
 
-fn us_rule(lang: &str, terms: &UsRuleTerms) -> Value {
+fn us_rule(lang: &str, terms: &UsRuleTerms, time_zone: &str) -> Value {
     json!({
         "renewed": terms.renewed,
         "revised_ship_by": terms.revised_ship_by.map(|date| intl::date(lang, date)),
         "silence_is_consent": terms.silence_is_consent,
-        "consent_by": terms.consent_by.map(|at| intl::instant(lang, at)),
+        "consent_by": terms.consent_by.map(|at| intl::instant(lang, at, time_zone)),
         "cancel_any_time": terms.cancel_any_time_until_shipped,
     })
 }
@@ -238,8 +240,8 @@ fn delay(t: &Value, lang: &str, to: &Addressing, notice: &DelayNotice) -> Value 
         "fix": fix,
         "range": range(lang, notice.window.as_ref()),
         "options": options,
-        "expires": intl::instant(lang, notice.offer_expires_at),
-        "us_rule": notice.us_rule.as_ref().map(|terms| us_rule(lang, terms)),
+        "expires": intl::instant(lang, notice.offer_expires_at, &to.time_zone),
+        "us_rule": notice.us_rule.as_ref().map(|terms| us_rule(lang, terms, &to.time_zone)),
     })
 }
 

@@ -87,26 +87,45 @@ pub fn range(locale: &str, window: &ShipWindow) -> String {
     )
 }
 
-/// A moment, to the minute, with its zone named: "June 7, 2030 at 14:00 UTC".
-pub fn instant(locale: &str, at: Timestamp) -> String {
-    let format = Intl::DateTimeFormat::new(
-        &locales(locale),
-        &options(&[
-            ("year", "numeric"),
-            ("month", "long"),
-            ("day", "numeric"),
-            ("hour", "numeric"),
-            ("minute", "2-digit"),
-            ("timeZone", "UTC"),
-            ("timeZoneName", "short"),
-        ]),
-    );
+/// A moment, to the minute, in the shop's time zone and with the zone
+/// named, on a 24-hour clock so that midnight is never an ambiguous
+/// "12:00 AM": "June 7, 2030 at 14:00 CEST". A zone `Intl` does not know
+/// is written as UTC.
+pub fn instant(locale: &str, at: Timestamp, time_zone: &str) -> String {
+    let format = instant_format(locale, time_zone)
+        .or_else(|| instant_format(locale, "UTC"))
+        .unwrap_or_else(|| Intl::DateTimeFormat::new(&locales(locale), &Object::new()));
     let millis = at.unix_seconds() as f64 * 1000.0;
     call(
         &format.format(),
         &JsValue::UNDEFINED,
         &[js_date(millis).into()],
     )
+}
+
+/// `Intl.DateTimeFormat` for instants in `time_zone`, or `None` where the
+/// constructor throws (an unknown zone): built through `Reflect`, since
+/// `Intl::DateTimeFormat::new` cannot catch.
+fn instant_format(locale: &str, time_zone: &str) -> Option<Intl::DateTimeFormat> {
+    let options = options(&[
+        ("year", "numeric"),
+        ("month", "long"),
+        ("day", "numeric"),
+        ("hour", "2-digit"),
+        ("minute", "2-digit"),
+        ("hourCycle", "h23"),
+        ("timeZone", time_zone),
+        ("timeZoneName", "short"),
+    ]);
+    let constructor = Reflect::get(&js_sys::global(), &JsValue::from_str("Intl"))
+        .and_then(|intl| Reflect::get(&intl, &JsValue::from_str("DateTimeFormat")))
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()?;
+    let args = Array::of2(&locales(locale), &options);
+    Reflect::construct(&constructor, &args)
+        .ok()
+        .map(JsCast::unchecked_into)
 }
 
 /// "$129.00", "129,00 €", "‏129.00 US$": the currency's own minor unit, as

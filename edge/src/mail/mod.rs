@@ -145,6 +145,7 @@ pub async fn deliver(env: &Env, job: &EmailJob) -> Result<Next, EdgeError> {
         customer: job.to.name.clone(),
         base_url: public_url(env),
         token: claim.token.clone(),
+        time_zone: claim.shop_time_zone.clone(),
     };
     let report = match render_job(job, &to, &claim.overrides) {
         Ok((rendered, template_error)) => {
@@ -311,6 +312,7 @@ pub fn sample_addressing(
     shop: &ShopId,
     shop_name: &str,
     base_url: &str,
+    time_zone: &str,
 ) -> Option<Addressing> {
     Some(Addressing {
         locale,
@@ -327,6 +329,7 @@ pub fn sample_addressing(
         ),
         base_url: base_url.to_owned(),
         token: "preview".to_owned(),
+        time_zone: time_zone.to_owned(),
     })
 }
 

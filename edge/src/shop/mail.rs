@@ -206,10 +206,19 @@ impl ShopRecords {
             })
             .collect();
         let shop_name = self.shop_name(shop).unwrap_or_else(|_| shop.to_string());
+        let time_zone = self
+            .policy()
+            .map_or_else(|_| "UTC".to_owned(), |policy| policy.time_zone().to_owned());
         for kind in kinds {
             let (Some(email), Some(to)) = (
                 mail::sample(kind, locale),
-                mail::sample_addressing(locale, shop, &shop_name, &mail::public_url(&self.env)),
+                mail::sample_addressing(
+                    locale,
+                    shop,
+                    &shop_name,
+                    &mail::public_url(&self.env),
+                    &time_zone,
+                ),
             ) else {
                 continue;
             };
@@ -289,8 +298,14 @@ impl ShopRecords {
         let email = mail::sample(kind, locale)
             .ok_or_else(|| EdgeError::Internal(format!("no sample of {kind:?}")))?;
         let shop_name = self.shop_name(shop)?;
-        let to = mail::sample_addressing(locale, shop, &shop_name, &mail::public_url(&self.env))
-            .ok_or_else(|| EdgeError::Internal("sample addressing".into()))?;
+        let to = mail::sample_addressing(
+            locale,
+            shop,
+            &shop_name,
+            &mail::public_url(&self.env),
+            self.policy()?.time_zone(),
+        )
+        .ok_or_else(|| EdgeError::Internal("sample addressing".into()))?;
         let facts = facts::facts(&email, &to);
         let rendered = render::render(kind.code(), &facts, &self.overrides(locale)?)
             .map_err(EdgeError::InvalidTemplate)?;
@@ -359,7 +374,8 @@ impl ShopRecords {
     /// SQL here is synchronous, so the check and the claim are one step.
     pub(super) fn claim_email(&self, job: &EmailJob) -> Result<Response, EdgeError> {
         let now = clock::now().unix_seconds();
-        let policy_locale = self.policy()?.locale();
+        let policy = self.policy()?;
+        let policy_locale = policy.locale();
         self.record_email(job, now)?;
         let current: Vec<Claimed> = self.rows(
             &format!("SELECT {CLAIMED_COLUMNS} FROM mails WHERE key = ?"),
@@ -382,6 +398,7 @@ impl ShopRecords {
             shop_name: name_of(config.as_ref(), &shop),
             token: String::new(),
             shop_locale: policy_locale,
+            shop_time_zone: policy.time_zone().to_owned(),
         };
         if current.state.is_settled() {
             return http::json(&claim, 200);
