@@ -316,6 +316,7 @@ impl Desk {
         let orders = self.admin.get("/orders").await;
         let outbox = self.admin.get("/outbox").await;
         let actions = self.admin.get("/actions").await;
+        let dead = self.admin.get("/dead-letters").await;
         let mut rows = String::new();
         for order in orders["orders"].as_array().into_iter().flatten() {
             let id = order["order"].as_str().unwrap_or_default();
@@ -387,6 +388,22 @@ impl Desk {
                 }),
             ));
         }
+        let mut letters = String::new();
+        for letter in dead["dead_letters"].as_array().into_iter().flatten() {
+            letters.push_str(&format!(
+                "<li>{} {} for order #{} ({} replays)</li>",
+                escape(letter["kind"].as_str().unwrap_or_default()),
+                escape(letter["letter"].as_str().unwrap_or_default()),
+                escape(letter["order"].as_str().unwrap_or("-")),
+                letter["replays"],
+            ));
+        }
+        if letters.is_empty() {
+            letters = "<li>None: every job the queues took was done or is still being tried. \
+                       A job the queues give up on is listed here, and replayed with \
+                       <code>POST …/dead-letters/replay</code>.</li>"
+                .into();
+        }
         let done = done
             .map(|done| {
                 format!(
@@ -412,7 +429,8 @@ impl Desk {
                  <form method=post action=/banner-off><button>… and off</button></form></div>\
                  <h2>Backorder orders</h2><table><tr><th>order</th><th>stage</th><th>ships</th><th>customer chose</th><th>tags</th><th>fulfilment</th></tr>{rows}</table>\
                  <h2>Outbox: emails sent to customers (click one to read it)</h2><ul>{emails}</ul>\
-                 <h2>Actions for the back office</h2><ul>{todo}</ul>",
+                 <h2>Actions for the back office</h2><ul>{todo}</ul>\
+                 <h2>Dead letters: jobs the queues gave up on</h2><ul>{letters}</ul>",
                 shop = escape(&self.shop_url),
             ),
         )

@@ -12,13 +12,14 @@
 
 use serde::Deserialize;
 use shared::lifecycle::Event;
-use shared::{ShopId, Sku};
+use shared::{OrderId, ShopId, Sku};
 use worker::Env;
 
 use super::ShopRecords;
 use super::sql::text_value;
-use crate::calls::queue::{self, EmailJob, Job};
-use crate::calls::shop::{ActionState, EmailState};
+use crate::calls::queue::{self, EmailJob, FAN_OUT_BATCH, Job};
+use crate::calls::shop::{ActionState, EmailState, Taken};
+use crate::calls::{Command, News, OrderStub};
 use crate::error::EdgeError;
 use crate::{clock, mail};
 
@@ -32,6 +33,10 @@ const SWEEP_BATCH: i64 = 200;
 /// times, then given up (with a log line): an order that keeps refusing it
 /// is not waiting for it any more.
 const MAX_RESTOCK_SWEEPS: i64 = 24;
+/// Waiting orders one sweep tells of a restock itself.
+const SWEEP_DIRECT_ORDERS: usize = 100;
+/// While orders still wait for a restock, the sweep comes back this soon.
+const RESTOCK_SWEEP_SECS: i64 = 30;
 
 /// What the shop's alarm does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,6 +140,13 @@ impl ShopRecords {
         struct Pending {
             n: i64,
         }
+        // Pending actions are owed a message only when there is an
+        // endpoint to post them to.
+        let actions_state = if self.endpoint()?.is_some() {
+            ActionState::Pending.code()
+        } else {
+            "(none)"
+        };
         let rows: Vec<Pending> = self.rows(
             "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM mails WHERE state IN (?, ?) LIMIT 1))
                + (SELECT COUNT(*) FROM (SELECT 1 FROM actions WHERE state = ? LIMIT 1))
@@ -142,7 +154,7 @@ impl ShopRecords {
             vec![
                 text_value(EmailState::Queued.code()),
                 text_value(EmailState::Sending.code()),
-                text_value(ActionState::Pending.code()),
+                text_value(actions_state),
             ],
         )?;
         Ok(rows.first().is_some_and(|row| row.n > 0))
@@ -163,7 +175,13 @@ impl ShopRecords {
             );
         }
         if self.work_pending()? {
-            self.schedule(Task::Sweep, (now + grace) * 1000).await?;
+            // Orders still waiting for a restock are told sooner.
+            let next = if restocks > 0 {
+                grace.min(RESTOCK_SWEEP_SECS)
+            } else {
+                grace
+            };
+            self.schedule(Task::Sweep, (now + next) * 1000).await?;
         }
         Ok(())
     }
@@ -249,9 +267,14 @@ impl ShopRecords {
                 self.forget_restock(&restock.sku)?;
                 continue;
             }
+            // The first orders are told from here, so that recovery never
+            // waits on the fan-out queue (a crash loses its messages, and
+            // its local consumer has been seen to stop delivering); the
+            // rest go through the queue, and the next sweep comes sooner.
             let event = Event::StockArrived { sku: sku.clone() };
-            self.send_fan_out(shop, &restock.key, &waiting, event)
-                .await?;
+            let (now_told, rest) = waiting.split_at(waiting.len().min(SWEEP_DIRECT_ORDERS));
+            self.tell(shop, &restock.key, now_told, &event).await?;
+            self.send_fan_out(shop, &restock.key, rest, event).await?;
             self.run(
                 "UPDATE restocks SET at = ?, sweeps = sweeps + 1 WHERE sku = ?",
                 vec![now.into(), text_value(restock.sku)],
@@ -259,6 +282,48 @@ impl ShopRecords {
             sent += 1;
         }
         Ok(sent)
+    }
+
+    /// Gives `event` under `key` to `orders` from the shop's own object,
+    /// `FAN_OUT_BATCH` at once, and keeps what each now is, as a fan-out
+    /// batch would. An order that cannot be reached now is told by a later
+    /// sweep.
+    async fn tell(
+        &self,
+        shop: &ShopId,
+        key: &str,
+        orders: &[OrderId],
+        event: &Event,
+    ) -> Result<(), EdgeError> {
+        let command = Command {
+            shop: shop.clone(),
+            policy: self.policy()?,
+            news: News::Event {
+                event: event.clone(),
+            },
+            key: Some(key.to_owned()),
+        };
+        let mut taken = Taken::default();
+        for batch in orders.chunks(FAN_OUT_BATCH) {
+            let answers = futures_util::future::join_all(batch.iter().map(|order| async {
+                OrderStub::get(&self.env, shop, order)?
+                    .apply(&command)
+                    .await
+            }))
+            .await;
+            for answer in answers {
+                match answer {
+                    Ok(answer) => {
+                        taken.orders.extend(answer.index);
+                        taken.emails.extend(answer.emails);
+                        taken.actions.extend(answer.actions);
+                    }
+                    Err(err) => worker::console_error!("sweep: an order missed a restock: {err}"),
+                }
+            }
+        }
+        self.keep(&taken.orders, &taken.emails, &taken.actions)?;
+        Ok(())
     }
 
     /// Keeps a restock until every order waiting for its SKU has taken it.

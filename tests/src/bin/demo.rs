@@ -94,6 +94,11 @@ async fn start() -> Demo {
         )
         .await;
     assert!(status.is_success(), "mail settings: {answer}");
+    // The shop sells from London: deadlines in its emails are London time.
+    let mut policy = admin.get("/policy").await;
+    policy["time_zone"] = serde_json::json!("Europe/London");
+    let (status, answer) = admin.put("/policy", &policy).await;
+    assert!(status.is_success(), "policy: {answer}");
     // The tent's window is estimated from the supplier's record: its
     // promised arrival three weeks ahead, and thirty past deliveries.
     // The demo keeps its KV in .demo/ between runs: the history is seeded on
