@@ -507,13 +507,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
         problems.push("Idempotency-Key longer than 256".into());
     }
     if !problems.is_empty() {
-        let why = format!("{}: {}", provider.name(), problems.join("; "));
-        shared
-            .inbox
-            .lock()
-            .expect("inbox")
-            .violations
-            .push(why.clone());
+        let why = violation(&shared, provider.name(), &problems);
         return answer(400, &json!({"message": why}), &[]);
     }
     // Resend: a key seen before with the same body answers as the first time.
@@ -564,6 +558,19 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
     answer(status, &ok, &headers)
 }
 
+/// Keeps a request's breaches of its provider's spec; the words for the
+/// answer.
+fn violation(shared: &Shared, what: &str, problems: &[String]) -> String {
+    let why = format!("{what}: {}", problems.join("; "));
+    shared
+        .inbox
+        .lock()
+        .expect("inbox")
+        .violations
+        .push(why.clone());
+    why
+}
+
 /// Postmark's outbound message search, as its Messages API documents it:
 /// the server token, `count` (1 to 500) and `offset` required, and one
 /// `metadata_<name>=<value>` filter. Searches meet the random faults (not
@@ -605,13 +612,7 @@ async fn postmark_search(shared: &Shared, req: &Request<Incoming>) -> Answer {
         problems.push("Postmark searches one metadata field at a time".to_owned());
     }
     if !problems.is_empty() {
-        let why = format!("postmark search: {}", problems.join("; "));
-        shared
-            .inbox
-            .lock()
-            .expect("inbox")
-            .violations
-            .push(why.clone());
+        let why = violation(shared, "postmark search", &problems);
         return answer(422, &json!({"ErrorCode": 300, "Message": why}), &[]);
     }
     let fault = random_fault(shared);

@@ -94,10 +94,7 @@ impl EdgeWorker {
         vars: &[(String, String)],
     ) -> EdgeWorker {
         let config = repo_root().join("edge/wrangler.toml");
-        match EdgeWorker::try_start(&config, port, state_dir, operator_token, log, vars).await {
-            Ok(worker) => worker,
-            Err(why) => panic!("{why}"),
-        }
+        EdgeWorker::start_config(&config, port, state_dir, operator_token, log, vars).await
     }
 
     /// Starts the worker on a free port, and on another one if something

@@ -27,7 +27,7 @@ const PROVIDERS: [&str; 3] = ["resend", "postmark", "sendgrid"];
 const ACTIONS_PER_ORDER: u64 = 2;
 const EMAILS_PER_ORDER: u64 = 2;
 /// How long the drain may take before the benchmark reports what is left.
-const DRAIN_LIMIT: Duration = Duration::from_secs(600);
+const DRAIN_LIMIT: Duration = Duration::from_secs(1200);
 
 fn number(summary: &Value, group: &str, name: &str) -> u64 {
     summary[group][name].as_u64().unwrap_or(0)
