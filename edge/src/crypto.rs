@@ -83,6 +83,17 @@ pub fn standard_webhooks_key(secret: &str) -> Option<Vec<u8>> {
         .filter(|key| !key.is_empty())
 }
 
+/// Whether `secret` is one as Standard Webhooks issues it: `whsec_` and
+/// canonical base64 of a key. A merchant sets only these; the verifier
+/// above also reads older forms.
+pub fn is_issued_standard_secret(secret: &str) -> bool {
+    secret.strip_prefix("whsec_").is_some_and(|encoded| {
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .is_ok_and(|key| !key.is_empty())
+    })
+}
+
 /// Why a Standard Webhooks delivery was refused.
 #[derive(Debug, PartialEq, Eq)]
 pub enum StandardRefusal {

@@ -134,9 +134,7 @@ async fn fan_out_batch(env: &Env, fan_out: &FanOutJob) -> Result<Verdict, EdgeEr
                 if answer.outcome == Outcome::Rejected {
                     worker::console_log!("fan-out to {order}: refused");
                 }
-                taken.orders.extend(answer.index);
-                taken.emails.extend(answer.emails);
-                taken.actions.extend(answer.actions);
+                taken.add(answer);
             }
             Err(err) => {
                 worker::console_error!("fan-out to {order}: {err}");

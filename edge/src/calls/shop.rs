@@ -85,6 +85,15 @@ pub struct Taken {
     pub actions: Vec<ActionJob>,
 }
 
+impl Taken {
+    /// Adds what one order's answer says it now is and queued.
+    pub fn add(&mut self, answer: super::order::Answer) {
+        self.orders.extend(answer.index);
+        self.emails.extend(answer.emails);
+        self.actions.extend(answer.actions);
+    }
+}
+
 /// How many of the orders sent were newer than what the shop had.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Indexed {

@@ -266,17 +266,7 @@ pub(super) fn check_secret(source: Source, secret: &str) -> Result<(), EdgeError
     if secret.is_empty() || secret.len() > 512 {
         return Err(invalid("secret", "1 to 512 characters"));
     }
-    // As Standard Webhooks issues them: `whsec_` and canonical base64 (the
-    // verifier itself also reads older forms).
-    let canonical = |secret: &str| {
-        use base64::Engine;
-        secret.strip_prefix("whsec_").is_some_and(|encoded| {
-            base64::engine::general_purpose::STANDARD
-                .decode(encoded)
-                .is_ok_and(|key| !key.is_empty())
-        })
-    };
-    if source == Source::Standard && !canonical(secret) {
+    if source == Source::Standard && !crypto::is_issued_standard_secret(secret) {
         return Err(invalid(
             "secret",
             "a Standard Webhooks secret: whsec_ and base64",

@@ -313,11 +313,7 @@ impl ShopRecords {
             .await;
             for answer in answers {
                 match answer {
-                    Ok(answer) => {
-                        taken.orders.extend(answer.index);
-                        taken.emails.extend(answer.emails);
-                        taken.actions.extend(answer.actions);
-                    }
+                    Ok(answer) => taken.add(answer),
                     Err(err) => worker::console_error!("sweep: an order missed a restock: {err}"),
                 }
             }
