@@ -279,12 +279,55 @@ async fn widget_files_are_served_with_their_types_and_cache_rules() {
     assert_eq!(loader.headers()["cache-control"], "public, max-age=300");
     let script = loader.text().await.expect("text");
 
-    // The loader names the wasm file by its content hash.
-    let start = script
-        .find("backorder-")
-        .expect("the loader names the wasm file");
-    let end = script[start..].find(".wasm").expect("a .wasm name") + start + ".wasm".len();
-    let wasm_name = &script[start..end];
+    // The loader names the product module's glue and wasm (and the order
+    // page's script) by their content hash, cached for a year.
+    let named: Vec<&str> = script
+        .split(['"', '\''])
+        .filter(|part| part.starts_with("backorder-"))
+        .collect();
+    let glue_name = named
+        .iter()
+        .find(|name| name.starts_with("backorder-shelf-") && name.ends_with(".js"))
+        .unwrap_or_else(|| panic!("the loader names the product glue: {named:?}"));
+    for name in named.iter().filter(|name| name.ends_with(".js")) {
+        let module = http
+            .get(format!("{base}/widget/{name}"))
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(module.status(), StatusCode::OK, "{name}");
+        let content_type = module.headers()["content-type"].to_str().expect("ascii");
+        assert!(
+            content_type.starts_with("text/javascript"),
+            "{name}: {content_type}"
+        );
+        assert_eq!(
+            module.headers()["cache-control"],
+            "public, max-age=31536000, immutable",
+            "{name}"
+        );
+        assert_eq!(
+            module.headers()["access-control-allow-origin"],
+            "*",
+            "{name}"
+        );
+    }
+    let glue = http
+        .get(format!("{base}/widget/{glue_name}"))
+        .send()
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        glue.contains("instantiateStreaming"),
+        "the product glue: {glue_name}"
+    );
+    let wasm_name = named
+        .iter()
+        .find(|name| name.ends_with(".wasm"))
+        .unwrap_or_else(|| panic!("the loader names the product wasm: {named:?}"));
     let wasm = http
         .get(format!("{base}/widget/{wasm_name}"))
         .send()

@@ -2,17 +2,33 @@
 // script's own URL says where the edge is (its origin) and which shop this is
 // (?shop=...). On a product page the wasm download and the edge's answer for
 // every product on the page run at once; the notices are drawn when both are
-// in. An order page gets the order module instead (a script of its own), so
-// that neither kind of page downloads the other's code. Everything is inside
+// in. The product module's glue and the order module are scripts of their
+// own, so that neither kind of page downloads the other's code. Everything is inside
 // one function: no globals on the page.
 var script = document.currentScript;
 if (script && script.src) {
   var src = new URL(script.src);
   var shop = encodeURIComponent(src.searchParams.get("shop") || "");
   var loaded = null;
-  // Starts the product module's download, once.
+  // Starts the product module's download, once: its glue and its wasm at the
+  // same time. The glue is a script of its own (so that an order page never
+  // downloads it), which leaves its wasm_bindgen on its own element rather
+  // than on the page. Resolves to that wasm_bindgen, started.
   var load = function () {
-    if (!loaded) loaded = wasm_bindgen({ module_or_path: new URL("__WASM_FILE__", src) });
+    if (!loaded) {
+      var wasm = fetch(new URL("__SHELF_WASM__", src));
+      loaded = new Promise(function (resolve, reject) {
+        var glue = document.createElement("script");
+        glue.src = new URL("__SHELF_FILE__", src).href;
+        glue.onerror = reject;
+        glue.onload = function () {
+          var bindgen = glue.backorder;
+          if (!bindgen) return reject(new Error("the product module's glue did not load"));
+          bindgen({ module_or_path: wasm }).then(function () { resolve(bindgen); }, reject);
+        };
+        document.head.appendChild(glue);
+      });
+    }
     return loaded;
   };
   var products = function () { return document.querySelectorAll("[data-backorder-product]"); };
@@ -150,9 +166,10 @@ if (script && script.src) {
     if (!hosts.length) return;
     Promise.all([load(), ask(hosts)])
       .then(function (both) {
-        wasm_bindgen.start_widget(both[1]);
+        var bindgen = both[0];
+        bindgen.start_widget(both[1]);
         var shopInfo = both[1].shop;
-        var words = wasm_bindgen.shelf_words(shopInfo ? shopInfo.locale : undefined);
+        var words = bindgen.shelf_words(shopInfo ? shopInfo.locale : undefined);
         banner(shopInfo && shopInfo.banner, words);
         news(both[1].products, words);
         // Once the notices are on screen (after the next paint), for
