@@ -45,6 +45,7 @@ const ORDER: &[Source] = &[
         "answer_",
     ),
     ("delay_notice", &["what_happened", "what_we_do"], "delay_"),
+    ("receipt", &["bill_shipping", "bill_total"], ""),
 ];
 
 fn main() {

@@ -49,6 +49,16 @@ pub struct DraftLine {
     pub quantity: u32,
     /// What the line costs in all, after its discounts, in minor units.
     pub total_minor: u64,
+    /// What the store calls the item (Shopify's `name`, product and variant
+    /// titles; WooCommerce's `name`), made fit to show.
+    pub name: Option<String>,
+}
+
+/// A line's name from the first of `fields` that holds one.
+fn line_name(line: &Value, fields: &[&str]) -> Option<String> {
+    fields
+        .iter()
+        .find_map(|field| line[*field].as_str().and_then(shared::text::product_name))
 }
 
 /// An order as a store reports it, before the shop decides which lines are
@@ -291,6 +301,7 @@ fn shopify_order(body: &Value) -> Result<DraftOrder, Unreadable> {
             sku: text(&line["sku"]),
             quantity,
             total_minor,
+            name: line_name(line, &["name", "title"]),
         });
     }
     // What the customer was charged for what is on the order now: the
@@ -397,6 +408,9 @@ fn woo_order(body: &Value) -> Result<DraftOrder, Unreadable> {
             sku: text(&line["sku"]),
             quantity,
             total_minor,
+            name: text(&line["name"])
+                .map(|name| decode_entities(&name))
+                .and_then(|name| shared::text::product_name(&name)),
         });
     }
     let billing = &body["billing"];
@@ -413,6 +427,59 @@ fn woo_order(body: &Value) -> Result<DraftOrder, Unreadable> {
             locale: None,
         },
     })
+}
+
+/// WooCommerce writes product names as HTML (`Ship Your Idea &ndash;
+/// Color: Black`): the entities WordPress puts in titles (its texturize
+/// and escaping) and numeric ones become characters; others stay as written.
+fn decode_entities(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find('&') {
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let end = rest.find(';').filter(|end| *end <= 10);
+        let decoded = end.and_then(|end| {
+            let name = &rest[1..end];
+            let ch = match name {
+                "amp" => '&',
+                "lt" => '<',
+                "gt" => '>',
+                "quot" => '"',
+                "apos" => '\'',
+                "nbsp" => '\u{a0}',
+                "ndash" => '–',
+                "mdash" => '—',
+                "hellip" => '…',
+                "lsquo" => '‘',
+                "rsquo" => '’',
+                "ldquo" => '“',
+                "rdquo" => '”',
+                "times" => '×',
+                _ => {
+                    let number = name.strip_prefix('#')?;
+                    let code = match number.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                        None => number.parse().ok()?,
+                    };
+                    char::from_u32(code)?
+                }
+            };
+            Some((ch, end))
+        });
+        match decoded {
+            Some((ch, end)) => {
+                out.push(ch);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Our documented Standard Webhooks events (README, "Standard Webhooks").
@@ -469,6 +536,7 @@ fn standard_order(data: &Value) -> Result<DraftOrder, Unreadable> {
             sku: text(&line["sku"]),
             quantity,
             total_minor: unit.saturating_mul(u64::from(quantity)),
+            name: line_name(line, &["name"]),
         });
     }
     let customer = &data["customer"];
@@ -540,6 +608,11 @@ mod tests {
         assert_eq!(order.currency, usd());
         assert_eq!(order.lines.len(), 3);
         assert_eq!(order.lines[0].sku.as_deref(), Some("IPOD2008GREEN"));
+        // Shopify's `name` holds the product's title and the variant's.
+        assert_eq!(
+            order.lines[0].name.as_deref(),
+            Some("IPod Nano - 8gb - green")
+        );
         // What is paid now: the sample was partly refunded since checkout.
         assert_eq!(order.total_minor, 19_965);
         assert_eq!(
@@ -634,6 +707,28 @@ mod tests {
                 .as_slice(),
             [Inbound::Ignored { .. }]
         ));
+    }
+
+    #[test]
+    fn woocommerce_names_are_html_and_read_as_text() {
+        assert_eq!(
+            decode_entities("Ship Your Idea &ndash; Color: Black, Size: M Test"),
+            "Ship Your Idea – Color: Black, Size: M Test"
+        );
+        assert_eq!(
+            decode_entities("Zo&#235;&#x2019;s &amp; &quot;tent&quot; &unknown; & more&"),
+            "Zoë’s & \"tent\" &unknown; & more&"
+        );
+        let body = fixture("woocommerce/docs-example_order-create-response_v3.json");
+        let order = woo_order(&body).expect("readable");
+        let names: Vec<Option<&str>> = order.lines.iter().map(|l| l.name.as_deref()).collect();
+        assert_eq!(
+            names,
+            [
+                Some("Woo Single #1"),
+                Some("Ship Your Idea – Color: Black, Size: M Test")
+            ]
+        );
     }
 
     #[test]

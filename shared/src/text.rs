@@ -58,9 +58,44 @@ pub fn has_hidden_controls(text: &str) -> bool {
         .any(|ch| ch.is_control() || is_invisible_format(ch))
 }
 
+/// The longest product name kept.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// A product's name as a store sends it, made fit to show: characters that
+/// act rather than show are dropped, runs of spaces become one, and it is
+/// cut to [`MAX_NAME_CHARS`]; `None` when nothing is left.
+pub fn product_name(raw: &str) -> Option<String> {
+    let kept: String = raw
+        .chars()
+        .map(|ch| if ch.is_control() { ' ' } else { ch })
+        .filter(|ch| !is_invisible_format(*ch))
+        .collect();
+    let name: String = kept
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(MAX_NAME_CHARS)
+        .collect();
+    let name = name.trim_end().to_owned();
+    (!name.is_empty()).then_some(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_product_name_keeps_its_words_and_drops_what_acts() {
+        assert_eq!(
+            product_name("  Trail tent\n2-person \u{202E}green ").as_deref(),
+            Some("Trail tent 2-person green")
+        );
+        assert_eq!(product_name("خيمة \u{200F}").as_deref(), Some("خيمة"));
+        assert_eq!(product_name(" \u{200B}\t"), None);
+        let long = "x".repeat(150);
+        assert_eq!(product_name(&long).map(|n| n.chars().count()), Some(100));
+    }
 
     #[test]
     fn overrides_isolates_and_line_breaks_are_refused_and_words_are_not() {

@@ -542,7 +542,21 @@ async fn a_policy_is_validated_and_errors_name_the_field() {
         },
     )
     .await;
+    // An alternative's name is shown to customers: no direction overrides.
+    check(
+        &http,
+        put(
+            r#"{"alternatives": [{"for_sku": "TENT-2P", "sku": "TENT-3P", "name": "\u202eevil"}]}"#,
+        ),
+        Expect {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_input",
+            message_has: "alternatives.name",
+        },
+    )
+    .await;
     let before = admin.get("/policy").await;
+    assert_eq!(before["alternatives"], json!([]));
     assert_eq!(
         before["nurture_every_days"], 12,
         "unchanged by the bad writes"

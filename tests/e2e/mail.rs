@@ -49,7 +49,8 @@ async fn place(store: &Store, id: &str, name: &str, locale: &str, email: &str) {
     let placed = payloads::standard(
         "order.placed",
         json!({"id": id, "currency": "EUR", "total": "234.00",
-               "lines": [{"sku": TENT, "quantity": 1, "unit_price": "199.00"},
+               "lines": [{"sku": TENT, "quantity": 1, "unit_price": "199.00",
+                          "name": "Trail tent, 2 person"},
                          {"sku": LAMP, "quantity": 2, "unit_price": "12.50"}],
                "customer": {"id": format!("c-{id}"), "email": email, "name": name, "locale": locale}}),
     );
@@ -169,10 +170,13 @@ async fn each_provider_gets_the_journey_once_in_order_in_the_customers_language(
             "{provider}"
         );
         assert!(subjects[0].contains(subject_words), "{subjects:?}");
-        // Issue 19 #5: the receipt adds up, in the order's currency.
+        // Issue 19 #5 and #6: the receipt adds up, in the order's currency,
+        // and names each item as the store does (a line without a name by
+        // its SKU).
         if locale == "en" {
+            assert!(!got[0].text.contains(TENT), "{}", got[0].text);
             for part in [
-                "1 × TENT-2P: €199.00",
+                "1 × Trail tent, 2 person: €199.00",
                 "2 × LAMP-01: €25.00",
                 "Shipping: €10.00",
                 "Total paid: €234.00",

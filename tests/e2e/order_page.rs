@@ -23,6 +23,9 @@ use crate::{World, eventually, get_json};
 const SHOP: &str = "demo-shop";
 const TENT: &str = "TENT-2P";
 const LAMP: &str = "LANTERN-01";
+/// What the store calls them: the page and the emails say these.
+const TENT_NAME: &str = "Trail tent, 2 person";
+const LAMP_NAME: &str = "Storm lantern";
 const REASON: &str = "The container was held at the port for inspection.";
 const FIX: &str = "We booked it onto the first truck out.";
 
@@ -38,6 +41,7 @@ pub struct Shown {
     pub status: Option<String>,
     pub steps: Option<String>,
     pub lines: Option<String>,
+    pub bill: Option<String>,
     pub delay: Option<String>,
     pub popup: Option<String>,
     /// The open offer's options.
@@ -71,6 +75,7 @@ return {
   status: text(".status"),
   steps: text(".steps"),
   lines: text(".lines"),
+  bill: text(".bill"),
   delay: text(".delay"),
   popup: text(".popup p"),
   options: root ? Array.from(root.querySelectorAll(".offer button.option")).map(b => b.innerText.trim()) : [],
@@ -129,9 +134,9 @@ async fn placed(admin: &AdminApi, store: &Store, id: &str) -> String {
         .await;
     let order = payloads::standard(
         "order.placed",
-        json!({"id": id, "currency": "EUR", "total": "214.00",
-               "lines": [{"sku": TENT, "quantity": 1, "unit_price": "189.00"},
-                         {"sku": LAMP, "quantity": 1, "unit_price": "25.00"}],
+        json!({"id": id, "currency": "EUR", "total": "224.00",
+               "lines": [{"sku": TENT, "quantity": 1, "unit_price": "189.00", "name": TENT_NAME},
+                         {"sku": LAMP, "quantity": 1, "unit_price": "25.00", "name": LAMP_NAME}],
                "customer": {"id": format!("c-{id}"), "email": "dee@example.com"}}),
     );
     let response = store.standard(&format!("msg_place_{id}"), &order).await;
@@ -227,6 +232,20 @@ async fn the_order_page_follows_a_journey_live_with_a_popup_at_each_step() {
     assert!(has(&first.status, "2030"), "{first:?}");
     assert_eq!(first.popup, None, "the first view shows quietly");
     assert_eq!(first.merchant, None, "the widget replaced the theme's line");
+    // Issue 19 #5 and #6: each line by its name with what it cost, then the
+    // shipping and the total paid, in the order's currency.
+    assert!(
+        has(&first.lines, &format!("{TENT_NAME} × 1: ships"))
+            && has(&first.lines, "€189.00")
+            && has(&first.lines, &format!("{LAMP_NAME} × 1: in stock"))
+            && has(&first.lines, "€25.00")
+            && !has(&first.lines, TENT),
+        "{first:?}"
+    );
+    assert!(
+        has(&first.bill, "Shipping: €10.00") && has(&first.bill, "Total paid: €224.00"),
+        "{first:?}"
+    );
     let loaded_at = first.loaded_at;
 
     let mut latencies = Vec::new();
@@ -265,7 +284,13 @@ async fn the_order_page_follows_a_journey_live_with_a_popup_at_each_step() {
     })
     .await;
     latencies.push(took);
-    assert!(has(&stocked.popup, "Good news"), "{stocked:?}");
+    assert!(
+        has(
+            &stocked.popup,
+            &format!("Good news: {TENT_NAME} has arrived")
+        ),
+        "{stocked:?}"
+    );
     assert!(stocked.options.is_empty(), "{stocked:?}");
     assert!(
         stocked.cancel_rest.is_some(),
@@ -415,7 +440,7 @@ async fn the_keyboard_alone_cancels_and_a_stale_tab_is_told_it_was_answered() {
     assert_eq!(seen[0].as_deref(), Some("option-0"), "{seen:?}");
     press(client, Key::Enter).await;
     let (asking, _) = until(client, "the confirmation", |s| s.confirm.is_some()).await;
-    assert!(has(&asking.confirm, "€214.00"), "{asking:?}");
+    assert!(has(&asking.confirm, "€224.00"), "{asking:?}");
     until(client, "the focus on the question", |s| {
         s.focus.as_deref() == Some("confirm")
     })
@@ -428,7 +453,7 @@ async fn the_keyboard_alone_cancels_and_a_stale_tab_is_told_it_was_answered() {
     })
     .await;
     assert_eq!(answered.focus.as_deref(), Some("answer"), "{answered:?}");
-    assert!(has(&answered.status, "€214.00"), "{answered:?}");
+    assert!(has(&answered.status, "€224.00"), "{answered:?}");
     assert!(answered.options.is_empty());
 
     let after = edge_view(&admin, "K-1").await;
@@ -553,7 +578,14 @@ async fn the_page_speaks_italian_and_arabic_and_falls_back_to_the_shops_language
     let world = World::start().await;
     let admin = AdminApi::create_shop(&world.worker, SHOP).await;
     // The shop writes Italian; each page says which language it is in.
-    admin.set_policy(&json!({"locale": "it"})).await;
+    // The merchant names the swap it offers for the tent (issue 19 #6).
+    admin
+        .set_policy(&json!({"locale": "it", "alternatives": [
+            {"for_sku": TENT, "sku": "TENT-3P", "name": "Tenda da trekking, 3 posti"}]}))
+        .await;
+    admin
+        .put_product_json("TENT-3P", &json!({"status": "in_stock"}))
+        .await;
     let store = Store::connect(&admin).await;
     let token = placed(&admin, &store, "L-1").await;
     slip(&store, "L-1").await;
@@ -576,6 +608,13 @@ async fn the_page_speaks_italian_and_arabic_and_falls_back_to_the_shops_language
         italian.options.iter().any(|o| o == "Annulla e rimborsa"),
         "{italian:?}"
     );
+    assert!(
+        italian
+            .options
+            .iter()
+            .any(|o| o.contains("Tenda da trekking, 3 posti")),
+        "the swap by its name: {italian:?}"
+    );
 
     // An Arabic page: Arabic, right to left, whatever the shop writes.
     client
@@ -591,6 +630,9 @@ async fn the_page_speaks_italian_and_arabic_and_falls_back_to_the_shops_language
         arabic.options.iter().any(|o| o == "إلغاء واسترداد المبلغ"),
         "{arabic:?}"
     );
+    // The store's names as the store wrote them; the money in Arabic.
+    assert!(has(&arabic.lines, TENT_NAME), "{arabic:?}");
+    assert!(has(&arabic.bill, "الشحن"), "{arabic:?}");
     let direction: Value = client
         .execute(
             "return getComputedStyle(document.querySelector('[data-backorder-order]').shadowRoot.querySelector('.order')).direction;",
@@ -764,7 +806,7 @@ async fn the_right_to_cancel_stays_after_an_answer_until_the_order_ships() {
     .await;
     click_option(client, "Cancel what has not shipped").await;
     let (asking, _) = until(client, "the question", |s| s.confirm.is_some()).await;
-    assert!(has(&asking.confirm, "€214.00"), "{asking:?}");
+    assert!(has(&asking.confirm, "€224.00"), "{asking:?}");
     let host = client
         .find(Locator::Css("[data-backorder-order]"))
         .await
@@ -780,7 +822,7 @@ async fn the_right_to_cancel_stays_after_an_answer_until_the_order_ships() {
         s.stage.as_deref() == Some("cancelled") && has(&s.answer, "we have your choice")
     })
     .await;
-    assert!(has(&done.status, "€214.00"), "{done:?}");
+    assert!(has(&done.status, "€224.00"), "{done:?}");
     assert_eq!(done.cancel_rest, None, "nothing left to cancel: {done:?}");
 
     // The refund is the store's to make, once; the customer is told once.

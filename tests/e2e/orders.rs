@@ -108,6 +108,11 @@ async fn a_shopify_order_lives_from_checkout_to_delivery() {
         Some(2),
         "no SKU, not tracked"
     );
+    // Shopify's line names are kept for the page and the emails.
+    assert_eq!(
+        view["names"],
+        json!([[TENT, "Ridge Two-Person Tent"], [LAMP, "Camp Lamp"]])
+    );
     let serialized = view.to_string();
     assert!(
         !serialized.contains("ann@example.com"),

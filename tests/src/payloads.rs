@@ -17,6 +17,18 @@ fn fixture(path: &str) -> Value {
 
 /// A Shopify `orders/create` body: Shopify's REST example order with our
 /// id (may be above 2^53), and lines of `(sku, quantity, unit price)`.
+/// What the tests' store (and the demo's page) calls its products; others
+/// have no name.
+pub fn product_name(sku: &str) -> Option<&'static str> {
+    match sku {
+        "TENT-2P" => Some("Ridge Two-Person Tent"),
+        "TENT-3P" => Some("Ridge Three-Person Tent"),
+        "LANTERN-01" => Some("Storm Lantern"),
+        "LAMP-01" => Some("Camp Lamp"),
+        _ => None,
+    }
+}
+
 pub fn shopify_order(id: u64, lines: &[(Option<&str>, u32, &str)], email: &str) -> String {
     let mut order =
         fixture("shopify/rest-example_order-450789469_2026-07.shopify-app-js.json")["order"].take();
@@ -34,6 +46,11 @@ pub fn shopify_order(id: u64, lines: &[(Option<&str>, u32, &str)], email: &str) 
             item["fulfillable_quantity"] = json!(quantity);
             item["price"] = json!(price);
             item["total_discount"] = json!("0.00");
+            // Shopify's `name` is the product's title and the variant's.
+            let name = sku.and_then(product_name);
+            item["name"] = json!(name);
+            item["title"] = json!(name);
+            item["variant_title"] = Value::Null;
             let cents: u64 = price.replace('.', "").parse().expect("prices like 12.50");
             total += cents * u64::from(*quantity);
             item

@@ -46,6 +46,9 @@ pub enum News {
     Place {
         order: NewOrder,
         contact: Contact,
+        /// The items' names as the store sent them, by SKU.
+        #[serde(default)]
+        names: Vec<(Sku, String)>,
     },
     Event {
         event: Event,

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use shared::lifecycle::{Effect, Email, Event, ShopPolicy};
-use shared::{OrderId, ShopId};
+use shared::{OrderId, ShopId, Sku};
 use worker::{BatchMessageBuilder, Env};
 
 use crate::bindings;
@@ -48,6 +48,9 @@ pub struct EmailJob {
     pub email: Email,
     pub to: Contact,
     pub locale: String,
+    /// The names of the items the email may mention, by SKU.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<(Sku, String)>,
 }
 
 /// Money, fulfilment or tagging work for the merchant's back office.

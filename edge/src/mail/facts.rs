@@ -29,9 +29,15 @@ pub struct Addressing {
     pub token: String,
     /// The shop's time zone (its policy's), for deadlines to the minute.
     pub time_zone: String,
+    /// The items' names by SKU, as the store calls them.
+    pub names: Vec<(Sku, String)>,
 }
 
 impl Addressing {
+    fn item(&self, sku: &Sku) -> String {
+        item(&self.names, sku)
+    }
+
     fn order_url(&self, action: &str, query: &[(&str, &str)]) -> String {
         let mut serializer = form_urlencoded::Serializer::new(String::new());
         serializer.append_pair("t", &self.token);
@@ -79,6 +85,15 @@ pub fn is_optional(email: &Email) -> bool {
     )
 }
 
+/// What the customer calls an item: its name, else its SKU.
+pub fn item(names: &[(Sku, String)], sku: &Sku) -> String {
+    let name = names
+        .iter()
+        .find(|(known, _)| known == sku)
+        .map_or(sku.as_str(), |(_, name)| name.as_str());
+    outside_text(name, MAX_NAME_CHARS)
+}
+
 /// One option of an offer, in words, with what the confirmation form posts.
 #[derive(Clone, Debug)]
 pub struct OptionWords {
@@ -89,12 +104,13 @@ pub struct OptionWords {
     pub fields: Vec<(String, String)>,
 }
 
-fn sku_text(sku: &Sku) -> String {
-    outside_text(sku.as_str(), MAX_NAME_CHARS)
-}
-
 /// Each option as a customer reads it; a switch gives one per alternative.
-pub fn option_words(t: &Value, lang: &str, options: &[OfferedOption]) -> Vec<OptionWords> {
+pub fn option_words(
+    t: &Value,
+    lang: &str,
+    names: &[(Sku, String)],
+    options: &[OfferedOption],
+) -> Vec<OptionWords> {
     let rtl = render::is_rtl(lang);
     let mut words = Vec::new();
     for option in options {
@@ -113,8 +129,8 @@ pub fn option_words(t: &Value, lang: &str, options: &[OfferedOption]) -> Vec<Opt
                 fields: vec![("option".into(), "keep_waiting".into())],
             }),
             OfferedOption::SwitchItem { alternatives } => {
-                for (from, to) in alternatives {
-                    let (from_text, to_text) = (sku_text(from), sku_text(to));
+                for (from, into) in alternatives {
+                    let (from_text, to_text) = (item(names, from), item(names, into));
                     words.push(OptionWords {
                         kind: "switch_item",
                         label: fill_str(&say(t, "option.switch_item"), &[("to", &to_text)], rtl),
@@ -125,13 +141,13 @@ pub fn option_words(t: &Value, lang: &str, options: &[OfferedOption]) -> Vec<Opt
                         ),
                         fields: vec![
                             ("option".into(), "switch_item".into()),
-                            ("sku".into(), to.as_str().to_owned()),
+                            ("sku".into(), into.as_str().to_owned()),
                         ],
                     });
                 }
             }
             OfferedOption::ShipAvailableNow { skus } => {
-                let list: Vec<String> = skus.iter().map(sku_text).collect();
+                let list: Vec<String> = skus.iter().map(|sku| item(names, sku)).collect();
                 words.push(OptionWords {
                     kind: "ship_available_now",
                     label: say(t, "option.ship_available_now"),
@@ -176,12 +192,12 @@ pub fn option_words(t: &Value, lang: &str, options: &[OfferedOption]) -> Vec<Opt
 }
 
 /// The choice a customer made, in a sentence.
-pub fn choice_words(t: &Value, choice: &Choice, rtl: bool) -> String {
+pub fn choice_words(t: &Value, to: &Addressing, choice: &Choice, rtl: bool) -> String {
     match choice {
         Choice::KeepWaiting => say(t, "choice_confirmed.keep_waiting"),
         Choice::SwitchItem { sku } => fill_str(
             &say(t, "choice_confirmed.switch_item"),
-            &[("sku", &sku_text(sku))],
+            &[("sku", &to.item(sku))],
             rtl,
         ),
         Choice::ShipAvailableNow => say(t, "choice_confirmed.ship_available_now"),
@@ -224,7 +240,7 @@ fn delay(t: &Value, lang: &str, to: &Addressing, notice: &DelayNotice) -> Value 
             outside_text(&notice.fix, MAX_TEXT_CHARS),
         )
     };
-    let options: Vec<Value> = option_words(t, lang, &notice.options)
+    let options: Vec<Value> = option_words(t, lang, &to.names, &notice.options)
         .into_iter()
         .map(|option| {
             json!({
@@ -258,7 +274,7 @@ pub fn facts(email: &Email, to: &Addressing) -> Value {
         } => json!({
             "lines": lines
                 .iter()
-                .map(|(sku, window)| json!({ "sku": sku_text(sku), "range": intl::range(lang, window) }))
+                .map(|(sku, window)| json!({ "sku": to.item(sku), "range": intl::range(lang, window) }))
                 .collect::<Vec<_>>(),
             "ship": range(lang, ship.as_ref()),
             "delivery": range(lang, delivery.as_ref()),
@@ -266,7 +282,7 @@ pub fn facts(email: &Email, to: &Addressing) -> Value {
                 "items": bill.items
                     .iter()
                     .map(|(sku, quantity, amount)| json!({
-                        "sku": sku_text(sku),
+                        "sku": to.item(sku),
                         "quantity": quantity,
                         "amount": money(lang, *amount),
                     }))
@@ -278,7 +294,7 @@ pub fn facts(email: &Email, to: &Addressing) -> Value {
         Email::Restocked {
             sku,
             order_complete,
-        } => json!({ "sku": sku_text(sku), "order_complete": order_complete }),
+        } => json!({ "sku": to.item(sku), "order_complete": order_complete }),
         Email::Processed | Email::FollowUp | Email::WinBack => json!({}),
         Email::Shipped {
             carrier,
@@ -300,7 +316,7 @@ pub fn facts(email: &Email, to: &Addressing) -> Value {
             credit,
             expedited,
         } => json!({
-            "choice": choice_words(&t, choice, render::is_rtl(lang)),
+            "choice": choice_words(&t, to, choice, render::is_rtl(lang)),
             "credit": credit.map(|(value, bonus)| json!({
                 "total": money(lang, value.checked_add(bonus).unwrap_or(value)),
                 "value": money(lang, value),

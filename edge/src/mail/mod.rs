@@ -146,6 +146,7 @@ pub async fn deliver(env: &Env, job: &EmailJob) -> Result<Next, EdgeError> {
         base_url: public_url(env),
         token: claim.token.clone(),
         time_zone: claim.shop_time_zone.clone(),
+        names: job.names.clone(),
     };
     let report = match render_job(job, &to, &claim.overrides) {
         Ok((rendered, template_error)) => {
@@ -330,6 +331,15 @@ pub fn sample_addressing(
         base_url: base_url.to_owned(),
         token: "preview".to_owned(),
         time_zone: time_zone.to_owned(),
+        // The store's names, in the store's language, whatever the email's.
+        names: [
+            ("TENT-2P", "Trail tent, 2 person"),
+            ("TENT-3P", "Trail tent, 3 person"),
+            ("STOVE-1", "Camp stove"),
+        ]
+        .into_iter()
+        .filter_map(|(sku, name)| Some((Sku::parse(sku).ok()?, name.to_owned())))
+        .collect(),
     })
 }
 

@@ -17,7 +17,7 @@ use shared::lifecycle::{
     Effect, Email, Event, Order, OrderView, Rejection, ShopPolicy, TimelineEntry, apply,
     timeline_entries,
 };
-use shared::{ShopId, Timestamp};
+use shared::{ShopId, Sku, Timestamp};
 use worker::{
     DurableObject, Env, ListOptions, Request, Response, State, WebSocket, WebSocketIncomingMessage,
     WebSocketPair, durable_object,
@@ -55,6 +55,25 @@ struct Record {
     tags: Vec<String>,
     /// Keys of recently applied deliveries (webhook or fan-out ids).
     seen: Vec<String>,
+    /// The items' names as the store sent them with the order, by SKU.
+    #[serde(default)]
+    names: Vec<(Sku, String)>,
+}
+
+impl Record {
+    /// The names a customer reads: the store's for the order's items, the
+    /// merchant's for the alternatives the policy may offer.
+    fn names(&self) -> Vec<(Sku, String)> {
+        let mut names = self.names.clone();
+        for alternative in self.policy.alternatives() {
+            if let Some(name) = &alternative.name
+                && !names.iter().any(|(sku, _)| *sku == alternative.sku)
+            {
+                names.push((alternative.sku.clone(), name.clone()));
+            }
+        }
+        names
+    }
 }
 
 #[durable_object]
@@ -433,7 +452,7 @@ enum Drained {
 
 /// A new order's record, from the command that placed it.
 fn new_record(command: &Command, order: Order) -> Result<Record, EdgeError> {
-    let News::Place { contact, .. } = &command.news else {
+    let News::Place { contact, names, .. } = &command.news else {
         return Err(EdgeError::Internal("placed without a placement".into()));
     };
     Ok(Record {
@@ -445,6 +464,7 @@ fn new_record(command: &Command, order: Order) -> Result<Record, EdgeError> {
         timeline: Vec::new(),
         tags: Vec::new(),
         seen: Vec::new(),
+        names: names.clone(),
     })
 }
 
@@ -517,6 +537,7 @@ fn email_job(record: &Record, key: &str, email: &Email) -> EmailJob {
             .locale
             .clone()
             .unwrap_or_else(|| record.policy.locale().code().to_owned()),
+        names: record.names(),
     }
 }
 
@@ -525,6 +546,7 @@ fn email_job(record: &Record, key: &str, email: &Email) -> EmailJob {
 fn public_view(record: &Record, now: Timestamp) -> OrderView {
     let mut view = OrderView::of(&record.order, &record.timeline, now);
     view.locale = Some(record.policy.locale().code().to_owned());
+    view.names = record.names();
     view
 }
 

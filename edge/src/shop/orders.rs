@@ -225,6 +225,7 @@ impl ShopRecords {
                 &order_id,
                 News::Place {
                     order: new,
+                    names: line_names(&draft),
                     contact: draft.contact,
                 },
                 key,
@@ -517,6 +518,21 @@ fn default_window(today: shared::Date) -> Option<ShipWindow> {
     let earliest = today.add_days(1)?;
     let latest = today.add_days(NO_STATED_TIME_DAYS)?;
     ShipWindow::new(earliest, latest).ok()
+}
+
+/// Each SKU's name from the first of the store's lines that names it.
+fn line_names(draft: &DraftOrder) -> Vec<(Sku, String)> {
+    let mut names: Vec<(Sku, String)> = Vec::new();
+    for line in &draft.lines {
+        let (Some(sku), Some(name)) = (line.sku.as_deref(), &line.name) else {
+            continue;
+        };
+        let Ok(sku) = Sku::parse(sku) else { continue };
+        if !names.iter().any(|(known, _)| *known == sku) {
+            names.push((sku, name.clone()));
+        }
+    }
+    names
 }
 
 #[cfg(test)]

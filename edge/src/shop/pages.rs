@@ -262,7 +262,7 @@ impl ShopRecords {
         };
         let option = http::query_param(req, "option");
         let sku = http::query_param(req, "sku");
-        let forms: Vec<Form> = option_words(t, locale.code(), &offer.options)
+        let forms: Vec<Form> = option_words(t, locale.code(), &view.names, &offer.options)
             .into_iter()
             .filter(|words| {
                 option.as_deref().is_none_or(|option| option == words.kind)

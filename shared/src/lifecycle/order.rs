@@ -186,6 +186,10 @@ impl Order {
         self.paid
     }
 
+    pub fn shipping(&self) -> Money {
+        self.shipping
+    }
+
     /// Refunds and store credit given back so far (bonus not included).
     pub fn returned(&self) -> Money {
         self.returned

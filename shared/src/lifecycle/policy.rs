@@ -43,6 +43,10 @@ pub struct Alternative {
     /// swimsuit is offered for sunglasses in winter.
     #[serde(default)]
     pub months: Vec<u8>,
+    /// The replacement's name, as customers read it in the chooser and the
+    /// emails (else its SKU).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl Alternative {
@@ -216,6 +220,15 @@ fn check_alternatives(alternatives: &[Alternative]) -> Result<(), PolicyError> {
             return Err(error(
                 "alternatives.months",
                 format!("{month} is not a month (1-12)"),
+            ));
+        }
+        if let Some(name) = &alternative.name
+            && (!crate::text::fits(name, crate::text::MAX_NAME_CHARS)
+                || crate::text::has_hidden_controls(name))
+        {
+            return Err(error(
+                "alternatives.name",
+                "1 to 100 characters, without control or invisible characters",
             ));
         }
         if alternative.for_sku == alternative.sku {

@@ -132,6 +132,8 @@ pub fn timeline_entries(event: &Event, effects: &[Effect], now: Timestamp) -> Ve
 pub struct LineView {
     pub sku: Sku,
     pub quantity: u32,
+    /// What the line cost: its unit price times its quantity.
+    pub amount: Money,
     pub state: LineState,
     pub window: Option<ShipWindow>,
     /// The SKU this line replaced, when the customer switched items.
@@ -168,6 +170,14 @@ pub struct OrderView {
     /// The shop's language (a BCP 47 tag), for a page that names none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    /// What the order's shipping cost, and what was paid in all.
+    pub shipping: Money,
+    pub paid: Money,
+    /// The names of the order's items and of the alternatives it may be
+    /// offered, by SKU, as the store calls them; a SKU without one is shown
+    /// as itself.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<(Sku, String)>,
 }
 
 impl OrderView {
@@ -187,6 +197,7 @@ impl OrderView {
                 .map(|line| LineView {
                     sku: line.sku.clone(),
                     quantity: line.quantity,
+                    amount: line.value(),
                     state: line.state,
                     window: line.window,
                     replaces: line.replaces.clone(),
@@ -207,6 +218,9 @@ impl OrderView {
             timeline: timeline.to_vec(),
             cancellable: order.cancellable(),
             locale: None,
+            shipping: order.shipping(),
+            paid: order.paid(),
+            names: Vec::new(),
         }
     }
 }

@@ -160,6 +160,7 @@ fn line(object: &JsValue) -> Option<LineView> {
     Some(LineView {
         sku: sku(object, "sku")?,
         quantity: u32::try_from(whole(object, "quantity")?).ok()?,
+        amount: money(object, "amount")?,
         state: match text(object, "state")?.as_str() {
             "ready" => LineState::Ready,
             "waiting" => LineState::Waiting,
@@ -205,5 +206,17 @@ fn order_view(object: &JsValue) -> Option<OrderView> {
             Some(_) => Some(money(object, "cancellable")?),
         },
         locale: text(object, "locale"),
+        shipping: money(object, "shipping")?,
+        paid: money(object, "paid")?,
+        names: match field(object, "names") {
+            None => Vec::new(),
+            Some(_) => each(object, "names", |pair| {
+                let pair = Array::from(pair);
+                Some((
+                    Sku::parse(&pair.get(0).as_string()?).ok()?,
+                    pair.get(1).as_string()?,
+                ))
+            })?,
+        },
     })
 }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use shared::lifecycle::{
     CancelCause, Choice, Happening, LineState, OfferId, OfferView, OfferedOption, OrderView, Stage,
 };
-use shared::{Money, Timestamp};
+use shared::{Money, Sku, Timestamp};
 
 use super::{Actions, Answer, Ui};
 use crate::intl::{format_date, format_moment, format_money, format_window};
@@ -51,6 +51,14 @@ pub fn popup(news: &str, speech: &Speech, actions: Actions) -> impl IntoView + u
             </button>
         </div>
     }
+}
+
+/// What the customer calls an item: the store's name for it, else its SKU.
+pub fn item<'a>(view: &'a OrderView, sku: &'a Sku) -> &'a str {
+    view.names
+        .iter()
+        .find(|(known, _)| known == sku)
+        .map_or(sku.as_str(), |(_, name)| name.as_str())
 }
 
 /// The moment of the last timeline entry that `is` picks out.
@@ -159,26 +167,34 @@ fn Summary(view: OrderView, speech: Speech) -> impl IntoView {
                 (LineState::Shipped, _) => words.line_shipped.to_owned(),
                 (LineState::Cancelled, _) => words.line_cancelled.to_owned(),
             };
-            let replaces = line
-                .replaces
-                .as_ref()
-                .map(|sku| format!(" ({})", fill(words.line_replaces, &[("sku", sku.as_str())])));
+            let replaces = line.replaces.as_ref().map(|sku| {
+                format!(
+                    " ({})",
+                    fill(words.line_replaces, &[("sku", item(&view, sku))])
+                )
+            });
             view! {
                 <li>
-                    <bdi class="sku">{line.sku.to_string()}</bdi>
+                    <bdi class="sku">{item(&view, &line.sku).to_owned()}</bdi>
                     {format!(" × {}: {state}", line.quantity)}
                     {replaces}
+                    " · " <bdi class="amount">{format_money(&line.amount, &speech.tag)}</bdi>
                 </li>
             }
         })
         .collect_view();
+    let money = |words: &str, amount: &Money| {
+        fill(words, &[("amount", &format_money(amount, &speech.tag))])
+    };
+    let shipping = money(words.bill_shipping, &view.shipping);
+    let paid = money(words.bill_total, &view.paid);
     // What the answer meant is about waiting: said while the order waits.
     let chosen = view
         .chosen
         .as_ref()
         .filter(|_| view.offer.is_none() && view.stage == Stage::Waiting)
         .map(|choice| {
-            view! { <p class="chosen">{chose_words(words, choice)}</p> }
+            view! { <p class="chosen">{chose_words(&view, words, choice)}</p> }
         });
     view! {
         <h2 class="title">{fill(words.title, &[("order", view.order.as_str())])}</h2>
@@ -188,6 +204,7 @@ fn Summary(view: OrderView, speech: Speech) -> impl IntoView {
         {chosen}
         <h3>{words.items}</h3>
         <ul class="lines">{lines}</ul>
+        <p class="bill">{shipping}<br />{paid}</p>
     }
 }
 
@@ -301,10 +318,10 @@ fn delay_box(view: &OrderView, words: &'static OrderWords) -> Option<AnyView> {
     )
 }
 
-fn chose_words(words: &OrderWords, choice: &Choice) -> String {
+fn chose_words(view: &OrderView, words: &OrderWords, choice: &Choice) -> String {
     match choice {
         Choice::KeepWaiting => words.chose_keep_waiting.to_owned(),
-        Choice::SwitchItem { sku } => fill(words.chose_switch_item, &[("sku", sku.as_str())]),
+        Choice::SwitchItem { sku } => fill(words.chose_switch_item, &[("sku", item(view, sku))]),
         Choice::ShipAvailableNow => words.chose_ship_available_now.to_owned(),
         Choice::StoreCredit => words.chose_store_credit.to_owned(),
         Choice::Cancel => words.chose_cancel.to_owned(),
@@ -320,7 +337,7 @@ struct Option_ {
     confirm: Option<String>,
 }
 
-fn options_of(offer: &OfferView, speech: &Speech) -> Vec<Option_> {
+fn options_of(view: &OrderView, offer: &OfferView, speech: &Speech) -> Vec<Option_> {
     let words = speech.order();
     let money = |money: &Money| format_money(money, &speech.tag);
     let mut out = Vec::new();
@@ -340,10 +357,10 @@ fn options_of(offer: &OfferView, speech: &Speech) -> Vec<Option_> {
             OfferedOption::SwitchItem { alternatives } => {
                 for (from, to) in alternatives {
                     out.push(Option_ {
-                        title: fill(words.option_switch_item, &[("to", to.as_str())]),
+                        title: fill(words.option_switch_item, &[("to", item(view, to))]),
                         terms: fill(
                             words.option_switch_item_terms,
-                            &[("from", from.as_str()), ("to", to.as_str())],
+                            &[("from", item(view, from)), ("to", item(view, to))],
                         ),
                         choice: Choice::SwitchItem { sku: to.clone() },
                         confirm: None,
@@ -351,7 +368,7 @@ fn options_of(offer: &OfferView, speech: &Speech) -> Vec<Option_> {
                 }
             }
             OfferedOption::ShipAvailableNow { skus } => {
-                let skus: Vec<&str> = skus.iter().map(|sku| sku.as_str()).collect();
+                let skus: Vec<&str> = skus.iter().map(|sku| item(view, sku)).collect();
                 out.push(Option_ {
                     title: words.option_ship_available_now.to_owned(),
                     terms: fill(
@@ -427,7 +444,7 @@ fn chooser(view: &OrderView, ui: &Ui, speech: &Speech, actions: Actions) -> impl
                 format!(
                     "{} {}",
                     words.answer_already_chosen,
-                    chose_words(words, &choice)
+                    chose_words(view, words, &choice)
                 )
             }
             Answer::AlreadyChosen(None) => words.answer_already_chosen.to_owned(),
@@ -445,7 +462,7 @@ fn chooser(view: &OrderView, ui: &Ui, speech: &Speech, actions: Actions) -> impl
             words.choose_until,
             &[("expires", &format_moment(offer.expires_at, &speech.tag))],
         );
-        let items = options_of(&offer, speech)
+        let items = options_of(view, &offer, speech)
             .into_iter()
             .enumerate()
             .map(|(index, option)| {

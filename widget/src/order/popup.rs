@@ -21,9 +21,10 @@ pub fn news(view: &OrderView, seen: usize, speech: &Speech) -> Option<String> {
             Happening::Placed { window } => {
                 range(window).map(|range| fill(words.popup_placed, &[("range", &range)]))
             }
-            Happening::Restocked { sku } => {
-                Some(fill(words.popup_restocked, &[("sku", sku.as_str())]))
-            }
+            Happening::Restocked { sku } => Some(fill(
+                words.popup_restocked,
+                &[("sku", super::page::item(view, sku))],
+            )),
             Happening::WindowNews { window, .. } => {
                 range(window).map(|range| fill(words.popup_window, &[("range", &range)]))
             }
