@@ -46,6 +46,7 @@ const ORDER: &[Source] = &[
     ),
     ("delay_notice", &["what_happened", "what_we_do"], "delay_"),
     ("receipt", &["bill_shipping", "bill_total"], ""),
+    ("us_rule", &["consent"], "us_rule_"),
 ];
 
 fn main() {

@@ -42,6 +42,8 @@ pub struct Shown {
     pub steps: Option<String>,
     pub lines: Option<String>,
     pub bill: Option<String>,
+    pub consent: Option<String>,
+    pub expires: Option<String>,
     pub delay: Option<String>,
     pub popup: Option<String>,
     /// The open offer's options.
@@ -76,6 +78,8 @@ return {
   steps: text(".steps"),
   lines: text(".lines"),
   bill: text(".bill"),
+  consent: text(".consent"),
+  expires: text(".expires"),
   delay: text(".delay"),
   popup: text(".popup p"),
   options: root ? Array.from(root.querySelectorAll(".offer button.option")).map(b => b.innerText.trim()) : [],
@@ -218,6 +222,13 @@ async fn the_order_page_follows_a_journey_live_with_a_popup_at_each_step() {
     let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
     let browser = Browser::start().await;
     let client = &browser.client;
+    // The customer is in New York: deadlines are said in their time.
+    cdp::run(
+        client,
+        "Emulation.setTimezoneOverride",
+        json!({"timezoneId": "America/New_York"}),
+    )
+    .await;
     client
         .goto(&page_url(&shop, "J-1", &token, "en-GB"))
         .await
@@ -259,6 +270,22 @@ async fn the_order_page_follows_a_journey_live_with_a_popup_at_each_step() {
         "{late:?}"
     );
     assert!(has(&late.status, "20 March 2030"), "{late:?}");
+    // Issue 19 #4: both deadlines. A slip past 30 days of the first date
+    // needs the customer's consent under the US rule, by the start of 17
+    // March 2030 UTC: 20:00 on the 16th in New York, named, 24-hour.
+    assert!(
+        has(
+            &late.consent,
+            "please tell us by 16 March 2030 at 20:00 GMT-4"
+        ),
+        "{late:?}"
+    );
+    assert!(
+        late.expires
+            .as_deref()
+            .is_some_and(|e| e.contains(" at ") && e.contains("GMT-5") && !e.contains("AM")),
+        "the offer's own end, in the customer's zone: {late:?}"
+    );
     assert!(
         late.options.iter().any(|o| o == "Keep waiting")
             && late.options.iter().any(|o| o == "Cancel and get a refund"),

@@ -82,13 +82,26 @@ pub fn format_date(day: Date, locale: &str) -> String {
         .unwrap_or_else(|| day.to_string())
 }
 
-/// A moment in the shopper's own time zone, e.g. "26 Mar 2027, 14:05".
+/// A deadline in the shopper's own time zone, named, on a 24-hour clock,
+/// with the month spelled out as every other date: "7 December 2026 at
+/// 09:30 GMT", never an ambiguous "12:00 AM".
 #[cfg(feature = "order")]
 pub fn format_moment(at: shared::Timestamp, locale: &str) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(at.unix_seconds() as f64 * 1000.0));
-    dates(locale, &[("dateStyle", "medium"), ("timeStyle", "short")])
-        .and_then(|format| format.format(&date).ok())
-        .unwrap_or_else(|| at.to_string())
+    dates(
+        locale,
+        &[
+            ("day", "numeric"),
+            ("month", "long"),
+            ("year", "numeric"),
+            ("hour", "2-digit"),
+            ("minute", "2-digit"),
+            ("hourCycle", "h23"),
+            ("timeZoneName", "short"),
+        ],
+    )
+    .and_then(|format| format.format(&date).ok())
+    .unwrap_or_else(|| at.to_string())
 }
 
 /// An amount in its currency, e.g. "£189.00", "189,00 €"; falls back to the

@@ -10,7 +10,7 @@ use crate::ids::{OrderId, Sku};
 use crate::lifecycle::effect::{CancelCause, Effect, Email};
 use crate::lifecycle::event::Event;
 use crate::lifecycle::offer::{Choice, OfferId, OfferOutcome, OfferedOption};
-use crate::lifecycle::order::{LineState, Order, Stage};
+use crate::lifecycle::order::{Consent, LineState, Order, Stage};
 use crate::money::Money;
 use crate::time::Timestamp;
 use crate::window::ShipWindow;
@@ -178,6 +178,10 @@ pub struct OrderView {
     /// as itself.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub names: Vec<(Sku, String)>,
+    /// Under the US mail-order rule, the moment by which the customer must
+    /// say they keep waiting, or the order is cancelled and refunded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_by: Option<Timestamp>,
 }
 
 impl OrderView {
@@ -221,6 +225,10 @@ impl OrderView {
             shipping: order.shipping(),
             paid: order.paid(),
             names: Vec::new(),
+            consent_by: match order.consent() {
+                Consent::Required { by } if order.stage().is_open() => Some(by),
+                _ => None,
+            },
         }
     }
 }

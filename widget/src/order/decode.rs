@@ -206,6 +206,10 @@ fn order_view(object: &JsValue) -> Option<OrderView> {
             Some(_) => Some(money(object, "cancellable")?),
         },
         locale: text(object, "locale"),
+        consent_by: match field(object, "consent_by") {
+            None => None,
+            Some(_) => Some(at(object, "consent_by")?),
+        },
         shipping: money(object, "shipping")?,
         paid: money(object, "paid")?,
         names: match field(object, "names") {

@@ -148,6 +148,11 @@ fn Summary(view: OrderView, speech: Speech) -> impl IntoView {
 
     let status = status_line(&view, &speech);
     let delay = delay_box(&view, words);
+    // The US rule's deadline, beside the offer's own: both are shown.
+    let consent = view.consent_by.map(|by| {
+        let deadline = format_moment(by, &speech.tag);
+        view! { <p class="consent">{fill(words.us_rule_consent, &[("deadline", &deadline)])}</p> }
+    });
     let lines = view
         .lines
         .iter()
@@ -201,6 +206,7 @@ fn Summary(view: OrderView, speech: Speech) -> impl IntoView {
         <ol class="steps" aria-label=words.steps_label>{steps}</ol>
         {status}
         {delay}
+        {consent}
         {chosen}
         <h3>{words.items}</h3>
         <ul class="lines">{lines}</ul>
