@@ -255,6 +255,16 @@ async fn each_provider_gets_the_journey_once_in_order_in_the_customers_language(
             .await
             .expect("post");
         assert_eq!(first.status(), StatusCode::OK);
+        // Issue 19 #8: the page says which order and what was chosen, and
+        // leads back to the order's page.
+        let recorded = first.text().await.unwrap_or_default();
+        assert!(
+            recorded.contains(&order) && recorded.contains("href=\"page?t="),
+            "{recorded}"
+        );
+        if locale == "en" {
+            assert!(recorded.contains("You chose to keep waiting"), "{recorded}");
+        }
         // The same click again is the same answer; another answer is refused.
         let again = e2e::http()
             .post(keep)
@@ -275,6 +285,14 @@ async fn each_provider_gets_the_journey_once_in_order_in_the_customers_language(
         // a conflict, with the page that explains it.
         let answered = e2e::http().get(keep).send().await.expect("the page");
         assert_eq!(answered.status(), StatusCode::CONFLICT);
+        let answered = answered.text().await.unwrap_or_default();
+        assert!(
+            answered.contains(&order) && answered.contains("href=\"page?t="),
+            "already answered, and with what: {answered}"
+        );
+        if locale == "en" {
+            assert!(answered.contains("You chose to keep waiting"), "{answered}");
+        }
         wait_for_inbox(&mail, email, 3).await;
 
         // The rest of the journey: the tent arrives, the order ships.

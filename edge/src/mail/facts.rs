@@ -192,12 +192,12 @@ pub fn option_words(
 }
 
 /// The choice a customer made, in a sentence.
-pub fn choice_words(t: &Value, to: &Addressing, choice: &Choice, rtl: bool) -> String {
+pub fn choice_words(t: &Value, names: &[(Sku, String)], choice: &Choice, rtl: bool) -> String {
     match choice {
         Choice::KeepWaiting => say(t, "choice_confirmed.keep_waiting"),
         Choice::SwitchItem { sku } => fill_str(
             &say(t, "choice_confirmed.switch_item"),
-            &[("sku", &to.item(sku))],
+            &[("sku", &item(names, sku))],
             rtl,
         ),
         Choice::ShipAvailableNow => say(t, "choice_confirmed.ship_available_now"),
@@ -316,7 +316,7 @@ pub fn facts(email: &Email, to: &Addressing) -> Value {
             credit,
             expedited,
         } => json!({
-            "choice": choice_words(&t, to, choice, render::is_rtl(lang)),
+            "choice": choice_words(&t, &to.names, choice, render::is_rtl(lang)),
             "credit": credit.map(|(value, bonus)| json!({
                 "total": money(lang, value.checked_add(bonus).unwrap_or(value)),
                 "value": money(lang, value),

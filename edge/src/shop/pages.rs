@@ -12,7 +12,7 @@ use super::mail::address_hash;
 use super::sql::{Row, text_value};
 use super::{MAX_WEBHOOK_BYTES, ShopRecords, invalid};
 use crate::error::EdgeError;
-use crate::mail::facts::option_words;
+use crate::mail::facts::{choice_words, option_words};
 use crate::mail::render::{self, say};
 use crate::{clock, http, storage};
 
@@ -46,6 +46,29 @@ fn secured(html: String, status: u16, policy: &str) -> Result<Response, EdgeErro
     Ok(response)
 }
 
+/// A page's way back to the order: its own page, with the link's token.
+#[derive(Debug, Serialize)]
+struct Back {
+    href: String,
+    text: String,
+    contact: String,
+}
+
+impl Back {
+    /// The order's page, relative to the page at `…/orders/{order}/{action}`.
+    fn to_order(t: &Value, token: &str, locale: Locale) -> Back {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query
+            .append_pair("t", token)
+            .append_pair("lang", locale.code());
+        Back {
+            href: format!("page?{}", query.finish()),
+            text: say(t, "see_order"),
+            contact: say(t, "page.contact"),
+        }
+    }
+}
+
 /// One form on a page: what will happen and the button that makes it so.
 #[derive(Debug, Serialize)]
 struct Form {
@@ -57,6 +80,22 @@ struct Form {
     button: String,
 }
 
+/// The order and the answer it holds, in a sentence: "Order 1001: You chose
+/// to keep waiting. …"; `None` when nothing was chosen.
+fn recap(t: &Value, locale: Locale, view: &OrderView) -> Option<String> {
+    let rtl = render::is_rtl(locale.code());
+    let choice = view.chosen.as_ref()?;
+    let order = render::fill_str(
+        &say(t, "order_label"),
+        &[("order", view.order.as_str())],
+        rtl,
+    );
+    Some(format!(
+        "{order}: {}",
+        choice_words(t, &view.names, choice, rtl)
+    ))
+}
+
 impl ShopRecords {
     fn page_locale(&self, req: &Request) -> Locale {
         http::query_param(req, "lang")
@@ -65,6 +104,7 @@ impl ShopRecords {
             .unwrap_or(Locale::En)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn page(
         &self,
         shop: &str,
@@ -72,6 +112,7 @@ impl ShopRecords {
         title: &str,
         message: Option<String>,
         forms: Vec<Form>,
+        back: Option<Back>,
         status: u16,
     ) -> Result<Response, EdgeError> {
         let html = render::page(&json!({
@@ -81,6 +122,7 @@ impl ShopRecords {
             "title": title,
             "message": message,
             "forms": forms,
+            "back": back,
         }))
         .map_err(|err| EdgeError::Internal(format!("page template: {err}")))?;
         page_response(html, status)
@@ -90,7 +132,7 @@ impl ShopRecords {
     /// and nothing of the order.
     fn invalid_link_page(&self, locale: Locale, t: &Value) -> Result<Response, EdgeError> {
         let title = say(t, "page.invalid_link");
-        self.page("", locale, &title, None, Vec::new(), 403)
+        self.page("", locale, &title, None, Vec::new(), None, 403)
     }
 
     /// `…/orders/{order}/confirm` (an option from an email) and
@@ -113,6 +155,7 @@ impl ShopRecords {
             .append_pair("t", &token)
             .append_pair("lang", locale.code());
         let self_url = format!("?{}", query.finish());
+        let back = Back::to_order(&t, &token, locale);
         let method = req.method();
         match (method, action) {
             (Method::Get, "unsubscribe") => self.page(
@@ -128,6 +171,7 @@ impl ShopRecords {
                     fields: Vec::new(),
                     button: say(&t, "page.unsubscribe_button"),
                 }],
+                Some(back),
                 200,
             ),
             (Method::Post, "unsubscribe") => {
@@ -141,22 +185,26 @@ impl ShopRecords {
                     &say(&t, "page.unsubscribed"),
                     None,
                     Vec::new(),
+                    Some(back),
                     200,
                 )
             }
             (Method::Get, "confirm") => {
-                self.confirm_page(req, &shop, &shop_name, order, locale, &t, &self_url)
+                self.confirm_page(req, &shop, &shop_name, order, locale, &t, &self_url, back)
                     .await
             }
             (Method::Post, "confirm") => {
                 let body = req.bytes().await?;
-                let (title, status) = self.confirm(&shop, order, &body).await?;
+                let (title, status, chosen) = self.confirm(&shop, order, &body).await?;
+                // What was just chosen, or the answer the order already had.
+                let recap = self.answer_recap(&shop, order, chosen, locale, &t).await?;
                 self.page(
                     &shop_name,
                     locale,
                     &say(&t, title),
-                    None,
+                    recap,
                     Vec::new(),
+                    Some(back),
                     status,
                 )
             }
@@ -203,7 +251,7 @@ impl ShopRecords {
         shop: &ShopId,
         order: &OrderId,
         body: &[u8],
-    ) -> Result<(&'static str, u16), EdgeError> {
+    ) -> Result<(&'static str, u16, Option<Choice>), EdgeError> {
         if body.len() > MAX_WEBHOOK_BYTES {
             return Err(EdgeError::BodyTooLarge {
                 max: MAX_WEBHOOK_BYTES,
@@ -220,15 +268,34 @@ impl ShopRecords {
             "sku": fields.get("sku"),
         }))
         .map_err(|_| invalid("option", "one of the offer's options"))?;
-        match self.apply_choice(shop, order, offer, choice).await {
-            Ok(_) => Ok(("page.recorded", 200)),
+        match self.apply_choice(shop, order, offer, choice.clone()).await {
+            Ok(_) => Ok(("page.recorded", 200, Some(choice))),
             Err(EdgeError::Rejected { code, .. }) => Ok(match code {
-                RejectionCode::AlreadyChosen => ("page.already_chosen", 409),
-                RejectionCode::NotOffered => ("page.not_offered", 400),
-                _ => ("page.offer_closed", 409),
+                RejectionCode::AlreadyChosen => ("page.already_chosen", 409, None),
+                RejectionCode::NotOffered => ("page.not_offered", 400, None),
+                _ => ("page.offer_closed", 409, None),
             }),
             Err(err) => Err(err),
         }
+    }
+
+    /// "Order 1001: you chose to keep waiting…": `chosen` if just recorded,
+    /// else the answer in the order's view; `None` when there is none.
+    async fn answer_recap(
+        &self,
+        shop: &ShopId,
+        order: &OrderId,
+        chosen: Option<Choice>,
+        locale: Locale,
+        t: &Value,
+    ) -> Result<Option<String>, EdgeError> {
+        let view: Option<OrderView> = storage::order_view(&self.env, shop, order).await?;
+        Ok(view.and_then(|mut view| {
+            if chosen.is_some() {
+                view.chosen = chosen;
+            }
+            recap(t, locale, &view)
+        }))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -241,6 +308,7 @@ impl ShopRecords {
         locale: Locale,
         t: &Value,
         self_url: &str,
+        back: Back,
     ) -> Result<Response, EdgeError> {
         let view: OrderView = storage::order_view(&self.env, shop, order)
             .await?
@@ -250,6 +318,7 @@ impl ShopRecords {
         let now = clock::now();
         let Some(offer) = view
             .offer
+            .clone()
             .filter(|offer| Some(offer.id.0) == wanted && offer.expires_at > now)
         else {
             let title = if view.chosen.is_some() {
@@ -257,8 +326,18 @@ impl ShopRecords {
             } else {
                 "page.offer_closed"
             };
-            // As the button's POST would answer: the offer is no longer open.
-            return self.page(shop_name, locale, &say(t, title), None, Vec::new(), 409);
+            // As the button's POST would answer: the offer is no longer open;
+            // and what was chosen, if anything.
+            let recap = recap(t, locale, &view);
+            return self.page(
+                shop_name,
+                locale,
+                &say(t, title),
+                recap,
+                Vec::new(),
+                Some(back),
+                409,
+            );
         };
         let option = http::query_param(req, "option");
         let sku = http::query_param(req, "sku");
@@ -292,6 +371,7 @@ impl ShopRecords {
                 &say(t, "page.not_offered"),
                 None,
                 Vec::new(),
+                Some(back),
                 400,
             );
         }
@@ -300,7 +380,15 @@ impl ShopRecords {
         } else {
             "page.pick_title"
         };
-        self.page(shop_name, locale, &say(t, title), None, forms, 200)
+        self.page(
+            shop_name,
+            locale,
+            &say(t, title),
+            None,
+            forms,
+            Some(back),
+            200,
+        )
     }
 
     /// Stops optional emails to the address this order's emails go to, at
