@@ -44,6 +44,16 @@ const ORDER: &[Source] = &[
         &["recorded", "already_chosen", "offer_closed", "invalid_link"],
         "answer_",
     ),
+    (
+        "page",
+        &[
+            "new_link_how",
+            "new_link_label",
+            "new_link_button",
+            "new_link_sent",
+        ],
+        "",
+    ),
     ("delay_notice", &["what_happened", "what_we_do"], "delay_"),
     ("receipt", &["bill_shipping", "bill_total"], ""),
     ("us_rule", &["consent"], "us_rule_"),

@@ -42,6 +42,7 @@ pub struct Shown {
     pub steps: Option<String>,
     pub lines: Option<String>,
     pub bill: Option<String>,
+    pub relink: Option<String>,
     pub consent: Option<String>,
     pub expires: Option<String>,
     pub delay: Option<String>,
@@ -78,6 +79,7 @@ return {
   steps: text(".steps"),
   lines: text(".lines"),
   bill: text(".bill"),
+  relink: text(".relink"),
   consent: text(".consent"),
   expires: text(".expires"),
   delay: text(".delay"),
@@ -715,8 +717,48 @@ async fn a_page_that_loses_the_edge_keeps_what_it_showed() {
     browser.close().await;
 }
 
+/// Types `email` into the expired-link form and sends it; returns what the
+/// page then says.
+async fn ask_for_a_new_link(client: &Client, email: &str) -> Shown {
+    let host = client
+        .find(Locator::Css("[data-backorder-order]"))
+        .await
+        .expect("the order's div");
+    let root = host.shadow_root().await.expect("the widget's shadow root");
+    let input = root
+        .find(Locator::Css(".relink input[name=email]"))
+        .await
+        .expect("the form's address field");
+    input.clear().await.expect("cleared");
+    input.send_keys(email).await.expect("typed");
+    root.find(Locator::Css(".relink button"))
+        .await
+        .expect("the form's button")
+        .click()
+        .await
+        .expect("a click");
+    until(client, "the request's answer", |s| {
+        has(&s.relink, "on its way")
+    })
+    .await
+    .0
+}
+
+/// The kinds of the order's emails in the shop's log.
+async fn logged_kinds(admin: &AdminApi, order: &str) -> Vec<String> {
+    admin.get(&format!("/emails?order={order}")).await["emails"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|email| email["kind"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Issue 19 #9: an expired or forged link says so and how to get a new
+/// one; the new link goes only to the order's own address, once in a while,
+/// and the answer never tells whether it did.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_forged_link_leaves_the_theme_as_it_was_and_stops_asking() {
+async fn a_refused_link_says_so_and_a_new_one_goes_only_to_the_orders_address() {
     let world = World::start().await;
     let admin = AdminApi::create_shop(&world.worker, SHOP).await;
     let store = Store::connect(&admin).await;
@@ -744,9 +786,18 @@ async fn a_forged_link_leaves_the_theme_as_it_was_and_stops_asking() {
         (state == json!("refused")).then_some(())
     })
     .await;
-    let shown = read(client).await;
+    let (shown, _) = until(client, "the refusal said", |s| s.relink.is_some()).await;
     assert_eq!(shown.stage, None, "{shown:?}");
-    assert_eq!(shown.merchant.as_deref(), Some("Thank you for your order."));
+    assert!(
+        has(&shown.relink, "This link is not valid or has expired")
+            && has(&shown.relink, "we will email you a new link"),
+        "{shown:?}"
+    );
+    assert_eq!(
+        shown.merchant.as_deref(),
+        Some("Thank you for your order."),
+        "the theme's own words stay"
+    );
     // One read, refused, and no socket or polling after it.
     let reads: Value = client
         .execute(
@@ -756,7 +807,65 @@ async fn a_forged_link_leaves_the_theme_as_it_was_and_stops_asking() {
         .await
         .expect("runs");
     assert_eq!(reads, json!(1));
+    let before = logged_kinds(&admin, "F-1").await;
+
+    // Someone else's address: the same answer, and nothing is sent.
+    let other = ask_for_a_new_link(client, "eve@example.com").await;
+    assert_eq!(logged_kinds(&admin, "F-1").await, before);
+
+    // The order's own address, however it is capitalised: one new link.
+    client
+        .goto(&page_url(&shop, "F-1", &forged, "en-GB"))
+        .await
+        .expect("loads");
+    until(client, "the form again", |s| s.relink.is_some()).await;
+    let own = ask_for_a_new_link(client, "DEE@Example.com").await;
+    assert_eq!(own.relink, other.relink, "the answer reveals nothing");
+    let links = |kinds: Vec<String>| kinds.iter().filter(|k| *k == "order_link").count();
+    assert_eq!(links(logged_kinds(&admin, "F-1").await), 1);
+    // Asked again at once: answered alike, and still one.
+    client
+        .goto(&page_url(&shop, "F-1", &forged, "en-GB"))
+        .await
+        .expect("loads");
+    until(client, "the form again", |s| s.relink.is_some()).await;
+    ask_for_a_new_link(client, "dee@example.com").await;
+    assert_eq!(links(logged_kinds(&admin, "F-1").await), 1);
     browser.close().await;
+
+    // The edge's own page, without the widget: the same form in HTML.
+    let base = format!("{}/v1/shops/{SHOP}/orders/F-1", world.worker.base_url());
+    let page = e2e::http()
+        .get(format!("{base}/page?t={forged}&lang=it"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+    let html = page.text().await.unwrap_or_default();
+    assert!(
+        html.contains("action=\"link?lang=it\"") && html.contains("name=\"email\""),
+        "{html}"
+    );
+    let sent = e2e::http()
+        .post(format!("{base}/link?lang=it"))
+        .form(&[("email", "nobody@example.com")])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(sent.status(), StatusCode::OK);
+    let html = sent.text().await.unwrap_or_default();
+    assert!(html.contains("un nuovo link sta arrivando"), "{html}");
+    // Not an address: a clear 400 that names the field, and nothing sent.
+    let bad = e2e::http()
+        .post(format!("{base}/link"))
+        .json(&json!({"email": "dee@example.com, eve@example.com"}))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let body: Value = bad.json().await.expect("a JSON error");
+    assert_eq!(body["error"]["code"], "invalid_input", "{body}");
+    assert_eq!(links(logged_kinds(&admin, "F-1").await), 1);
 }
 
 /// Issue 19 #3: the delay email promises the right to cancel; after the

@@ -11,6 +11,46 @@ if (script && script.src) {
   var shop = encodeURIComponent(src.searchParams.get("shop") || "");
   var loaded = wasm_bindgen({ module_or_path: new URL("__WASM_FILE__", src) });
   var POLL_MS = 10000;
+  // A refused link (expired or forged): beside the theme's own content, say
+  // so, with a form that asks the edge to email a new link to the order's
+  // address. The edge answers alike whether it sent one: so does this.
+  var relink = function (host, base) {
+    if (host.shadowRoot) return;
+    var w = wasm_bindgen.relink_words(host);
+    var root = host.attachShadow({ mode: "open" });
+    root.innerHTML = "<style>.relink{display:grid;gap:.6em}p{margin:0}input,button{font:inherit}" +
+      "button{cursor:pointer;border-radius:4px;padding:.35em .8em;border:1px solid currentColor;background:#fff;color:#1f1f1f}" +
+      ":focus-visible{outline:3px solid #0b57d0;outline-offset:2px}</style>" +
+      '<section class="relink"><slot></slot><p><strong></strong> <span></span></p>' +
+      '<form><label><span></span> <input type="email" name="email" required autocomplete="email"></label> ' +
+      '<button type="submit"></button></form><p class="answer" role="status" tabindex="-1"></p></section>';
+    var box = root.lastChild;
+    box.lang = w[0];
+    box.dir = w[1];
+    var said = box.children[1], form = box.children[2], answer = box.children[3];
+    said.firstChild.textContent = w[2];
+    said.lastChild.textContent = w[3];
+    form.querySelector("span").textContent = w[4];
+    form.querySelector("button").textContent = w[5];
+    form.onsubmit = function (event) {
+      event.preventDefault();
+      var button = form.querySelector("button");
+      button.disabled = true;
+      fetch(base + "/link", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ email: form.email.value, lang: w[0] })
+      })
+        .then(function (response) { return response.status === 202; })
+        .catch(function () { return false; })
+        .then(function (taken) {
+          answer.textContent = taken ? w[6] : w[7];
+          if (taken) form.hidden = true;
+          button.disabled = false;
+          answer.focus();
+        });
+    };
+  };
   var follow = function (host) {
     var order = (host.getAttribute("data-backorder-order") || "").trim();
     var token = host.getAttribute("data-token") ||
@@ -42,6 +82,7 @@ if (script && script.src) {
             // the widget has stopped asking rather than not yet answered.
             host.setAttribute("data-backorder-state", "refused");
             console.warn("backorder widget: the edge refused this order's link");
+            loaded.then(function () { relink(host, base); });
           }
           return response.ok ? response.text() : null;
         })

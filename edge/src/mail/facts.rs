@@ -295,7 +295,7 @@ pub fn facts(email: &Email, to: &Addressing) -> Value {
             sku,
             order_complete,
         } => json!({ "sku": to.item(sku), "order_complete": order_complete }),
-        Email::Processed | Email::FollowUp | Email::WinBack => json!({}),
+        Email::Processed | Email::FollowUp | Email::WinBack | Email::OrderLink => json!({}),
         Email::Shipped {
             carrier,
             tracking,

@@ -262,6 +262,7 @@ pub fn sample(kind: EmailKind, locale: Locale) -> Option<Email> {
         },
         EmailKind::FollowUp => Email::FollowUp,
         EmailKind::WinBack => Email::WinBack,
+        EmailKind::OrderLink => Email::OrderLink,
         EmailKind::Nurture => Email::Nurture {
             window: Some(ship),
             offer: None,

@@ -39,6 +39,8 @@ const BUILT_IN: &[(&str, &str)] = mail_templates![
     "choice_confirmed.txt",
     "cancelled.html",
     "cancelled.txt",
+    "order_link.html",
+    "order_link.txt",
 ];
 
 const PAGE: &str = include_str!("../../../templates/pages/page.html");

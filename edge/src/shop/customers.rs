@@ -35,10 +35,11 @@ impl ShopRecords {
             (Method::Post, ["choices"]) => self.choose(req, &order).await,
             (Method::Post, ["cancel"]) => self.cancel(req, &order).await,
             (Method::Get, ["page"]) => self.order_page(req, &order),
+            (Method::Post, ["link"]) => self.fresh_link(req, &order).await,
             (_, [action @ ("confirm" | "unsubscribe")]) => {
                 self.customer_page(req, &order, action).await
             }
-            (_, [] | ["live"] | ["choices"] | ["cancel"] | ["page"]) => {
+            (_, [] | ["live"] | ["choices"] | ["cancel"] | ["page"] | ["link"]) => {
                 Err(EdgeError::MethodNotAllowed)
             }
             _ => return None,

@@ -4,13 +4,14 @@
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use shared::lifecycle::{Choice, Locale, OrderView, RejectionCode};
+use shared::lifecycle::{Choice, Email, EmailKind, Locale, OrderView, RejectionCode};
 use shared::{OrderId, ShopId};
 use worker::{Method, Request, Response};
 
 use super::mail::address_hash;
 use super::sql::{Row, text_value};
-use super::{MAX_WEBHOOK_BYTES, ShopRecords, invalid};
+use super::{MAX_SETTING_BYTES, MAX_WEBHOOK_BYTES, ShopRecords, invalid};
+use crate::calls::queue::{self, EmailJob, Job};
 use crate::error::EdgeError;
 use crate::mail::facts::{choice_words, option_words};
 use crate::mail::render::{self, say};
@@ -96,6 +97,9 @@ fn recap(t: &Value, locale: Locale, view: &OrderView) -> Option<String> {
     ))
 }
 
+/// A fresh link is emailed at most once in this long per order.
+const RELINK_SECS: i64 = 15 * 60;
+
 impl ShopRecords {
     fn page_locale(&self, req: &Request) -> Locale {
         http::query_param(req, "lang")
@@ -129,10 +133,142 @@ impl ShopRecords {
     }
 
     /// What a link whose token does not check opens: a page that says so,
-    /// and nothing of the order.
+    /// nothing of the order, and a form to have a new link emailed.
     fn invalid_link_page(&self, locale: Locale, t: &Value) -> Result<Response, EdgeError> {
         let title = say(t, "page.invalid_link");
-        self.page("", locale, &title, None, Vec::new(), None, 403)
+        self.relink_page(locale, t, &title, true, 403)
+    }
+
+    /// A page about a link: `title`, and the form that asks for a new one
+    /// (`ask`) or what came of asking.
+    fn relink_page(
+        &self,
+        locale: Locale,
+        t: &Value,
+        title: &str,
+        ask: bool,
+        status: u16,
+    ) -> Result<Response, EdgeError> {
+        let html = render::page(&json!({
+            "lang": locale.code(),
+            "dir": render::direction(locale),
+            "shop": "",
+            "title": title,
+            "message": if ask { say(t, "page.new_link_how") } else { say(t, "page.new_link_sent") },
+            "forms": [],
+            "relink": ask.then(|| json!({
+                // Relative to `…/orders/{order}/{page}`.
+                "action": format!("link?lang={}", locale.code()),
+                "label": say(t, "page.new_link_label"),
+                "button": say(t, "page.new_link_button"),
+            })),
+        }))
+        .map_err(|err| EdgeError::Internal(format!("page template: {err}")))?;
+        page_response(html, status)
+    }
+
+    /// `POST …/orders/{order}/link`, `{"email"}` as JSON or as the form of
+    /// the expired-link page: emails a fresh link to the order's page if
+    /// the address is the one the order's emails go to, at most once in
+    /// `RELINK_SECS` per order. The answer is the same whether the order
+    /// exists, the address matches or the limit held it back: it reveals
+    /// nothing about the order.
+    pub(super) async fn fresh_link(
+        &self,
+        req: &mut Request,
+        order: &OrderId,
+    ) -> Result<Response, EdgeError> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Ask {
+            email: String,
+            #[serde(default, deserialize_with = "shared::present")]
+            lang: Option<String>,
+        }
+        let form = req
+            .headers()
+            .get("Content-Type")?
+            .is_some_and(|kind| kind.starts_with("application/x-www-form-urlencoded"));
+        let body = http::body_bytes(req, MAX_SETTING_BYTES).await?;
+        let ask: Ask = if form {
+            let mut fields = form_urlencoded::parse(&body);
+            Ask {
+                email: fields
+                    .find(|(name, _)| name == "email")
+                    .map(|(_, value)| value.into_owned())
+                    .ok_or_else(|| invalid("email", "the order's email address"))?,
+                lang: http::query_param(req, "lang"),
+            }
+        } else {
+            http::from_json_text(&body)?
+        };
+        let email = crate::mail::plain_mailbox(&ask.email)
+            .map_err(|why| invalid("email", why))?
+            .to_owned();
+        let locale = ask.lang.as_deref().and_then(Locale::from_tag);
+        self.send_fresh_link(order, &email, locale).await?;
+        if form {
+            let locale = locale.unwrap_or_else(|| self.page_locale(req));
+            let t = render::catalog(locale);
+            return self.relink_page(locale, &t, &say(&t, "page.new_link_sent"), false, 200);
+        }
+        let t = render::catalog(locale.unwrap_or(Locale::En));
+        http::json(
+            &json!({ "status": "accepted", "message": say(&t, "page.new_link_sent") }),
+            202,
+        )
+    }
+
+    async fn send_fresh_link(
+        &self,
+        order: &OrderId,
+        email: &str,
+        locale: Option<Locale>,
+    ) -> Result<(), EdgeError> {
+        let now = clock::now().unix_seconds();
+        let recent: Vec<Row<i64>> = self.rows(
+            "SELECT COUNT(*) AS value FROM mails WHERE order_id = ? AND kind = ? AND created_at > ?",
+            vec![
+                text_value(order.as_str()),
+                text_value(EmailKind::OrderLink.code()),
+                (now - RELINK_SECS).into(),
+            ],
+        )?;
+        if recent.first().is_some_and(|row| row.value > 0) {
+            return Ok(());
+        }
+        // The order's newest email says where its emails go, and in which
+        // language; the address stays in the log and the order's object.
+        let jobs: Vec<Row<String>> = self.rows(
+            "SELECT job AS value FROM mails WHERE order_id = ? AND recipient IS NOT NULL
+                 AND kind != ? ORDER BY created_at DESC LIMIT 1",
+            vec![
+                text_value(order.as_str()),
+                text_value(EmailKind::OrderLink.code()),
+            ],
+        )?;
+        let Some(row) = jobs.into_iter().next() else {
+            return Ok(());
+        };
+        let Ok(last) = serde_json::from_str::<EmailJob>(&row.value) else {
+            return Ok(());
+        };
+        let matches = last
+            .to
+            .email
+            .as_deref()
+            .is_some_and(|known| known.trim().eq_ignore_ascii_case(email));
+        if !matches {
+            return Ok(());
+        }
+        let job = EmailJob {
+            key: format!("{}/link/{now}", order.as_str()),
+            email: Email::OrderLink,
+            locale: locale.map_or(last.locale.clone(), |locale| locale.code().to_owned()),
+            ..last
+        };
+        self.record_email(&job, now)?;
+        queue::send(&self.env, &Job::Email(job)).await
     }
 
     /// `…/orders/{order}/confirm` (an option from an email) and

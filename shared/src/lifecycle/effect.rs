@@ -112,6 +112,9 @@ pub enum Email {
         refund: Money,
         refund_by: Date,
     },
+    /// A fresh link to the order's page, asked for from a page whose link
+    /// had expired. The shell sends it; the lifecycle never does.
+    OrderLink,
 }
 
 /// The kind of an email: its wire code is the `email` tag of [`Email`], and
@@ -129,10 +132,11 @@ pub enum EmailKind {
     DelayNotice,
     ChoiceConfirmed,
     Cancelled,
+    OrderLink,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 10] = [
+    pub const ALL: [EmailKind; 11] = [
         EmailKind::Receipt,
         EmailKind::Restocked,
         EmailKind::Processed,
@@ -143,6 +147,7 @@ impl EmailKind {
         EmailKind::DelayNotice,
         EmailKind::ChoiceConfirmed,
         EmailKind::Cancelled,
+        EmailKind::OrderLink,
     ];
 
     pub fn code(self) -> &'static str {
@@ -157,6 +162,7 @@ impl EmailKind {
             EmailKind::DelayNotice => "delay_notice",
             EmailKind::ChoiceConfirmed => "choice_confirmed",
             EmailKind::Cancelled => "cancelled",
+            EmailKind::OrderLink => "order_link",
         }
     }
 
@@ -178,6 +184,7 @@ impl Email {
             Email::DelayNotice(_) => EmailKind::DelayNotice,
             Email::ChoiceConfirmed { .. } => EmailKind::ChoiceConfirmed,
             Email::Cancelled { .. } => EmailKind::Cancelled,
+            Email::OrderLink => EmailKind::OrderLink,
         }
     }
 
@@ -316,6 +323,7 @@ mod tests {
                 refund: money,
                 refund_by: day,
             },
+            Email::OrderLink,
         ];
         for (kind, email) in EmailKind::ALL.into_iter().zip(&emails) {
             assert_eq!(email.kind(), kind);

@@ -142,6 +142,29 @@ pub fn mount_order(host: HtmlElement, base: String, query: String) -> Option<Ord
     Some(OrderPage(inner))
 }
 
+/// The words of the expired-link box, in the language of `host`'s page
+/// (else English), for the loader, which draws that box itself (as a Leptos
+/// view it cost the module 4 KB gzip): `[lang, dir, refused, how, label,
+/// button, sent, failed]`.
+#[wasm_bindgen]
+pub fn relink_words(host: &HtmlElement) -> js_sys::Array {
+    let speech = Speech::choose(page_lang(host).as_deref(), None);
+    let words = speech.order();
+    [
+        speech.lang(),
+        speech.dir(),
+        words.answer_invalid_link,
+        words.new_link_how,
+        words.new_link_label,
+        words.new_link_button,
+        words.new_link_sent,
+        words.failed,
+    ]
+    .into_iter()
+    .map(JsValue::from_str)
+    .collect()
+}
+
 #[wasm_bindgen]
 impl OrderPage {
     /// Takes a view the edge sent (JSON text). An older or unreadable one is
