@@ -208,6 +208,25 @@ impl<'de> Deserialize<'de> for Date {
     }
 }
 
+/// A written date or range without the leading zeros some languages' range
+/// patterns put on day numbers (ICU writes Italian "03–09 gennaio 2027"
+/// where every other date says "3 gennaio"): a `0` that starts a number
+/// and is followed by another digit goes.
+pub fn unpadded(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut previous: Option<char> = None;
+    let mut chars = text.chars().peekable();
+    while let Some(ch) = chars.next() {
+        let starts_number = !previous.is_some_and(|p| p.is_ascii_digit());
+        let digit_follows = chars.peek().is_some_and(char::is_ascii_digit);
+        if !(ch == '0' && starts_number && digit_follows) {
+            out.push(ch);
+        }
+        previous = Some(ch);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,5 +304,16 @@ mod tests {
             prop_assert!(next > date);
             prop_assert_eq!(date.days_until(next), 1);
         }
+    }
+
+    #[test]
+    fn day_numbers_lose_their_padding_and_years_keep_their_zeros() {
+        assert_eq!(unpadded("03–09 gennaio 2027"), "3–9 gennaio 2027");
+        assert_eq!(
+            unpadded("03 gennaio – 09 febbraio 2030"),
+            "3 gennaio – 9 febbraio 2030"
+        );
+        assert_eq!(unpadded("10–20 marzo 2030"), "10–20 marzo 2030");
+        assert_eq!(unpadded("January 3 – 9, 2027"), "January 3 – 9, 2027");
     }
 }

@@ -634,9 +634,20 @@ async fn the_page_speaks_italian_and_arabic_and_falls_back_to_the_shops_language
     assert_eq!(italian.current.as_deref(), Some("In ritardo"));
     assert!(has(&italian.status, "marzo 2030"), "{italian:?}");
     assert!(
-        italian.options.iter().any(|o| o == "Annulla e rimborsa"),
+        italian
+            .options
+            .iter()
+            .any(|o| o == "Annullo e chiedo il rimborso"),
         "{italian:?}"
     );
+    // Issue 19 #13: every Italian option speaks as the customer does
+    // ("Continuo…", "Passo a…", "Preferisco…"), and days are not padded.
+    assert!(
+        italian.options.iter().any(|o| o == "Continuo ad aspettare")
+            && italian.options.iter().any(|o| o.starts_with("Passo a ")),
+        "{italian:?}"
+    );
+    assert!(has(&italian.status, " 1–20 marzo 2030"), "{italian:?}");
     assert!(
         italian
             .options

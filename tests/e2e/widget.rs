@@ -333,6 +333,14 @@ async fn the_shops_banner_shows_until_dismissed_and_bad_banners_change_nothing()
         shown["region"],
         serde_json::json!(["region", "A note from the shop", "en"])
     );
+    // Issue 19 #13: it lies over the page rather than pushing it down: the
+    // page's heading is where it is with the banner and without it.
+    let heading_top = "return document.querySelector('h1').getBoundingClientRect().top;";
+    let with_banner = browser
+        .client
+        .execute(heading_top, vec![])
+        .await
+        .expect("runs");
     // Dismissed, it stays away on the next page.
     browser
         .client
@@ -343,6 +351,12 @@ async fn the_shops_banner_shows_until_dismissed_and_bad_banners_change_nothing()
         .await
         .expect("clicks");
     assert!(extras(&browser.client).await["banner"].is_null());
+    let without_banner = browser
+        .client
+        .execute(heading_top, vec![])
+        .await
+        .expect("runs");
+    assert_eq!(with_banner, without_banner, "the banner moved the page");
     let page = ShopPage::open(&browser.client, shop.url()).await;
     page.settled(BACKORDER_SKU).await;
     assert!(extras(&browser.client).await["banner"].is_null());

@@ -85,7 +85,7 @@ if (script && script.src) {
     inner.appendChild(button);
     return { root: inner, text: inner.firstChild, button: button };
   };
-  // The merchant's banner, while it runs: in [data-backorder-banner] or at
+  // The merchant's banner, while it runs: in [data-backorder-banner] or over
   // the top of the page, in the page's language when the merchant wrote it.
   var banner = function (set, words) {
     if (!set || !set.messages) return;
@@ -94,8 +94,11 @@ if (script && script.src) {
     if (!text || remembered(closed) === text) return;
     var host = document.querySelector("[data-backorder-banner]");
     if (!host) {
+      // Over the top of the page rather than in it: the page does not
+      // move when it appears (a merchant's own element keeps its room).
       host = document.createElement("div");
-      document.body.insertBefore(host, document.body.firstChild);
+      host.style.cssText = "position:fixed;inset-inline:0;top:0;z-index:2147483000";
+      document.body.appendChild(host);
     }
     var made = box(host, words, ".banner{display:flex;gap:1em;align-items:center;justify-content:space-between;" +
       "padding:.6em 1.2em;background:#fff4d6;color:#3d2c00;border-bottom:1px solid #b08a1e}",
@@ -136,7 +139,9 @@ if (script && script.src) {
       if (a.status === "backorder" && w) {
         var day = function (d) { return new Date(d + "T00:00:00Z"); };
         var range = new Intl.DateTimeFormat(words.tag, { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" })
-          .formatRange(day(w.earliest), day(w.latest));
+          .formatRange(day(w.earliest), day(w.latest))
+          // Italian's range pattern pads days ("03–09"): no other date does.
+          .replace(/(^|\D)0(\d)/g, "$1$2");
         said = words.news_window.replace("{range}", range).replace("{name}", named(product.sku));
       }
     });

@@ -71,6 +71,7 @@ pub fn format_window(window: &ShipWindow, locale: &str) -> String {
                 )
                 .ok()
         })
+        .map(|range| shared::date::unpadded(&range))
         .unwrap_or_else(|| format!("{} – {}", window.earliest(), window.latest()))
 }
 

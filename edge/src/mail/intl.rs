@@ -65,7 +65,8 @@ pub fn date(locale: &str, date: Date) -> String {
 }
 
 /// "June 7 – 11, 2030", "7–11 giugno 2030": `formatRange` shares what the
-/// two ends have in common, as each language does.
+/// two ends have in common, as each language does (without the zeros its
+/// Italian pattern pads days with).
 pub fn range(locale: &str, window: &ShipWindow) -> String {
     let format = date_format(locale);
     let Ok(format_range) = Reflect::get(&format, &JsValue::from_str("formatRange"))
@@ -77,14 +78,15 @@ pub fn range(locale: &str, window: &ShipWindow) -> String {
             date(locale, window.latest())
         );
     };
-    call(
+    let range = call(
         &format_range,
         &format,
         &[
             js_date(day_millis(window.earliest())).into(),
             js_date(day_millis(window.latest())).into(),
         ],
-    )
+    );
+    shared::date::unpadded(&range)
 }
 
 /// A moment, to the minute, in the shop's time zone and with the zone
