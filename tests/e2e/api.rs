@@ -555,8 +555,26 @@ async fn a_policy_is_validated_and_errors_name_the_field() {
         },
     )
     .await;
+    // The merchant's order page: HTTPS, with the order and its token.
+    for bad in [
+        r#"{"order_page_url": "http://shop.example/orders/{order}?t={token}"}"#,
+        r#"{"order_page_url": "https://shop.example/orders/{order}"}"#,
+        r#"{"order_page_url": "https://shop.example/o/{order}?t={token}\" onload=\"x"}"#,
+    ] {
+        check(
+            &http,
+            put(bad),
+            Expect {
+                status: StatusCode::BAD_REQUEST,
+                code: "invalid_input",
+                message_has: "order_page_url",
+            },
+        )
+        .await;
+    }
     let before = admin.get("/policy").await;
     assert_eq!(before["alternatives"], json!([]));
+    assert!(before.get("order_page_url").is_none(), "{before}");
     assert_eq!(
         before["nurture_every_days"], 12,
         "unchanged by the bad writes"

@@ -1128,5 +1128,35 @@ async fn every_email_leads_back_to_the_order_page_the_edge_serves() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let html = response.text().await.unwrap_or_default();
     assert!(!html.contains("data-backorder-order"), "{html}");
+
+    // Issue 19 #8: a merchant with an order page of their own (the widget
+    // on it) has every email link there instead, token and language filled.
+    let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
+    let template = format!("{}orders/{{order}}?t={{token}}&lang={{lang}}", shop.url());
+    admin.set_policy(&json!({"order_page_url": template})).await;
+    placed(&admin, &store, "E-2").await;
+    let receipt = eventually("E-2's receipt, sent", || async {
+        let log = admin.get("/emails?order=E-2").await["emails"].clone();
+        let key = log.as_array()?.first()?["key"].as_str()?.to_owned();
+        let email = admin.get(&format!("/emails/one?key={key}")).await;
+        email["text"]
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    })
+    .await;
+    let own = format!("{}orders/E-2?t=", shop.url());
+    let link = receipt
+        .split_whitespace()
+        .find(|word| word.starts_with(&own))
+        .unwrap_or_else(|| panic!("the merchant's page in the receipt: {receipt}"));
+    assert!(link.ends_with("&lang=en"), "{link}");
+    assert!(!receipt.contains("/orders/E-2/page?"), "{receipt}");
+    client.goto(link).await.expect("loads");
+    let (shown, _) = until(client, "the order on the merchant's page", |s| {
+        s.stage.as_deref() == Some("waiting")
+    })
+    .await;
+    assert!(has(&shown.lines, TENT_NAME), "{shown:?}");
     browser.close().await;
 }

@@ -202,6 +202,9 @@ pub struct EmailClaim {
     pub shop_locale: Locale,
     /// The shop's time zone (IANA name), for deadlines in its emails.
     pub shop_time_zone: String,
+    /// The merchant's own order page (a URL template), if they gave one.
+    #[serde(default)]
+    pub order_page_url: Option<String>,
 }
 
 /// What the consumer reports after a try.

@@ -31,6 +31,8 @@ pub struct Addressing {
     pub time_zone: String,
     /// The items' names by SKU, as the store calls them.
     pub names: Vec<(Sku, String)>,
+    /// The merchant's own order page (a URL template), else the edge's.
+    pub order_page: Option<String>,
 }
 
 impl Addressing {
@@ -57,7 +59,15 @@ impl Addressing {
     /// The order's own page (served by the edge, with the live widget):
     /// every email links to it.
     pub fn order_page_url(&self) -> String {
-        self.order_url("page", &[])
+        match &self.order_page {
+            Some(template) => shared::lifecycle::fill_order_page_url(
+                template,
+                self.order.as_str(),
+                &self.token,
+                self.locale.code(),
+            ),
+            None => self.order_url("page", &[]),
+        }
     }
 
     pub fn unsubscribe_url(&self) -> String {

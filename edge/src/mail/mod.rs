@@ -147,6 +147,7 @@ pub async fn deliver(env: &Env, job: &EmailJob) -> Result<Next, EdgeError> {
         token: claim.token.clone(),
         time_zone: claim.shop_time_zone.clone(),
         names: job.names.clone(),
+        order_page: claim.order_page_url.clone(),
     };
     let report = match render_job(job, &to, &claim.overrides) {
         Ok((rendered, template_error)) => {
@@ -332,6 +333,7 @@ pub fn sample_addressing(
         base_url: base_url.to_owned(),
         token: "preview".to_owned(),
         time_zone: time_zone.to_owned(),
+        order_page: None,
         // The store's names, in the store's language, whatever the email's.
         names: [
             ("TENT-2P", "Trail tent, 2 person"),

@@ -399,6 +399,7 @@ impl ShopRecords {
             token: String::new(),
             shop_locale: policy_locale,
             shop_time_zone: policy.time_zone().to_owned(),
+            order_page_url: policy.order_page_url().map(str::to_owned),
         };
         if current.state.is_settled() {
             return http::json(&claim, 200);

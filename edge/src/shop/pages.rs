@@ -56,14 +56,32 @@ struct Back {
 }
 
 impl Back {
-    /// The order's page, relative to the page at `…/orders/{order}/{action}`.
-    fn to_order(t: &Value, token: &str, locale: Locale) -> Back {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        query
-            .append_pair("t", token)
-            .append_pair("lang", locale.code());
+    /// The order's page: the merchant's (`template`), else the edge's,
+    /// relative to the page at `…/orders/{order}/{action}`.
+    fn to_order(
+        t: &Value,
+        template: Option<&str>,
+        order: &OrderId,
+        token: &str,
+        locale: Locale,
+    ) -> Back {
+        let href = match template {
+            Some(template) => shared::lifecycle::fill_order_page_url(
+                template,
+                order.as_str(),
+                token,
+                locale.code(),
+            ),
+            None => {
+                let mut query = form_urlencoded::Serializer::new(String::new());
+                query
+                    .append_pair("t", token)
+                    .append_pair("lang", locale.code());
+                format!("page?{}", query.finish())
+            }
+        };
         Back {
-            href: format!("page?{}", query.finish()),
+            href,
             text: say(t, "see_order"),
             contact: say(t, "page.contact"),
         }
@@ -291,7 +309,8 @@ impl ShopRecords {
             .append_pair("t", &token)
             .append_pair("lang", locale.code());
         let self_url = format!("?{}", query.finish());
-        let back = Back::to_order(&t, &token, locale);
+        let template = self.policy()?.order_page_url().map(str::to_owned);
+        let back = Back::to_order(&t, template.as_deref(), order, &token, locale);
         let method = req.method();
         match (method, action) {
             (Method::Get, "unsubscribe") => self.page(

@@ -105,6 +105,14 @@ pub struct RawShopPolicy {
     /// `None` means "on for US shops, off elsewhere".
     pub us_mail_order_rule: Option<bool>,
     pub alternatives: Vec<Alternative>,
+    /// The merchant's own order page, where every email and page links
+    /// (with the widget on it): `https://…{order}…{token}…`, `{lang}`
+    /// optional; `None` for the page the edge serves.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::present"
+    )]
+    pub order_page_url: Option<String>,
 }
 
 impl Default for RawShopPolicy {
@@ -124,6 +132,7 @@ impl Default for RawShopPolicy {
             country: "US".to_owned(),
             us_mail_order_rule: None,
             alternatives: Vec::new(),
+            order_page_url: None,
         }
     }
 }
@@ -162,6 +171,62 @@ pub struct ShopPolicy {
     country: String,
     us_mail_order_rule: bool,
     alternatives: Vec<Alternative>,
+    #[serde(default)]
+    order_page_url: Option<String>,
+}
+
+/// The longest order-page URL template taken.
+const MAX_URL_CHARS: usize = 500;
+
+/// An order-page URL template: HTTPS (plain HTTP only on this machine, for
+/// a shop being built), with `{order}` and `{token}`, nothing that acts.
+fn check_order_page_url(url: &str) -> Result<(), PolicyError> {
+    let local = [
+        "http://127.0.0.1:",
+        "http://127.0.0.1/",
+        "http://localhost:",
+        "http://localhost/",
+    ];
+    let scheme_ok = url.starts_with("https://") || local.iter().any(|start| url.starts_with(start));
+    if !scheme_ok {
+        return Err(error("order_page_url", "must start with https://"));
+    }
+    if url.chars().count() > MAX_URL_CHARS
+        || url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '\\'))
+    {
+        return Err(error(
+            "order_page_url",
+            format!("at most {MAX_URL_CHARS} characters, without spaces, quotes or angle brackets"),
+        ));
+    }
+    if !url.contains("{order}") || !url.contains("{token}") {
+        return Err(error(
+            "order_page_url",
+            "must hold {order} and {token}, which each link fills in",
+        ));
+    }
+    Ok(())
+}
+
+/// The order's page under `template`: `{order}`, `{token}` and `{lang}`
+/// filled in, each percent-encoded.
+pub fn fill_order_page_url(template: &str, order: &str, token: &str, lang: &str) -> String {
+    let encode = |text: &str| {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    template
+        .replace("{order}", &encode(order))
+        .replace("{token}", &encode(token))
+        .replace("{lang}", &encode(lang))
 }
 
 fn error(field: &'static str, reason: impl Into<String>) -> PolicyError {
@@ -286,6 +351,9 @@ impl ShopPolicy {
         let options = raw.options;
         check_options(options)?;
         check_alternatives(&raw.alternatives)?;
+        if let Some(url) = &raw.order_page_url {
+            check_order_page_url(url)?;
+        }
         Ok(ShopPolicy {
             options,
             store_credit_bonus_percent: bonus,
@@ -300,6 +368,7 @@ impl ShopPolicy {
             country: raw.country,
             us_mail_order_rule: us_rule,
             alternatives: raw.alternatives,
+            order_page_url: raw.order_page_url,
         })
     }
 
@@ -336,6 +405,10 @@ impl ShopPolicy {
     }
     pub fn us_mail_order_rule(&self) -> bool {
         self.us_mail_order_rule
+    }
+    /// The merchant's own order page, as a template, if they gave one.
+    pub fn order_page_url(&self) -> Option<&str> {
+        self.order_page_url.as_deref()
     }
     pub fn alternatives(&self) -> &[Alternative] {
         &self.alternatives
