@@ -4,6 +4,7 @@
 //! may panic or lose precision, so every field is read defensively.
 
 use serde_json::Value;
+use shared::text::MerchantText;
 use shared::{Currency, ShipWindow};
 
 /// Who sent a webhook; the path names it.
@@ -99,8 +100,8 @@ pub enum Inbound {
     WindowChanged {
         sku: String,
         window: Option<ShipWindow>,
-        reason: String,
-        fix: String,
+        reason: MerchantText,
+        fix: MerchantText,
     },
     /// Shopify's inventory levels name inventory items, not SKUs.
     InventoryItem {
@@ -429,6 +430,15 @@ fn woo_order(body: &Value) -> Result<DraftOrder, Unreadable> {
     })
 }
 
+/// A merchant's text in a Standard event: a string, or one per language.
+fn merchant_text(value: &Value) -> Option<MerchantText> {
+    match value {
+        Value::String(_) => text(value).map(MerchantText::One),
+        Value::Object(_) => serde_json::from_value(value.clone()).ok(),
+        _ => None,
+    }
+}
+
 /// WooCommerce writes product names as HTML (`Ship Your Idea &ndash;
 /// Color: Black`): the entities WordPress puts in titles (its texturize
 /// and escaping) and numeric ones become characters; others stay as written.
@@ -511,8 +521,8 @@ fn standard(body: &Value) -> Result<Vec<Inbound>, Unreadable> {
             vec![Inbound::WindowChanged {
                 sku: sku()?,
                 window,
-                reason: text(&data["reason"]).ok_or_else(|| unreadable("data.reason"))?,
-                fix: text(&data["fix"]).ok_or_else(|| unreadable("data.fix"))?,
+                reason: merchant_text(&data["reason"]).ok_or_else(|| unreadable("data.reason"))?,
+                fix: merchant_text(&data["fix"]).ok_or_else(|| unreadable("data.fix"))?,
             }]
         }
         other => vec![Inbound::Ignored {

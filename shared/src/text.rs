@@ -58,6 +58,141 @@ pub fn has_hidden_controls(text: &str) -> bool {
         .any(|ch| ch.is_control() || is_invisible_format(ch))
 }
 
+/// A merchant's text for customers, as they wrote it: once (shown to every
+/// customer as written) or per language, `{"en": "…", "it": "…"}`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum MerchantText {
+    One(String),
+    /// In the order of the languages; a list, not a map, because the
+    /// widget carries this type and a map's code costs it a kilobyte.
+    ByLanguage(#[serde(with = "by_language")] Vec<(crate::lifecycle::Locale, String)>),
+}
+
+/// `{"en": "…", "it": "…"}` as a list of pairs, each language once. Read
+/// and written as a struct, not a map: the worker's queues carry values as
+/// JavaScript objects, in which a map would arrive empty.
+mod by_language {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::lifecycle::Locale;
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Texts {
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::present"
+        )]
+        en: Option<String>,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::present"
+        )]
+        it: Option<String>,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::present"
+        )]
+        ar: Option<String>,
+    }
+
+    pub fn serialize<S: Serializer>(texts: &[(Locale, String)], to: S) -> Result<S::Ok, S::Error> {
+        let of = |wanted: Locale| {
+            texts
+                .iter()
+                .find(|(locale, _)| *locale == wanted)
+                .map(|(_, text)| text.clone())
+        };
+        Texts {
+            en: of(Locale::En),
+            it: of(Locale::It),
+            ar: of(Locale::Ar),
+        }
+        .serialize(to)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        from: D,
+    ) -> Result<Vec<(Locale, String)>, D::Error> {
+        let texts = Texts::deserialize(from)?;
+        Ok([
+            (Locale::En, texts.en),
+            (Locale::It, texts.it),
+            (Locale::Ar, texts.ar),
+        ]
+        .into_iter()
+        .filter_map(|(locale, text)| Some((locale, text?)))
+        .collect())
+    }
+}
+
+impl MerchantText {
+    /// The text for a customer who reads `wanted`: theirs, else the shop's
+    /// language's, else the first written; with the language it is in when
+    /// the merchant said (`None` for a text written once).
+    pub fn pick(
+        &self,
+        wanted: crate::lifecycle::Locale,
+        shop: crate::lifecycle::Locale,
+    ) -> (&str, Option<crate::lifecycle::Locale>) {
+        match self {
+            MerchantText::One(text) => (text, None),
+            MerchantText::ByLanguage(texts) => {
+                let find =
+                    |locale: crate::lifecycle::Locale| texts.iter().find(|(l, _)| *l == locale);
+                find(wanted)
+                    .or_else(|| find(shop))
+                    .or_else(|| texts.first())
+                    .map_or(("", None), |(locale, text)| (text.as_str(), Some(*locale)))
+            }
+        }
+    }
+
+    /// Every text written, in whatever language.
+    pub fn texts(&self) -> Vec<&str> {
+        match self {
+            MerchantText::One(text) => vec![text.as_str()],
+            MerchantText::ByLanguage(texts) => {
+                texts.iter().map(|(_, text)| text.as_str()).collect()
+            }
+        }
+    }
+
+    /// Each text without the spaces around it.
+    pub fn trimmed(&self) -> MerchantText {
+        match self {
+            MerchantText::One(text) => MerchantText::One(text.trim().to_owned()),
+            MerchantText::ByLanguage(texts) => MerchantText::ByLanguage(
+                texts
+                    .iter()
+                    .map(|(locale, text)| (*locale, text.trim().to_owned()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Whether it is exactly `text`, written once.
+    pub fn is(&self, text: &str) -> bool {
+        matches!(self, MerchantText::One(one) if one == text)
+    }
+}
+
+impl From<&str> for MerchantText {
+    fn from(text: &str) -> MerchantText {
+        MerchantText::One(text.to_owned())
+    }
+}
+
+impl From<String> for MerchantText {
+    fn from(text: String) -> MerchantText {
+        MerchantText::One(text)
+    }
+}
+
 /// The longest product name kept.
 pub const MAX_NAME_CHARS: usize = 100;
 
@@ -136,5 +271,38 @@ mod tests {
             assert!(is_bidi_control(ch) && is_invisible_format(ch), "{ch:?}");
         }
         assert!(!is_bidi_control('\u{200D}') && is_invisible_format('\u{200D}'));
+    }
+}
+
+#[cfg(test)]
+mod merchant_text_tests {
+    use super::*;
+    use crate::lifecycle::Locale;
+
+    #[test]
+    fn a_text_per_language_is_read_and_picked_for_the_customer() {
+        let text: MerchantText =
+            serde_json::from_str(r#"{"en": "Held at port", "it": "Trattenuto in porto"}"#)
+                .expect("a text per language");
+        assert_eq!(
+            text.pick(Locale::It, Locale::En),
+            ("Trattenuto in porto", Some(Locale::It))
+        );
+        assert_eq!(
+            text.pick(Locale::Ar, Locale::En),
+            ("Held at port", Some(Locale::En))
+        );
+        assert_eq!(
+            serde_json::to_string(&text).expect("serialises"),
+            r#"{"en":"Held at port","it":"Trattenuto in porto"}"#
+        );
+        let one: MerchantText = serde_json::from_str(r#""Held""#).expect("one text");
+        assert_eq!(one.pick(Locale::Ar, Locale::En), ("Held", None));
+        assert_eq!(
+            serde_json::to_string(&one).expect("serialises"),
+            r#""Held""#
+        );
+        assert!(serde_json::from_str::<MerchantText>(r#"{"fr": "Retenu"}"#).is_err());
+        assert!(serde_json::from_str::<MerchantText>(r#"{"en": "Held", "ar": null}"#).is_err());
     }
 }

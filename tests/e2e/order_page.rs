@@ -617,7 +617,16 @@ async fn the_page_speaks_italian_and_arabic_and_falls_back_to_the_shops_language
         .await;
     let store = Store::connect(&admin).await;
     let token = placed(&admin, &store, "L-1").await;
-    slip(&store, "L-1").await;
+    // Issue 19 #7: the merchant writes the delay in English and Italian;
+    // this Italian shop's customer reads the Italian, on every page.
+    let news = payloads::standard(
+        "window.changed",
+        json!({"sku": TENT, "window": {"earliest": "2030-03-01", "latest": "2030-03-20"},
+               "reason": {"en": REASON, "it": "Il container è stato trattenuto in porto."},
+               "fix": {"en": FIX, "it": "L'abbiamo caricato sul primo camion."}}),
+    );
+    let response = store.standard("msg_slip_L-1", &news).await;
+    assert_eq!(response.status(), StatusCode::OK);
     let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
     let browser = Browser::start().await;
     let client = &browser.client;
@@ -649,6 +658,12 @@ async fn the_page_speaks_italian_and_arabic_and_falls_back_to_the_shops_language
     );
     assert!(has(&italian.status, " 1–20 marzo 2030"), "{italian:?}");
     assert!(
+        has(&italian.delay, "Il container è stato trattenuto in porto.")
+            && has(&italian.delay, "primo camion")
+            && !has(&italian.delay, REASON),
+        "{italian:?}"
+    );
+    assert!(
         italian
             .options
             .iter()
@@ -670,6 +685,16 @@ async fn the_page_speaks_italian_and_arabic_and_falls_back_to_the_shops_language
         arabic.options.iter().any(|o| o == "إلغاء واسترداد المبلغ"),
         "{arabic:?}"
     );
+    // The customer's own language for the merchant's words, marked as
+    // Italian inside the Arabic page.
+    let marked: Value = client
+        .execute(
+            "return document.querySelector('[data-backorder-order]').shadowRoot.querySelector('.delay span[lang]').lang;",
+            vec![],
+        )
+        .await
+        .expect("runs");
+    assert_eq!(marked, "it");
     // The store's names as the store wrote them; the money in Arabic.
     assert!(has(&arabic.lines, TENT_NAME), "{arabic:?}");
     assert!(has(&arabic.bill, "الشحن"), "{arabic:?}");

@@ -33,6 +33,8 @@ pub struct Addressing {
     pub names: Vec<(Sku, String)>,
     /// The merchant's own order page (a URL template), else the edge's.
     pub order_page: Option<String>,
+    /// The shop's language, for the merchant's words the customer's lacks.
+    pub shop_locale: Locale,
 }
 
 impl Addressing {
@@ -239,15 +241,21 @@ fn us_rule(lang: &str, terms: &UsRuleTerms, time_zone: &str) -> Value {
 fn delay(t: &Value, lang: &str, to: &Addressing, notice: &DelayNotice) -> Value {
     // The core's own words for a missed date are English: say them in the
     // customer's language. A merchant's words are shown as written.
-    let (reason, fix) = if notice.reason == MISSED_REASON && notice.fix == MISSED_FIX {
+    // A merchant's words in the customer's language if they gave it, else
+    // the shop's, marked with the language they are in.
+    let (reason, fix, text_lang) = if notice.reason.is(MISSED_REASON) && notice.fix.is(MISSED_FIX) {
         (
             say(t, "delay_notice.missed_reason"),
             say(t, "delay_notice.missed_fix"),
+            None,
         )
     } else {
+        let (reason, reason_lang) = notice.reason.pick(to.locale, to.shop_locale);
+        let (fix, _) = notice.fix.pick(to.locale, to.shop_locale);
         (
-            outside_text(&notice.reason, MAX_TEXT_CHARS),
-            outside_text(&notice.fix, MAX_TEXT_CHARS),
+            outside_text(reason, MAX_TEXT_CHARS),
+            outside_text(fix, MAX_TEXT_CHARS),
+            reason_lang.filter(|written| *written != to.locale),
         )
     };
     let options: Vec<Value> = option_words(t, lang, &to.names, &notice.options)
@@ -264,6 +272,7 @@ fn delay(t: &Value, lang: &str, to: &Addressing, notice: &DelayNotice) -> Value 
     json!({
         "reason": reason,
         "fix": fix,
+        "text_lang": text_lang.map(Locale::code),
         "range": range(lang, notice.window.as_ref()),
         "options": options,
         "expires": intl::instant(lang, notice.offer_expires_at, &to.time_zone),

@@ -17,6 +17,7 @@ use shared::lifecycle::{
     Bill, CancelCause, Choice, DelayNotice, Email, EmailKind, Locale, OfferId, OfferedOption,
     UsRuleTerms,
 };
+use shared::text::MerchantText;
 use shared::{Currency, Date, Money, OrderId, ShipWindow, ShopId, Sku, Timestamp};
 use worker::Env;
 
@@ -148,6 +149,7 @@ pub async fn deliver(env: &Env, job: &EmailJob) -> Result<Next, EdgeError> {
         time_zone: claim.shop_time_zone.clone(),
         names: job.names.clone(),
         order_page: claim.order_page_url.clone(),
+        shop_locale: claim.shop_locale,
     };
     let report = match render_job(job, &to, &claim.overrides) {
         Ok((rendered, template_error)) => {
@@ -269,8 +271,38 @@ pub fn sample(kind: EmailKind, locale: Locale) -> Option<Email> {
             offer: None,
         },
         EmailKind::DelayNotice => Email::DelayNotice(DelayNotice {
-            reason: "The ship carrying our tents was held at the port.".to_owned(),
-            fix: "We booked the next sailing and ship the day it lands.".to_owned(),
+            // Written in English and Italian: an Arabic email says the
+            // shop's English, marked as such.
+            reason: MerchantText::ByLanguage(
+                [
+                    (
+                        Locale::En,
+                        "The ship carrying our tents was held at the port.",
+                    ),
+                    (
+                        Locale::It,
+                        "La nave con le nostre tende è stata trattenuta in porto.",
+                    ),
+                ]
+                .into_iter()
+                .map(|(locale, text)| (locale, text.to_owned()))
+                .collect(),
+            ),
+            fix: MerchantText::ByLanguage(
+                [
+                    (
+                        Locale::En,
+                        "We booked the next sailing and ship the day it lands.",
+                    ),
+                    (
+                        Locale::It,
+                        "Abbiamo prenotato la prossima nave e spediamo il giorno dell'arrivo.",
+                    ),
+                ]
+                .into_iter()
+                .map(|(locale, text)| (locale, text.to_owned()))
+                .collect(),
+            ),
             window: window(day(7, 1), day(7, 8)),
             offer: OfferId(1),
             options: vec![
@@ -334,6 +366,7 @@ pub fn sample_addressing(
         token: "preview".to_owned(),
         time_zone: time_zone.to_owned(),
         order_page: None,
+        shop_locale: Locale::En,
         // The store's names, in the store's language, whatever the email's.
         names: [
             ("TENT-2P", "Trail tent, 2 person"),

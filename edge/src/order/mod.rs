@@ -14,9 +14,10 @@ mod outbox;
 
 use serde::{Deserialize, Serialize};
 use shared::lifecycle::{
-    Effect, Email, Event, Order, OrderView, Rejection, ShopPolicy, TimelineEntry, apply,
-    timeline_entries,
+    Effect, Email, Event, Happening, Locale, Order, OrderView, Rejection, ShopPolicy,
+    TimelineEntry, apply, timeline_entries,
 };
+use shared::text::MerchantText;
 use shared::{ShopId, Sku, Timestamp};
 use worker::{
     DurableObject, Env, ListOptions, Request, Response, State, WebSocket, WebSocketIncomingMessage,
@@ -547,6 +548,28 @@ fn public_view(record: &Record, now: Timestamp) -> OrderView {
     let mut view = OrderView::of(&record.order, &record.timeline, now);
     view.locale = Some(record.policy.locale().code().to_owned());
     view.names = record.names();
+    // The merchant's words in the customer's language if they gave it,
+    // else the shop's, saying which: the page shows them as they come.
+    let shop = record.policy.locale();
+    let customer = record
+        .contact
+        .locale
+        .as_deref()
+        .and_then(Locale::from_tag)
+        .unwrap_or(shop);
+    for entry in &mut view.timeline {
+        if let Happening::Delayed {
+            reason, fix, lang, ..
+        } = &mut entry.happening
+        {
+            let (picked, written) = reason.pick(customer, shop);
+            let picked = MerchantText::One(picked.to_owned());
+            let fix_picked = MerchantText::One(fix.pick(customer, shop).0.to_owned());
+            *lang = written;
+            *reason = picked;
+            *fix = fix_picked;
+        }
+    }
     view
 }
 

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::estimate::{Delivery, DeliveryHistory};
 use shared::lifecycle::Event;
+use shared::text::MerchantText;
 use shared::{Availability, ProductSetting, ShipWindow, ShopId, Sku, StoredProduct};
 use worker::{Method, Request, Response};
 
@@ -386,8 +387,8 @@ impl ShopRecords {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct DelayText {
-    pub(super) reason: String,
-    pub(super) fix: String,
+    pub(super) reason: MerchantText,
+    pub(super) fix: MerchantText,
 }
 
 impl DelayText {
@@ -399,22 +400,35 @@ impl DelayText {
     }
 
     pub(super) fn check(&self) -> Result<(), EdgeError> {
-        for (field, text) in [("delay.reason", &self.reason), ("delay.fix", &self.fix)] {
-            if !shared::text::fits(text, shared::lifecycle::MAX_TEXT_CHARS) {
-                return Err(invalid(
-                    field,
-                    format!("1 to {} characters", shared::lifecycle::MAX_TEXT_CHARS),
-                ));
+        let texts = [("delay.reason", &self.reason), ("delay.fix", &self.fix)];
+        for (field, texts) in texts {
+            let texts = texts.texts();
+            if texts.is_empty() {
+                return Err(invalid(field, "a text, or one per language"));
             }
-            if shared::text::has_hidden_controls(text) {
-                return Err(invalid(
-                    field,
-                    "must not hold control, bidi control or other invisible characters",
-                ));
+            for text in texts {
+                check_delay_text(field, text)?;
             }
         }
         Ok(())
     }
+}
+
+/// One of a delay's texts: it fits, and holds nothing that acts.
+fn check_delay_text(field: &'static str, text: &str) -> Result<(), EdgeError> {
+    if !shared::text::fits(text, shared::lifecycle::MAX_TEXT_CHARS) {
+        return Err(invalid(
+            field,
+            format!("1 to {} characters", shared::lifecycle::MAX_TEXT_CHARS),
+        ));
+    }
+    if shared::text::has_hidden_controls(text) {
+        return Err(invalid(
+            field,
+            "must not hold control, bidi control or other invisible characters",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

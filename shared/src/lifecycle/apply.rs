@@ -10,6 +10,7 @@ use crate::lifecycle::policy::ShopPolicy;
 use crate::lifecycle::rejection::Rejection;
 use crate::lifecycle::us_rule;
 use crate::money::Money;
+use crate::text::MerchantText;
 use crate::time::Timestamp;
 use crate::window::ShipWindow;
 
@@ -255,7 +256,7 @@ impl Step<'_> {
                     line.window = None;
                 }
             }
-            self.slip(MISSED_REASON, MISSED_FIX, &[]);
+            self.slip(&MISSED_REASON.into(), &MISSED_FIX.into(), &[]);
         }
     }
 
@@ -446,12 +447,18 @@ impl Step<'_> {
         &mut self,
         sku: &Sku,
         window: Option<ShipWindow>,
-        reason: &str,
-        fix: &str,
+        reason: &MerchantText,
+        fix: &MerchantText,
         in_stock: &[Sku],
     ) -> Result<(), Rejection> {
-        check_text(reason, "reason")?;
-        check_text(fix, "fix")?;
+        for (texts, field) in [(reason.texts(), "reason"), (fix.texts(), "fix")] {
+            if texts.is_empty() {
+                return Err(Rejection::MissingExplanation(field));
+            }
+            for text in texts {
+                check_text(text, field)?;
+            }
+        }
         if !self.order.waiting_lines().any(|line| line.sku == *sku) {
             return Err(Rejection::NotWaitingFor(sku.clone()));
         }
@@ -466,7 +473,7 @@ impl Step<'_> {
             // A date where there was none is news, not a delay.
             (None, Some(latest)) => self.order.ship_by = Some(latest),
             (None, None) => {}
-            _ => self.slip(reason.trim(), fix.trim(), in_stock),
+            _ => self.slip(&reason.trimmed(), &fix.trimmed(), in_stock),
         }
         Ok(())
     }
@@ -516,7 +523,7 @@ impl Step<'_> {
 
     /// A slip: an apology at once with what happened, what is done, the new
     /// window or "unknown", and a time-limited offer of options.
-    fn slip(&mut self, reason: &str, fix: &str, in_stock: &[Sku]) {
+    fn slip(&mut self, reason: &MerchantText, fix: &MerchantText, in_stock: &[Sku]) {
         let revised = self.order.window().map(|w| w.latest());
         let legal = if self.policy.us_mail_order_rule() {
             us_rule::delay_terms(&self.order, revised, self.now)
@@ -546,8 +553,8 @@ impl Step<'_> {
             .map(|o| (o.options.clone(), o.expires_at))
             .unwrap_or((Vec::new(), self.now));
         self.send(Email::DelayNotice(DelayNotice {
-            reason: reason.to_owned(),
-            fix: fix.to_owned(),
+            reason: reason.clone(),
+            fix: fix.clone(),
             window: self.order.window(),
             offer,
             options,

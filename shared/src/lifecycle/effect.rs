@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::MerchantText;
+
 use crate::date::Date;
 use crate::ids::Sku;
 use crate::lifecycle::offer::{Choice, OfferId, OfferOutcome, OfferedOption};
@@ -30,9 +32,9 @@ pub struct UsRuleTerms {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DelayNotice {
     /// What happened, in the merchant's words.
-    pub reason: String,
+    pub reason: MerchantText,
     /// What is being done about it.
-    pub fix: String,
+    pub fix: MerchantText,
     /// The new window, or `None`, said plainly as "we don't know yet".
     pub window: Option<ShipWindow>,
     pub offer: OfferId,

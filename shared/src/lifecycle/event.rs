@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::MerchantText;
+
 use crate::ids::{CustomerId, OrderId, Sku};
 use crate::lifecycle::offer::{Choice, OfferId};
 use crate::money::Currency;
@@ -46,8 +48,8 @@ pub enum Event {
     WindowChanged {
         sku: Sku,
         window: Option<ShipWindow>,
-        reason: String,
-        fix: String,
+        reason: MerchantText,
+        fix: MerchantText,
         /// Which of the merchant's alternatives are in stock right now.
         in_stock: Vec<Sku>,
     },

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::MerchantText;
+
 use crate::date::Date;
 use crate::ids::{OrderId, Sku};
 use crate::lifecycle::effect::{CancelCause, Effect, Email};
@@ -31,9 +33,13 @@ pub enum Happening {
         window: Option<ShipWindow>,
     },
     Delayed {
-        reason: String,
-        fix: String,
+        reason: MerchantText,
+        fix: MerchantText,
         window: Option<ShipWindow>,
+        /// The language the texts are in, once picked for the customer
+        /// (`None`: as the merchant wrote them, once).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lang: Option<crate::lifecycle::Locale>,
     },
     Processed,
     Shipped {
@@ -76,6 +82,7 @@ pub fn timeline_entries(event: &Event, effects: &[Effect], now: Timestamp) -> Ve
                     reason: notice.reason.clone(),
                     fix: notice.fix.clone(),
                     window: notice.window,
+                    lang: None,
                 }),
                 Email::Processed => happenings.push(Happening::Processed),
                 Email::Shipped {

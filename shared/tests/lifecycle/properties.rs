@@ -164,7 +164,14 @@ fn check_step(
             } => watch.answered = true,
             Effect::Send(Email::DelayNotice(notice)) => {
                 watch.answered = false;
-                prop_assert!(!notice.reason.trim().is_empty() && !notice.fix.trim().is_empty());
+                prop_assert!(
+                    notice
+                        .reason
+                        .texts()
+                        .iter()
+                        .chain(&notice.fix.texts())
+                        .all(|t| !t.trim().is_empty())
+                );
                 prop_assert!(!notice.options.is_empty(), "a delay notice without options");
                 if policy.us_mail_order_rule() {
                     let can_cancel = notice

@@ -177,7 +177,7 @@ fn first_slip_apologises_at_once_with_every_option() {
           WakeUpAt { at: 2027-01-16T09:00Z }
         2027-01-25T09:00Z window_changed
           OfferOpened { offer: OfferId(1), expires_at: 2027-02-01T09:00Z }
-          Send(DelayNotice(DelayNotice { reason: "The ship carrying our tents was held at port.", fix: "We booked the first truck out of the port.", window: Some(2027-02-20..2027-03-01), offer: OfferId(1), options: [KeepWaiting { expedited: true }, SwitchItem { alternatives: [(TENT, SHELTER)] }, ShipAvailableNow { skus: [LANTERN] }, StoreCredit { value: USD 189.00, bonus: USD 18.90 }, Cancel { refund: USD 219.00 }], offer_expires_at: 2027-02-01T09:00Z, us_rule: Some(UsRuleTerms { renewed: false, revised_ship_by: Some(2027-03-01), silence_is_consent: true, consent_by: None, cancel_any_time_until_shipped: false }) }))
+          Send(DelayNotice(DelayNotice { reason: One("The ship carrying our tents was held at port."), fix: One("We booked the first truck out of the port."), window: Some(2027-02-20..2027-03-01), offer: OfferId(1), options: [KeepWaiting { expedited: true }, SwitchItem { alternatives: [(TENT, SHELTER)] }, ShipAvailableNow { skus: [LANTERN] }, StoreCredit { value: USD 189.00, bonus: USD 18.90 }, Cancel { refund: USD 219.00 }], offer_expires_at: 2027-02-01T09:00Z, us_rule: Some(UsRuleTerms { renewed: false, revised_ship_by: Some(2027-03-01), silence_is_consent: true, consent_by: None, cancel_any_time_until_shipped: false }) }))
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-02-20..2027-03-01), live_offer: Some(OfferId(1)) })
           WakeUpAt { at: 2027-02-01T09:00Z }
     "#]]);
@@ -445,7 +445,7 @@ fn us_rule_a_longer_delay_without_consent_cancels_and_refunds() {
           WakeUpAt { at: 2027-01-16T09:00Z }
         2027-01-25T09:00Z window_changed
           OfferOpened { offer: OfferId(1), expires_at: 2027-02-01T09:00Z }
-          Send(DelayNotice(DelayNotice { reason: "Our supplier's factory is closed for a fortnight.", fix: "We ordered from a second factory as well.", window: Some(2027-03-10..2027-03-31), offer: OfferId(1), options: [KeepWaiting { expedited: true }, ShipAvailableNow { skus: [LANTERN] }, StoreCredit { value: USD 189.00, bonus: USD 18.90 }, Cancel { refund: USD 219.00 }], offer_expires_at: 2027-02-01T09:00Z, us_rule: Some(UsRuleTerms { renewed: false, revised_ship_by: Some(2027-03-31), silence_is_consent: false, consent_by: Some(2027-03-17T00:00Z), cancel_any_time_until_shipped: false }) }))
+          Send(DelayNotice(DelayNotice { reason: One("Our supplier's factory is closed for a fortnight."), fix: One("We ordered from a second factory as well."), window: Some(2027-03-10..2027-03-31), offer: OfferId(1), options: [KeepWaiting { expedited: true }, ShipAvailableNow { skus: [LANTERN] }, StoreCredit { value: USD 189.00, bonus: USD 18.90 }, Cancel { refund: USD 219.00 }], offer_expires_at: 2027-02-01T09:00Z, us_rule: Some(UsRuleTerms { renewed: false, revised_ship_by: Some(2027-03-31), silence_is_consent: false, consent_by: Some(2027-03-17T00:00Z), cancel_any_time_until_shipped: false }) }))
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-03-10..2027-03-31), live_offer: Some(OfferId(1)) })
           WakeUpAt { at: 2027-02-01T09:00Z }
         2027-02-01T09:00Z time_passed
@@ -500,7 +500,7 @@ fn us_rule_a_longer_delay_with_consent_keeps_the_order() {
           WakeUpAt { at: 2027-01-16T09:00Z }
         2027-01-25T09:00Z window_changed
           OfferOpened { offer: OfferId(1), expires_at: 2027-02-01T09:00Z }
-          Send(DelayNotice(DelayNotice { reason: "Our supplier stopped answering.", fix: "We are looking for another supplier.", window: None, offer: OfferId(1), options: [KeepWaiting { expedited: true }, ShipAvailableNow { skus: [LANTERN] }, StoreCredit { value: USD 189.00, bonus: USD 18.90 }, Cancel { refund: USD 219.00 }], offer_expires_at: 2027-02-01T09:00Z, us_rule: Some(UsRuleTerms { renewed: false, revised_ship_by: None, silence_is_consent: false, consent_by: Some(2027-03-17T00:00Z), cancel_any_time_until_shipped: true }) }))
+          Send(DelayNotice(DelayNotice { reason: One("Our supplier stopped answering."), fix: One("We are looking for another supplier."), window: None, offer: OfferId(1), options: [KeepWaiting { expedited: true }, ShipAvailableNow { skus: [LANTERN] }, StoreCredit { value: USD 189.00, bonus: USD 18.90 }, Cancel { refund: USD 219.00 }], offer_expires_at: 2027-02-01T09:00Z, us_rule: Some(UsRuleTerms { renewed: false, revised_ship_by: None, silence_is_consent: false, consent_by: Some(2027-03-17T00:00Z), cancel_any_time_until_shipped: true }) }))
           ShowStatus(PublicStatus { stage: Waiting, window: None, live_offer: Some(OfferId(1)) })
           WakeUpAt { at: 2027-02-01T09:00Z }
         2027-01-27T09:00Z chose
@@ -528,7 +528,7 @@ fn a_missed_date_without_news_is_a_delay_too() {
           WakeUpAt { at: 2027-01-16T09:00Z }
         2027-02-15T09:00Z time_passed
           OfferOpened { offer: OfferId(1), expires_at: 2027-02-22T09:00Z }
-          Send(DelayNotice(DelayNotice { reason: "The stock we expected has not reached us by the date we promised.", fix: "We are chasing our supplier and will write again as soon as we know more.", window: None, offer: OfferId(1), options: [KeepWaiting { expedited: true }, ShipAvailableNow { skus: [LANTERN] }, StoreCredit { value: USD 189.00, bonus: USD 18.90 }, Cancel { refund: USD 219.00 }], offer_expires_at: 2027-02-22T09:00Z, us_rule: Some(UsRuleTerms { renewed: false, revised_ship_by: None, silence_is_consent: false, consent_by: Some(2027-03-17T00:00Z), cancel_any_time_until_shipped: true }) }))
+          Send(DelayNotice(DelayNotice { reason: One("The stock we expected has not reached us by the date we promised."), fix: One("We are chasing our supplier and will write again as soon as we know more."), window: None, offer: OfferId(1), options: [KeepWaiting { expedited: true }, ShipAvailableNow { skus: [LANTERN] }, StoreCredit { value: USD 189.00, bonus: USD 18.90 }, Cancel { refund: USD 219.00 }], offer_expires_at: 2027-02-22T09:00Z, us_rule: Some(UsRuleTerms { renewed: false, revised_ship_by: None, silence_is_consent: false, consent_by: Some(2027-03-17T00:00Z), cancel_any_time_until_shipped: true }) }))
           ShowStatus(PublicStatus { stage: Waiting, window: None, live_offer: Some(OfferId(1)) })
           WakeUpAt { at: 2027-02-22T09:00Z }
     "#]]);
@@ -556,7 +556,7 @@ fn a_second_slip_sends_a_renewed_notice_where_silence_is_not_consent() {
           WakeUpAt { at: 2027-02-13T09:00Z }
         2027-02-25T09:00Z window_changed
           OfferOpened { offer: OfferId(2), expires_at: 2027-03-02T00:00Z }
-          Send(DelayNotice(DelayNotice { reason: "The truck broke down.", fix: "A second truck is on its way.", window: Some(2027-03-05..2027-03-12), offer: OfferId(2), options: [KeepWaiting { expedited: true }, ShipAvailableNow { skus: [LANTERN] }, StoreCredit { value: USD 189.00, bonus: USD 18.90 }, Cancel { refund: USD 219.00 }], offer_expires_at: 2027-03-02T00:00Z, us_rule: Some(UsRuleTerms { renewed: true, revised_ship_by: Some(2027-03-12), silence_is_consent: false, consent_by: Some(2027-03-02T00:00Z), cancel_any_time_until_shipped: false }) }))
+          Send(DelayNotice(DelayNotice { reason: One("The truck broke down."), fix: One("A second truck is on its way."), window: Some(2027-03-05..2027-03-12), offer: OfferId(2), options: [KeepWaiting { expedited: true }, ShipAvailableNow { skus: [LANTERN] }, StoreCredit { value: USD 189.00, bonus: USD 18.90 }, Cancel { refund: USD 219.00 }], offer_expires_at: 2027-03-02T00:00Z, us_rule: Some(UsRuleTerms { renewed: true, revised_ship_by: Some(2027-03-12), silence_is_consent: false, consent_by: Some(2027-03-02T00:00Z), cancel_any_time_until_shipped: false }) }))
           ShowStatus(PublicStatus { stage: Waiting, window: Some(2027-03-05..2027-03-12), live_offer: Some(OfferId(2)) })
           WakeUpAt { at: 2027-03-02T00:00Z }
         2027-03-02T00:00Z time_passed
@@ -599,7 +599,7 @@ fn non_us_shops_keep_waiting_on_silence_and_may_turn_cancel_off() {
           WakeUpAt { at: 2027-01-16T09:00Z }
         2027-01-25T09:00Z window_changed
           OfferOpened { offer: OfferId(1), expires_at: 2027-02-01T09:00Z }
-          Send(DelayNotice(DelayNotice { reason: "Customs are holding the shipment.", fix: "Our broker is on it.", window: None, offer: OfferId(1), options: [KeepWaiting { expedited: true }, ShipAvailableNow { skus: [LANTERN] }, StoreCredit { value: USD 189.00, bonus: USD 18.90 }], offer_expires_at: 2027-02-01T09:00Z, us_rule: None }))
+          Send(DelayNotice(DelayNotice { reason: One("Customs are holding the shipment."), fix: One("Our broker is on it."), window: None, offer: OfferId(1), options: [KeepWaiting { expedited: true }, ShipAvailableNow { skus: [LANTERN] }, StoreCredit { value: USD 189.00, bonus: USD 18.90 }], offer_expires_at: 2027-02-01T09:00Z, us_rule: None }))
           ShowStatus(PublicStatus { stage: Waiting, window: None, live_offer: Some(OfferId(1)) })
           WakeUpAt { at: 2027-02-01T09:00Z }
         2027-02-01T09:00Z time_passed

@@ -8,9 +8,10 @@
 
 use js_sys::{Array, JSON};
 use shared::lifecycle::{
-    CancelCause, Choice, Happening, LineState, LineView, OfferId, OfferView, OfferedOption,
+    CancelCause, Choice, Happening, LineState, LineView, Locale, OfferId, OfferView, OfferedOption,
     OptionKind, OrderView, Stage, TimelineEntry,
 };
+use shared::text::MerchantText;
 use shared::{Currency, Date, Money, OrderId, ShipWindow, Sku, Timestamp};
 use wasm_bindgen::JsValue;
 
@@ -125,10 +126,12 @@ fn happening(object: &JsValue) -> Option<Happening> {
             sku: sku(object, "sku")?,
             window: window(object, "window")?,
         },
+        // The edge picked the merchant's words for this customer already.
         "delayed" => Happening::Delayed {
-            reason: text(object, "reason")?,
-            fix: text(object, "fix")?,
+            reason: MerchantText::One(text(object, "reason")?),
+            fix: MerchantText::One(text(object, "fix")?),
             window: window(object, "window")?,
+            lang: text(object, "lang").and_then(|tag| Locale::from_tag(&tag)),
         },
         "processed" => Happening::Processed,
         "shipped" => Happening::Shipped {

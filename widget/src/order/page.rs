@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use shared::lifecycle::{
     CancelCause, Choice, Happening, LineState, OfferId, OfferView, OfferedOption, OrderView, Stage,
 };
+use shared::text::MerchantText;
 use shared::{Money, Sku, Timestamp};
 
 use super::{Actions, Answer, Ui};
@@ -303,25 +304,36 @@ fn delay_box(view: &OrderView, words: &'static OrderWords) -> Option<AnyView> {
     }
     // The newest news about the window decides: a delay, unless better
     // news came after it.
-    let (reason, fix) = view
-        .timeline
-        .iter()
-        .rev()
-        .find_map(|entry| match &entry.happening {
-            Happening::Delayed { reason, fix, .. } => Some(Some((reason.clone(), fix.clone()))),
-            Happening::WindowNews { .. } | Happening::Restocked { .. } => Some(None),
-            _ => None,
-        })??;
+    let (reason, fix, lang) =
+        view.timeline
+            .iter()
+            .rev()
+            .find_map(|entry| match &entry.happening {
+                Happening::Delayed {
+                    reason, fix, lang, ..
+                } => Some(Some((one(reason), one(fix), lang.map(|lang| lang.code())))),
+                Happening::WindowNews { .. } | Happening::Restocked { .. } => Some(None),
+                _ => None,
+            })??;
     Some(
         view! {
             <div class="delay">
                 <p><strong>{words.late}</strong></p>
-                <p><strong>{words.delay_what_happened}</strong> " " <span dir="auto">{reason}</span></p>
-                <p><strong>{words.delay_what_we_do}</strong> " " <span dir="auto">{fix}</span></p>
+                <p><strong>{words.delay_what_happened}</strong> " " <span dir="auto" lang=lang>{reason}</span></p>
+                <p><strong>{words.delay_what_we_do}</strong> " " <span dir="auto" lang=lang>{fix}</span></p>
             </div>
         }
         .into_any(),
     )
+}
+
+/// A merchant's text as the edge sends it to a page: one, already picked
+/// for the customer.
+pub fn one(text: &MerchantText) -> String {
+    match text {
+        MerchantText::One(text) => text.clone(),
+        MerchantText::ByLanguage(_) => String::new(),
+    }
 }
 
 fn chose_words(view: &OrderView, words: &OrderWords, choice: &Choice) -> String {

@@ -28,9 +28,10 @@ pub fn news(view: &OrderView, seen: usize, speech: &Speech) -> Option<String> {
             Happening::WindowNews { window, .. } => {
                 range(window).map(|range| fill(words.popup_window, &[("range", &range)]))
             }
-            Happening::Delayed { reason, .. } => {
-                Some(fill(words.popup_delayed, &[("reason", reason)]))
-            }
+            Happening::Delayed { reason, .. } => Some(fill(
+                words.popup_delayed,
+                &[("reason", &super::page::one(reason))],
+            )),
             Happening::Processed => Some(words.popup_processed.to_owned()),
             Happening::Shipped { carrier, .. } => {
                 Some(fill(words.popup_shipped, &[("carrier", carrier)]))
