@@ -2,6 +2,7 @@
 
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command};
+use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, killpg};
@@ -17,12 +18,42 @@ pub struct ProcessGroup {
     stopped: bool,
 }
 
+/// The groups running now. The benchmarks build with `panic = "abort"`, so
+/// a panic there runs no `Drop`: a panic hook stops these groups instead.
+static LIVE: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+static HOOK: Once = Once::new();
+
+/// Where a panic aborts (the release profile: the benchmarks), before it
+/// does, every group still running is killed. Where it unwinds (the tests,
+/// many to a process), each group's `Drop` stops it, and a failing test
+/// leaves the others' alone.
+fn stop_all_on_panic() {
+    if !cfg!(panic = "abort") {
+        return;
+    }
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            previous(info);
+            if let Ok(live) = LIVE.try_lock() {
+                for pid in live.iter() {
+                    let _ = killpg(Pid::from_raw(*pid), Signal::SIGKILL);
+                }
+            }
+        }));
+    });
+}
+
 impl ProcessGroup {
     pub fn spawn(name: &str, mut command: Command) -> ProcessGroup {
+        stop_all_on_panic();
         command.process_group(0);
         let child = command
             .spawn()
             .unwrap_or_else(|err| panic!("could not start {name} ({command:?}): {err}"));
+        if let (Ok(pid), Ok(mut live)) = (i32::try_from(child.id()), LIVE.lock()) {
+            live.push(pid);
+        }
         ProcessGroup {
             name: name.to_owned(),
             child,
@@ -43,6 +74,9 @@ impl ProcessGroup {
 impl Drop for ProcessGroup {
     fn drop(&mut self) {
         self.stop();
+        if let (Ok(pid), Ok(mut live)) = (i32::try_from(self.child.id()), LIVE.lock()) {
+            live.retain(|live| *live != pid);
+        }
     }
 }
 
