@@ -39,6 +39,17 @@ pub fn verify(
     Ok(())
 }
 
+/// The merchant's own order page under `template` (the policy's
+/// `order_page_url`): `{order}`, `{token}` and `{lang}` filled in,
+/// percent-encoded.
+pub fn order_page_url(template: &str, order: &str, token: &str, lang: &str) -> String {
+    let encode = |text: &str| form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
+    template
+        .replace("{order}", &encode(order))
+        .replace("{token}", &encode(token))
+        .replace("{lang}", &encode(lang))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

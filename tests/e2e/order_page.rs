@@ -780,16 +780,6 @@ async fn ask_for_a_new_link(client: &Client, email: &str) -> Shown {
     .0
 }
 
-/// The kinds of the order's emails in the shop's log.
-async fn logged_kinds(admin: &AdminApi, order: &str) -> Vec<String> {
-    admin.get(&format!("/emails?order={order}")).await["emails"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|email| email["kind"].as_str().map(str::to_owned))
-        .collect()
-}
-
 /// Issue 19 #9: an expired or forged link says so and how to get a new
 /// one; the new link goes only to the order's own address, once in a while,
 /// and the answer never tells whether it did.
@@ -843,11 +833,11 @@ async fn a_refused_link_says_so_and_a_new_one_goes_only_to_the_orders_address() 
         .await
         .expect("runs");
     assert_eq!(reads, json!(1));
-    let before = logged_kinds(&admin, "F-1").await;
+    let before = admin.email_kinds("F-1").await;
 
     // Someone else's address: the same answer, and nothing is sent.
     let other = ask_for_a_new_link(client, "eve@example.com").await;
-    assert_eq!(logged_kinds(&admin, "F-1").await, before);
+    assert_eq!(admin.email_kinds("F-1").await, before);
 
     // The order's own address, however it is capitalised: one new link.
     client
@@ -858,7 +848,7 @@ async fn a_refused_link_says_so_and_a_new_one_goes_only_to_the_orders_address() 
     let own = ask_for_a_new_link(client, "DEE@Example.com").await;
     assert_eq!(own.relink, other.relink, "the answer reveals nothing");
     let links = |kinds: Vec<String>| kinds.iter().filter(|k| *k == "order_link").count();
-    assert_eq!(links(logged_kinds(&admin, "F-1").await), 1);
+    assert_eq!(links(admin.email_kinds("F-1").await), 1);
     // Asked again at once: answered alike, and still one.
     client
         .goto(&page_url(&shop, "F-1", &forged, "en-GB"))
@@ -866,7 +856,7 @@ async fn a_refused_link_says_so_and_a_new_one_goes_only_to_the_orders_address() 
         .expect("loads");
     until(client, "the form again", |s| s.relink.is_some()).await;
     ask_for_a_new_link(client, "dee@example.com").await;
-    assert_eq!(links(logged_kinds(&admin, "F-1").await), 1);
+    assert_eq!(links(admin.email_kinds("F-1").await), 1);
     browser.close().await;
 
     // The edge's own page, without the widget: the same form in HTML.
@@ -901,7 +891,7 @@ async fn a_refused_link_says_so_and_a_new_one_goes_only_to_the_orders_address() 
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     let body: Value = bad.json().await.expect("a JSON error");
     assert_eq!(body["error"]["code"], "invalid_input", "{body}");
-    assert_eq!(links(logged_kinds(&admin, "F-1").await), 1);
+    assert_eq!(links(admin.email_kinds("F-1").await), 1);
 }
 
 /// Issue 19 #3: the delay email promises the right to cancel; after the

@@ -31,18 +31,6 @@ async fn open_shop(world: &World) -> (AdminApi, Store) {
     (admin, store)
 }
 
-/// The kinds of email in the outbox for `order`, in order.
-async fn emails(admin: &AdminApi, order: &str) -> Vec<String> {
-    let outbox = admin.get("/outbox").await;
-    outbox["emails"]
-        .as_array()
-        .expect("a list")
-        .iter()
-        .filter(|email| email["order"] == order)
-        .map(|email| email["kind"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
 /// Waits until the log holds exactly `expected` for `order`. An email is
 /// in the log from the moment its order queues it, in the same step in
 /// which the shop learns the command's outcome (a webhook's answer, a
@@ -51,7 +39,7 @@ async fn emails(admin: &AdminApi, order: &str) -> Vec<String> {
 async fn wait_for_emails(admin: &AdminApi, order: &str, expected: &[&str]) {
     let expected: Vec<String> = expected.iter().map(|k| (*k).to_owned()).collect();
     eventually(&format!("emails {expected:?} for {order}"), || async {
-        let got = emails(admin, order).await;
+        let got = admin.email_kinds(order).await;
         (got == expected).then_some(())
     })
     .await;
@@ -95,7 +83,7 @@ async fn a_shopify_order_lives_from_checkout_to_delivery() {
     for _ in 0..2 {
         let response = store.shopify("orders/create", &body).await;
         assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(emails(&admin, &order).await, ["receipt"]);
+        assert_eq!(admin.email_kinds(&order).await, ["receipt"]);
     }
     let link = admin.customer_link(&order).await;
     let view = wait_for_stage(&link, "waiting").await;

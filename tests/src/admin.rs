@@ -198,6 +198,16 @@ impl AdminApi {
     }
 
     /// The customer's link for `order`, made by the edge.
+    /// The kinds of `order`'s emails in the shop's log, in its order.
+    pub async fn email_kinds(&self, order: &str) -> Vec<String> {
+        self.get(&format!("/emails?order={order}")).await["emails"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|email| email["kind"].as_str().map(str::to_owned))
+            .collect()
+    }
+
     pub async fn customer_link(&self, order: &str) -> String {
         let answer = self.new_link(order).await;
         format!(

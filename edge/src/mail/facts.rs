@@ -62,7 +62,7 @@ impl Addressing {
     /// every email links to it.
     pub fn order_page_url(&self) -> String {
         match &self.order_page {
-            Some(template) => shared::lifecycle::fill_order_page_url(
+            Some(template) => crate::links::order_page_url(
                 template,
                 self.order.as_str(),
                 &self.token,

@@ -66,12 +66,9 @@ impl Back {
         locale: Locale,
     ) -> Back {
         let href = match template {
-            Some(template) => shared::lifecycle::fill_order_page_url(
-                template,
-                order.as_str(),
-                token,
-                locale.code(),
-            ),
+            Some(template) => {
+                crate::links::order_page_url(template, order.as_str(), token, locale.code())
+            }
             None => {
                 let mut query = form_urlencoded::Serializer::new(String::new());
                 query

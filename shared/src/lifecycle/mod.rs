@@ -24,9 +24,6 @@ pub use effect::{
 pub use event::{Event, NewLine, NewOrder};
 pub use offer::{Choice, Offer, OfferId, OfferOutcome, OfferedOption, OptionKind};
 pub use order::{Consent, Line, LineState, Order, Stage};
-pub use policy::{
-    Alternative, EnabledOptions, Locale, PolicyError, RawShopPolicy, ShopPolicy,
-    fill_order_page_url,
-};
+pub use policy::{Alternative, EnabledOptions, Locale, PolicyError, RawShopPolicy, ShopPolicy};
 pub use rejection::{Rejection, RejectionCode};
 pub use view::{Happening, LineView, OfferView, OrderView, TimelineEntry, timeline_entries};

@@ -210,25 +210,6 @@ fn check_order_page_url(url: &str) -> Result<(), PolicyError> {
     Ok(())
 }
 
-/// The order's page under `template`: `{order}`, `{token}` and `{lang}`
-/// filled in, each percent-encoded.
-pub fn fill_order_page_url(template: &str, order: &str, token: &str, lang: &str) -> String {
-    let encode = |text: &str| {
-        text.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect::<String>()
-    };
-    template
-        .replace("{order}", &encode(order))
-        .replace("{token}", &encode(token))
-        .replace("{lang}", &encode(lang))
-}
-
 fn error(field: &'static str, reason: impl Into<String>) -> PolicyError {
     PolicyError {
         field,
