@@ -12,7 +12,8 @@ use crate::{free_port, repo_root};
 /// How a started worker reports what it does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WorkerLog {
-    /// Into a file, printed only if the worker fails to start (tests).
+    /// Into a file, printed only if the worker fails to start or the test
+    /// that started it fails (its last lines).
     Quiet,
     /// Onto this process's terminal (the demo).
     Terminal,
@@ -29,6 +30,9 @@ pub struct EdgeWorker {
 
 /// What workerd says when another process holds its port.
 const PORT_TAKEN: &str = "Address already in use";
+
+/// What wrangler says when it reloads the worker (a watched file changed).
+const RELOADING: &str = "Reloading local server";
 
 /// Fails with a clear word when the build that the worker serves is missing.
 fn require_build(root: &Path) {
@@ -256,5 +260,41 @@ impl EdgeWorker {
 
     pub fn operator_token(&self) -> &str {
         &self.operator_token
+    }
+
+    /// What the worker has said so far (empty for a `WorkerLog::Terminal`
+    /// worker).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// Whether `wrangler dev` reloaded the worker since it started: a
+    /// request in flight then gets wrangler's own 503 ("Your worker
+    /// restarted mid-request"), which no code of ours wrote.
+    pub fn reloaded(&self) -> bool {
+        self.log().contains(RELOADING)
+    }
+}
+
+/// How many of the worker's last log lines a failing test prints.
+const LOG_TAIL_LINES: usize = 60;
+
+impl Drop for EdgeWorker {
+    /// A failing test shows what the worker said last (a panic, a restart),
+    /// which is otherwise lost with its temporary folder.
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        let log = self.log();
+        let lines: Vec<&str> = log.lines().collect();
+        let tail = &lines[lines.len().saturating_sub(LOG_TAIL_LINES)..];
+        eprintln!(
+            "--- the last {} lines of {} at {} ---\n{}",
+            tail.len(),
+            self.process.name(),
+            self.base_url,
+            tail.join("\n")
+        );
     }
 }
