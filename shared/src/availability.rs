@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::date::Date;
 use crate::estimate::{Confidence, DeliveryHistory, SupplyFacts, Uncertainty, ship_window};
 use crate::ids::Sku;
+use crate::text::MerchantText;
 use crate::window::ShipWindow;
 
 /// Whether a product can be ordered now, and when it will ship if not at once.
@@ -22,9 +23,10 @@ pub enum Availability {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         window: Option<ShipWindow>,
         /// A short, honest why, in the merchant's words ("new stock is on a
-        /// ship from our supplier"). Optional.
+        /// ship from our supplier"), written once or per language; the page
+        /// shows its reader's language. Optional.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        reason: Option<String>,
+        reason: Option<MerchantText>,
         /// How sure an estimated window is; absent for a stated one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         confidence: Option<Confidence>,
@@ -66,7 +68,7 @@ pub enum ProductSetting {
             skip_serializing_if = "Option::is_none",
             deserialize_with = "crate::present"
         )]
-        reason: Option<String>,
+        reason: Option<MerchantText>,
         /// The confidence to estimate at (80 by default).
         #[serde(
             default,
@@ -88,7 +90,13 @@ impl ProductSetting {
         let ProductSetting::Backorder { supply, reason, .. } = self else {
             return Ok(());
         };
-        if let Some(reason) = reason {
+        if reason
+            .as_ref()
+            .is_some_and(|reason| reason.texts().is_empty())
+        {
+            return Err("reason must hold at least one language's text".to_owned());
+        }
+        for reason in reason.iter().flat_map(MerchantText::texts) {
             if reason.chars().count() > MAX_REASON_CHARS {
                 return Err(format!(
                     "reason must be at most {MAX_REASON_CHARS} characters"
@@ -300,11 +308,32 @@ mod tests {
         let setting = ProductSetting::Backorder {
             window: Some(ShipWindow::new(date("2027-03-12"), date("2027-03-26")).expect("ordered")),
             supply: None,
-            reason: Some("Stock \u{202E}lanruoj".to_owned()),
+            reason: Some("Stock \u{202E}lanruoj".into()),
             confidence: None,
         };
         let refused = setting.validate().expect_err("refused");
         assert!(refused.contains("bidi"), "{refused}");
+    }
+
+    #[test]
+    fn a_reason_may_be_written_per_language_and_each_is_checked() {
+        let setting: ProductSetting = serde_json::from_str(
+            r#"{"status":"backorder","reason":{"en":"At sea","ar":"في البحر"}}"#,
+        )
+        .expect("a reason per language");
+        assert_eq!(setting.validate(), Ok(()));
+        let long = "x".repeat(MAX_REASON_CHARS + 1);
+        let setting: ProductSetting = serde_json::from_str(&format!(
+            r#"{{"status":"backorder","reason":{{"en":"At sea","it":"{long}"}}}}"#
+        ))
+        .expect("well formed");
+        assert!(
+            setting.validate().is_err(),
+            "each language's text is held to the limit"
+        );
+        let empty: ProductSetting =
+            serde_json::from_str(r#"{"status":"backorder","reason":{}}"#).expect("well formed");
+        assert!(empty.validate().is_err(), "no language at all is refused");
     }
 
     #[test]
@@ -315,7 +344,7 @@ mod tests {
                 window: Some(
                     ShipWindow::new(date("2027-03-12"), date("2027-03-26")).expect("ordered"),
                 ),
-                reason: Some("New stock is at sea".to_owned()),
+                reason: Some("New stock is at sea".into()),
                 confidence: None,
                 uncertain: None,
             },

@@ -68,6 +68,20 @@ impl<'a> ShopPage<'a> {
         }
     }
 
+    /// The merchant's reason on a product's line, and the language it is
+    /// marked with (`None` when it is not marked).
+    pub async fn reason(&self, sku: &str) -> Option<(String, Option<String>)> {
+        let script = "const host = document.querySelector(`[data-backorder-product=\"${arguments[0]}\"]`);\
+            const reason = host && host.shadowRoot && host.shadowRoot.querySelector('.reason');\
+            return reason ? [reason.textContent, reason.getAttribute('lang')] : null;";
+        let value = self
+            .client
+            .execute(script, vec![Value::from(sku)])
+            .await
+            .expect("the page runs scripts");
+        serde_json::from_value(value).expect("a reason and its language, or null")
+    }
+
     /// Whether any host on the page got a widget at all.
     pub async fn widget_mounted_anywhere(&self) -> bool {
         let script = "return Array.from(document.querySelectorAll('[data-backorder-product]')).some(h => h.shadowRoot);";

@@ -3,8 +3,8 @@
 use e2e::admin::AdminApi;
 use e2e::browser::Browser;
 use e2e::shop::{
-    BACKORDER_REASON, BACKORDER_SKU, IN_STOCK_SKU, MODE, SHOP, SUPPLIER, ShopServer,
-    UNAVAILABLE_SKU, demo_catalogue, demo_history, estimated_catalogue,
+    BACKORDER_REASON, BACKORDER_REASON_AR, BACKORDER_REASON_IT, BACKORDER_SKU, IN_STOCK_SKU, MODE,
+    SHOP, SUPPLIER, ShopServer, UNAVAILABLE_SKU, demo_catalogue, demo_history, estimated_catalogue,
 };
 use shared::estimate::SupplyFacts;
 use shared::{Date, ProductSetting};
@@ -79,6 +79,36 @@ async fn backorder_wording_replaces_sold_out_and_in_stock_is_said() {
 
     // The theme's own script still works beside the widget.
     assert_eq!(page.add_to_cart(BACKORDER_SKU).await, "1");
+    browser.close().await;
+}
+
+/// The merchant wrote the tent's reason in English, Italian and Arabic:
+/// each page shows its reader's, marked with its language, and a page in a
+/// language the merchant did not write shows the shop's.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_merchants_reason_is_read_in_the_pages_language() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    for (sku, setting) in demo_catalogue(date("2027-03-12"), date("2027-03-26")) {
+        admin.set_product(SHOP, sku, &setting).await;
+    }
+    let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
+    let browser = Browser::start().await;
+    for (lang, reason, marked) in [
+        ("it-IT", BACKORDER_REASON_IT, "it"),
+        ("ar", BACKORDER_REASON_AR, "ar"),
+        ("en-GB", BACKORDER_REASON, "en"),
+        // German is written by nobody: the shop's language (English).
+        ("de-DE", BACKORDER_REASON, "en"),
+    ] {
+        let page = ShopPage::open(&browser.client, &format!("{}?lang={lang}", shop.url())).await;
+        assert_eq!(page.settled(BACKORDER_SKU).await.state, "backorder");
+        assert_eq!(
+            page.reason(BACKORDER_SKU).await,
+            Some((reason.to_owned(), Some(marked.to_owned()))),
+            "on a page in {lang}"
+        );
+    }
     browser.close().await;
 }
 

@@ -5,6 +5,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use shared::estimate::{Delivery, SupplyFacts};
+use shared::lifecycle::Locale;
+use shared::text::MerchantText;
 use shared::{Date, ProductSetting, ShipWindow};
 
 use crate::repo_root;
@@ -17,8 +19,20 @@ pub const IN_STOCK_SKU: &str = "LANTERN-01";
 pub const BACKORDER_SKU: &str = "TENT-2P";
 pub const UNAVAILABLE_SKU: &str = "KAYAK-LTD";
 
-/// Why the tent is on backorder, in the merchant's words.
+/// Why the tent is on backorder, in the merchant's words, in English and
+/// (below) in Italian and Arabic.
 pub const BACKORDER_REASON: &str = "A new batch is on its way from our supplier.";
+pub const BACKORDER_REASON_IT: &str = "Un nuovo lotto sta arrivando dal nostro fornitore.";
+pub const BACKORDER_REASON_AR: &str = "دفعة جديدة في الطريق من مورّدنا.";
+
+/// The tent's reason, written in each language the widget speaks.
+pub fn backorder_reason() -> MerchantText {
+    MerchantText::ByLanguage(vec![
+        (Locale::En, BACKORDER_REASON.to_owned()),
+        (Locale::It, BACKORDER_REASON_IT.to_owned()),
+        (Locale::Ar, BACKORDER_REASON_AR.to_owned()),
+    ])
+}
 
 /// The tent's supplier and how it ships, in the demo's supplier history.
 pub const SUPPLIER: &str = "Ridge Outdoor Co";
@@ -35,7 +49,7 @@ pub fn demo_catalogue(earliest: Date, latest: Date) -> Vec<(&'static str, Produc
     catalogue(ProductSetting::Backorder {
         window: Some(window),
         supply: None,
-        reason: Some(BACKORDER_REASON.to_owned()),
+        reason: Some(backorder_reason()),
         confidence: None,
     })
 }
@@ -48,7 +62,7 @@ pub fn estimated_catalogue(promised_arrival: Date) -> Vec<(&'static str, Product
         MODE,
         promised_arrival,
         2,
-        Some(BACKORDER_REASON),
+        Some(backorder_reason()),
     ))
 }
 
@@ -58,7 +72,7 @@ fn estimated(
     mode: &str,
     promised_arrival: Date,
     handling_business_days: u8,
-    reason: Option<&str>,
+    reason: Option<MerchantText>,
 ) -> ProductSetting {
     ProductSetting::Backorder {
         window: None,
@@ -68,7 +82,7 @@ fn estimated(
             promised_arrival: Some(promised_arrival),
             handling_business_days,
         }),
-        reason: reason.map(str::to_owned),
+        reason,
         confidence: None,
     }
 }

@@ -9,6 +9,8 @@
 
 use shared::Availability;
 use shared::estimate::{Confidence, Uncertainty};
+use shared::lifecycle::Locale;
+use shared::text::MerchantText;
 use wasm_bindgen::JsValue;
 
 use crate::json::{field, ship_window, text};
@@ -40,8 +42,9 @@ impl Answers {
         text(&field(&self.0, "shop")?, "locale")
     }
 
-    /// What the edge said about `sku`.
-    pub fn about(&self, sku: &str) -> Answer {
+    /// What the edge said about `sku`, its merchant's words picked for a
+    /// reader of `wanted`.
+    pub fn about(&self, sku: &str, wanted: Locale) -> Answer {
         let list = |name| {
             field(&self.0, name)
                 .map(|value| js_sys::Array::from(&value))
@@ -52,7 +55,9 @@ impl Answers {
             .iter()
             .find(|product| text(product, "sku").as_deref() == Some(sku))
         {
-            return decode_product(&product).map_or(Answer::Unreachable, Answer::Known);
+            let shop = self.shop_locale().and_then(|tag| Locale::from_tag(&tag));
+            return decode_product(&product, wanted, shop)
+                .map_or(Answer::Unreachable, Answer::Known);
         }
         if list("unknown")
             .iter()
@@ -66,14 +71,14 @@ impl Answers {
 
 /// Reads a `shared::ProductAvailability` in its JSON form; `None` for anything
 /// that is not one, so that a bad answer shows nothing rather than nonsense.
-fn decode_product(body: &JsValue) -> Option<Availability> {
+fn decode_product(body: &JsValue, wanted: Locale, shop: Option<Locale>) -> Option<Availability> {
     let availability = field(body, "availability")?;
     match text(&availability, "status")?.as_str() {
         "in_stock" => Some(Availability::InStock),
         "unavailable" => Some(Availability::Unavailable),
         "backorder" => Some(Availability::Backorder {
             window: field(&availability, "window").and_then(|window| ship_window(&window)),
-            reason: text(&availability, "reason"),
+            reason: field(&availability, "reason").and_then(|reason| pick(&reason, wanted, shop)),
             confidence: field(&availability, "confidence")
                 .and_then(|value| value.as_f64())
                 .and_then(|percent| Confidence::try_from(percent as u8).ok()),
@@ -82,4 +87,22 @@ fn decode_product(body: &JsValue) -> Option<Availability> {
         }),
         _ => None,
     }
+}
+
+/// A merchant's text as the edge sends it (one string, or `{"en", "it",
+/// "ar"}`), reduced to the one a reader of `wanted` sees: theirs, else the
+/// shop's language's, else the first written, kept with its language.
+fn pick(value: &JsValue, wanted: Locale, shop: Option<Locale>) -> Option<MerchantText> {
+    if let Some(one) = value.as_string() {
+        return Some(MerchantText::One(one));
+    }
+    let written = |locale: Locale| text(value, locale.code()).map(|text| (locale, text));
+    written(wanted)
+        .or_else(|| shop.and_then(written))
+        .or_else(|| {
+            [Locale::En, Locale::It, Locale::Ar]
+                .into_iter()
+                .find_map(written)
+        })
+        .map(|picked| MerchantText::ByLanguage(vec![picked]))
 }

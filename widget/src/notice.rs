@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use shared::Availability;
 use shared::estimate::Uncertainty;
+use shared::text::MerchantText;
 
 use crate::edge::Answer;
 use crate::intl::format_window;
@@ -70,7 +71,19 @@ pub fn AvailabilityNotice(answer: Answer, speech: Speech) -> impl IntoView {
                         None => words.ships_unknown.into_any(),
                     }}
                     {caveat.map(|caveat| view! { <span class="caveat">{caveat}</span> })}
-                    {reason.map(|reason| view! { <span class="reason" dir="auto">{reason}</span> })}
+                    {reason.map(|reason| {
+                        // Picked for this reader already (`edge::pick`), and
+                        // marked with its language: the page's for a text
+                        // written once.
+                        let (text, lang) = match reason {
+                            MerchantText::One(text) => (text, speech.lang()),
+                            MerchantText::ByLanguage(mut picked) => picked
+                                .pop()
+                                .map(|(locale, text)| (text, locale.code()))
+                                .unwrap_or_default(),
+                        };
+                        view! { <span class="reason" lang=lang dir="auto">{text}</span> }
+                    })}
                 </p>
             }
             .into_any()

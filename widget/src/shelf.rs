@@ -78,8 +78,8 @@ fn mount_into(host: &HtmlElement, answers: &Answers, shop_lang: Option<&str>) ->
         return None;
     };
     let container = shadow_container(host)?;
-    let answer = answers.about(sku.as_str());
     let speech = Speech::choose(page_lang(host).as_deref(), shop_lang);
+    let answer = answers.about(sku.as_str(), speech.locale);
     leptos::mount::mount_to(
         container,
         move || view! { <AvailabilityNotice answer speech /> },
