@@ -31,6 +31,8 @@ const ORDER: &[Source] = &[
             "ship_available_now",
             "store_credit",
             "cancel",
+            "credit",
+            "expedited",
         ],
         "chose_",
     ),

@@ -53,6 +53,8 @@ pub struct Shown {
     pub cancel_rest: Option<String>,
     pub answer: Option<String>,
     pub chosen: Option<String>,
+    /// The store credit an answer brought.
+    pub credit: Option<String>,
     pub confirm: Option<String>,
     pub focus: Option<String>,
     pub track: Option<String>,
@@ -88,6 +90,7 @@ return {
   cancelRest: text(".cancel-rest button.option"),
   answer: text(".answer"),
   chosen: text(".chosen"),
+  credit: text(".credit"),
   confirm: text(".confirm p"),
   focus: root && root.activeElement ? root.activeElement.getAttribute("data-key") : null,
   track: link ? link.href : null,
@@ -298,6 +301,12 @@ async fn the_order_page_follows_a_journey_live_with_a_popup_at_each_step() {
     click_option(client, "Keep waiting").await;
     let (kept, _) = until(client, "the answer", |s| s.chosen.is_some()).await;
     assert!(kept.options.is_empty(), "{kept:?}");
+    // Issue 19 #10: what waiting brought (the shop's free expedited
+    // shipping) is confirmed on the page, as in the email.
+    assert!(
+        has(&kept.chosen, "expedited shipping, free of charge"),
+        "{kept:?}"
+    );
 
     // The stock arrives: the order moves on and the offer goes.
     let arrived = payloads::standard("stock.arrived", json!({"sku": TENT}));
@@ -714,6 +723,35 @@ async fn the_page_speaks_italian_and_arabic_and_falls_back_to_the_shops_language
         .expect("loads");
     let (english, _) = until(client, "English", |s| !s.options.is_empty()).await;
     assert_eq!(english.current.as_deref(), Some("Delayed"));
+    assert_eq!(english.credit, None, "no credit before it is chosen");
+
+    // Issue 19 #10: the store credit chosen says how much (the tent's
+    // EUR 189.00 and the shop's 10 % bonus) and how to spend it, on the
+    // page as in the email, in the page's language.
+    click_option(client, "Take store credit").await;
+    let (credited, _) = until(client, "the credit", |s| s.credit.is_some()).await;
+    assert!(
+        has(&credited.credit, "€207.90")
+            && has(&credited.credit, "€189.00 plus a €18.90 bonus")
+            && has(&credited.credit, "at checkout"),
+        "{credited:?}"
+    );
+    assert_eq!(
+        edge_view(&admin, "L-1").await["credit"]["bonus"]["minor"],
+        1890
+    );
+    client
+        .goto(&page_url(&shop, "L-1", &token, "ar"))
+        .await
+        .expect("loads");
+    let (arabic, _) = until(client, "the credit in Arabic", |s| s.credit.is_some()).await;
+    assert!(
+        arabic
+            .credit
+            .as_deref()
+            .is_some_and(|credit| credit.contains("رصيد")),
+        "{arabic:?}"
+    );
     browser.close().await;
 }
 

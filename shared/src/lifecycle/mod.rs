@@ -26,4 +26,6 @@ pub use offer::{Choice, Offer, OfferId, OfferOutcome, OfferedOption, OptionKind}
 pub use order::{Consent, Line, LineState, Order, Stage};
 pub use policy::{Alternative, EnabledOptions, Locale, PolicyError, RawShopPolicy, ShopPolicy};
 pub use rejection::{Rejection, RejectionCode};
-pub use view::{Happening, LineView, OfferView, OrderView, TimelineEntry, timeline_entries};
+pub use view::{
+    CreditView, Happening, LineView, OfferView, OrderView, TimelineEntry, timeline_entries,
+};

@@ -189,6 +189,20 @@ pub struct OrderView {
     /// say they keep waiting, or the order is cancelled and refunded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_by: Option<Timestamp>,
+    /// The store credit the customer chose: its value and the bonus on top.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit: Option<CreditView>,
+    /// Whether what waits travels by expedited shipping, free, as the
+    /// customer was promised for waiting.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expedited: bool,
+}
+
+/// Store credit given for an answer: `value` plus a `bonus`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditView {
+    pub value: Money,
+    pub bonus: Money,
 }
 
 impl OrderView {
@@ -236,6 +250,23 @@ impl OrderView {
                 Consent::Required { by } if order.stage().is_open() => Some(by),
                 _ => None,
             },
+            credit: order.offers().iter().find_map(|offer| {
+                let Some(OfferOutcome::Chosen {
+                    choice: Choice::StoreCredit,
+                    ..
+                }) = offer.outcome
+                else {
+                    return None;
+                };
+                offer.options.iter().find_map(|option| match option {
+                    OfferedOption::StoreCredit { value, bonus } => Some(CreditView {
+                        value: *value,
+                        bonus: *bonus,
+                    }),
+                    _ => None,
+                })
+            }),
+            expedited: order.expedited(),
         }
     }
 }

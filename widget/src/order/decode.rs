@@ -8,8 +8,8 @@
 
 use js_sys::{Array, JSON};
 use shared::lifecycle::{
-    CancelCause, Choice, Happening, LineState, LineView, Locale, OfferId, OfferView, OfferedOption,
-    OptionKind, OrderView, Stage, TimelineEntry,
+    CancelCause, Choice, CreditView, Happening, LineState, LineView, Locale, OfferId, OfferView,
+    OfferedOption, OptionKind, OrderView, Stage, TimelineEntry,
 };
 use shared::text::MerchantText;
 use shared::{Currency, Date, Money, OrderId, ShipWindow, Sku, Timestamp};
@@ -215,6 +215,14 @@ fn order_view(object: &JsValue) -> Option<OrderView> {
         },
         shipping: money(object, "shipping")?,
         paid: money(object, "paid")?,
+        credit: match field(object, "credit") {
+            None => None,
+            Some(credit) => Some(CreditView {
+                value: money(&credit, "value")?,
+                bonus: money(&credit, "bonus")?,
+            }),
+        },
+        expedited: field(object, "expedited").is_some_and(|value| value.is_truthy()),
         names: match field(object, "names") {
             None => Vec::new(),
             Some(_) => each(object, "names", |pair| {

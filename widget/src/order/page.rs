@@ -200,8 +200,26 @@ fn Summary(view: OrderView, speech: Speech) -> impl IntoView {
         .as_ref()
         .filter(|_| view.offer.is_none() && view.stage == Stage::Waiting)
         .map(|choice| {
-            view! { <p class="chosen">{chose_words(&view, words, choice)}</p> }
+            view! { <p class="chosen">{chose_words(&view, &speech, choice)}</p> }
         });
+    // The store credit an answer brought, whatever became of the order: how
+    // much, and how to spend it, as its confirmation email says.
+    let credit = view.credit.map(|credit| {
+        let total = Money::new(
+            credit.value.currency,
+            credit.value.minor.saturating_add(credit.bonus.minor),
+        );
+        let money = |amount: &Money| format_money(amount, &speech.tag);
+        let text = fill(
+            words.chose_credit,
+            &[
+                ("total", &money(&total)),
+                ("value", &money(&credit.value)),
+                ("bonus", &money(&credit.bonus)),
+            ],
+        );
+        view! { <p class="credit">{text}</p> }
+    });
     view! {
         <h2 class="title">{fill(words.title, &[("order", view.order.as_str())])}</h2>
         <ol class="steps" aria-label=words.steps_label>{steps}</ol>
@@ -209,6 +227,7 @@ fn Summary(view: OrderView, speech: Speech) -> impl IntoView {
         {delay}
         {consent}
         {chosen}
+        {credit}
         <h3>{words.items}</h3>
         <ul class="lines">{lines}</ul>
         <p class="bill">{shipping}<br />{paid}</p>
@@ -336,8 +355,13 @@ pub fn one(text: &MerchantText) -> String {
     }
 }
 
-fn chose_words(view: &OrderView, words: &OrderWords, choice: &Choice) -> String {
+/// What the customer chose, with the free expedited shipping it brought.
+fn chose_words(view: &OrderView, speech: &Speech, choice: &Choice) -> String {
+    let words = speech.order();
     match choice {
+        Choice::KeepWaiting if view.expedited => {
+            format!("{} {}", words.chose_keep_waiting, words.chose_expedited)
+        }
         Choice::KeepWaiting => words.chose_keep_waiting.to_owned(),
         Choice::SwitchItem { sku } => fill(words.chose_switch_item, &[("sku", item(view, sku))]),
         Choice::ShipAvailableNow => words.chose_ship_available_now.to_owned(),
@@ -462,7 +486,7 @@ fn chooser(view: &OrderView, ui: &Ui, speech: &Speech, actions: Actions) -> impl
                 format!(
                     "{} {}",
                     words.answer_already_chosen,
-                    chose_words(view, words, &choice)
+                    chose_words(view, speech, &choice)
                 )
             }
             Answer::AlreadyChosen(None) => words.answer_already_chosen.to_owned(),
