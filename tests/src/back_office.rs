@@ -228,8 +228,16 @@ impl Desk {
             "window.changed",
             json!({"sku": BACKORDER_SKU,
                    "window": {"earliest": earliest.to_string(), "latest": latest.to_string()},
-                   "reason": "The container with our tents was held at the port for inspection.",
-                   "fix": "We booked it onto the first truck once it is released, and we will write again as soon as it moves."}),
+                   // The merchant writes the news in each language the
+                   // shop's customers read; each reads their own.
+                   "reason": {
+                       "en": "The container with our tents was held at the port for inspection.",
+                       "it": "Il container con le nostre tende è stato trattenuto in porto per un controllo.",
+                       "ar": "احتُجزت الحاوية التي تحمل خيامنا في الميناء للتفتيش."},
+                   "fix": {
+                       "en": "We booked it onto the first truck once it is released, and we will write again as soon as it moves.",
+                       "it": "L'abbiamo prenotata sul primo camion appena sarà rilasciata, e vi scriveremo di nuovo appena si muove.",
+                       "ar": "حجزنا لها أول شاحنة فور الإفراج عنها، وسنكتب إليكم مجددًا حالما تتحرك."}}),
         );
         let id = format!(
             "msg_news_{}",
