@@ -563,7 +563,7 @@ async fn every_email_in_every_language_matches_its_snapshot() {
         })
         .collect();
     kinds.sort();
-    assert_eq!(kinds.len(), 11, "{kinds:?}");
+    assert_eq!(kinds.len(), 13, "{kinds:?}");
     for locale in ["en", "it", "ar"] {
         for kind in &kinds {
             let preview = admin

@@ -10,6 +10,7 @@ mod customers;
 mod demo;
 mod hardening;
 mod mail;
+mod notify;
 mod openapi;
 mod order_page;
 mod orders;

@@ -18,7 +18,7 @@ const SHOP: &str = "fuzz-shop";
 /// Operations with a rule JSON Schema cannot state (written in the
 /// operation's description instead): data the document allows may still be
 /// refused there, with a 4xx that says why.
-const CROSS_FIELD_RULES: [(&str, &str, &str); 7] = [
+const CROSS_FIELD_RULES: [(&str, &str, &str); 8] = [
     (
         "/v1/shops/{shop}/policy",
         "PUT",
@@ -44,6 +44,11 @@ const CROSS_FIELD_RULES: [(&str, &str, &str); 7] = [
         "/v1/shops/{shop}/orders/{order}/confirm",
         "POST",
         "the option must be one the live offer holds",
+    ),
+    (
+        "/v1/shops/{shop}/products/{sku}/watchers",
+        "POST",
+        "the product must be one the shop has and cannot sell now",
     ),
     (
         "/v1/shops/{shop}/orders/{order}/live",

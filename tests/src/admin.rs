@@ -197,7 +197,6 @@ impl AdminApi {
         (status, response.json().await.unwrap_or_default())
     }
 
-    /// The customer's link for `order`, made by the edge.
     /// The kinds of `order`'s emails in the shop's log, in its order.
     pub async fn email_kinds(&self, order: &str) -> Vec<String> {
         self.get(&format!("/emails?order={order}")).await["emails"]
@@ -208,6 +207,7 @@ impl AdminApi {
             .collect()
     }
 
+    /// The customer's link for `order`, made by the edge.
     pub async fn customer_link(&self, order: &str) -> String {
         let answer = self.new_link(order).await;
         format!(

@@ -48,6 +48,19 @@ impl BackOffice {
             mapped.status().is_success(),
             "mapping the tent's inventory item"
         );
+        // A sale from before the demo: lanterns only, so no order to track,
+        // but the shop learns what its customers call them (emails about a
+        // product, such as "it is back", name it). Once, however often the
+        // demo starts: the webhook's id is its own.
+        let sale = payloads::standard(
+            "order.placed",
+            json!({"id": "DEMO-PAST-1", "currency": "GBP", "total": "48.00",
+                   "lines": [{"sku": IN_STOCK_SKU, "quantity": 2, "unit_price": "24.00",
+                              "name": payloads::product_name(IN_STOCK_SKU)}],
+                   "customer": {"id": "demo-past-1"}}),
+        );
+        let learnt = store.standard("msg_demo_past_sale", &sale).await;
+        assert!(learnt.status().is_success(), "the past sale");
         let first = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(1, |d| d.as_secs() % 100_000)
@@ -141,6 +154,25 @@ impl Desk {
                     .put_product_json(BACKORDER_SKU, &self.sell_out)
                     .await;
                 "The tent is sold out again: new orders for it are backorders.".to_owned()
+            }
+            // Issue 19 #12: a product sold out with no backorder, for
+            // "Tell me when it's back", and its return.
+            (Post, "/lantern-out") => {
+                self.admin
+                    .put_product_json(IN_STOCK_SKU, &json!({"status": "unavailable"}))
+                    .await;
+                "The lanterns are sold out, not on backorder: their card offers \"Tell me when it is back\"."
+                    .to_owned()
+            }
+            (Post, "/lantern-in") => {
+                let answer = self
+                    .admin
+                    .put_product_json(IN_STOCK_SKU, &json!({"status": "in_stock"}))
+                    .await;
+                format!(
+                    "The lanterns are back in stock ({}): whoever confirmed hears it, once (see the outbox).",
+                    answer["setting"]["status"].as_str().unwrap_or("?")
+                )
             }
             (Post, "/banner-on") => self.banner(true).await,
             (Post, "/banner-off") => self.banner(false).await,
@@ -433,6 +465,8 @@ impl Desk {
                  <form method=post action=/supplier-news><button>Supplier news: the tent is late</button></form>\
                  <form method=post action=/restock><button>Tents arrive at the warehouse</button></form>\
                  <form method=post action=/sell-out><button>Tent sold out again</button></form>\
+                 <form method=post action=/lantern-out><button>Lanterns sold out (no backorder)</button></form>\
+                 <form method=post action=/lantern-in><button>Lanterns back in stock</button></form>\
                  <form method=post action=/banner-on><button>Turn on the shop's backorder banner</button></form>\
                  <form method=post action=/banner-off><button>… and off</button></form></div>\
                  <h2>Backorder orders</h2><table><tr><th>order</th><th>stage</th><th>ships</th><th>customer chose</th><th>tags</th><th>fulfilment</th></tr>{rows}</table>\

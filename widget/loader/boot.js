@@ -74,7 +74,7 @@ if (script && script.src) {
     if (!hosts.length) return;
     Promise.all([load(), ask(hosts)])
       .then(function (both) {
-        both[0].show(both[1]);
+        both[0].show(both[1], src, shop);
       })
       .catch(function (err) { console.warn("backorder widget could not start:", err); });
   };

@@ -3,7 +3,7 @@
 // the notices through the module, then the shop's banner and the product
 // news pop-up in a few lines of DOM (fewer bytes for shoppers in JavaScript
 // than in the module). The loader calls `show` with the edge's answers once
-// both the module and the answers are in.
+// both the module and the answers are in, the edge's URL and the shop.
 
 // localStorage can be missing or refuse (private windows, sandboxes).
 var remembered = function (key) {
@@ -103,12 +103,23 @@ var news = function (products, words) {
     made.text.firstChild.nextSibling.nextSibling.textContent = said;
   }, 100);
 };
-var show = function (answers) {
+// "Tell me when it's back" (loader/notify.js), fetched only when a product
+// on the page cannot be ordered now.
+var notify = function (products, src, shop, words) {
+  var sold = products.filter(function (p) { return (p.availability || {}).status === "unavailable"; });
+  if (!sold.length) return;
+  var script = document.createElement("script");
+  script.src = new URL("__NOTIFY_FILE__", src).href;
+  script.onload = function () { script.backorder(sold, src.origin, shop, words); };
+  document.head.appendChild(script);
+};
+var show = function (answers, src, shop) {
   wasm_bindgen.start_widget(answers);
   var shopInfo = answers.shop;
   var words = wasm_bindgen.shelf_words(shopInfo ? shopInfo.locale : undefined);
   banner(shopInfo && shopInfo.banner, words);
   news(answers.products, words);
+  notify(answers.products, src, shop, words);
   // Once the notices are on screen (after the next paint), for
   // scripts/bench-paint and for any merchant timing their page.
   requestAnimationFrame(function () {

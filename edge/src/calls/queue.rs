@@ -83,10 +83,19 @@ pub async fn send(env: &Env, job: &Job) -> Result<(), EdgeError> {
     Ok(())
 }
 
+/// Queues many emails or actions, in batches.
+pub async fn send_all(env: &Env, jobs: Vec<Job>) -> Result<(), EdgeError> {
+    send_batches(env, bindings::JOBS, jobs).await
+}
+
 /// Sends fan-out jobs on their own queue, so that they never wait behind
 /// emails.
 pub async fn send_fan_out(env: &Env, jobs: Vec<Job>) -> Result<(), EdgeError> {
-    let queue = env.queue(bindings::FANOUT)?;
+    send_batches(env, bindings::FANOUT, jobs).await
+}
+
+async fn send_batches(env: &Env, binding: &str, jobs: Vec<Job>) -> Result<(), EdgeError> {
+    let queue = env.queue(binding)?;
     // A queue takes at most 100 messages a batch.
     let mut jobs = jobs;
     while !jobs.is_empty() {

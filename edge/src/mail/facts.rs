@@ -72,8 +72,29 @@ impl Addressing {
         }
     }
 
-    pub fn unsubscribe_url(&self) -> String {
-        self.order_url("unsubscribe", &[])
+    /// Where an optional email's reader turns it off: the order's
+    /// optional emails, or a watcher's watch.
+    pub fn unsubscribe_url(&self, email: &Email) -> String {
+        if email.is_to_watcher() {
+            self.watcher_url("unsubscribe")
+        } else {
+            self.order_url("unsubscribe", &[])
+        }
+    }
+
+    /// A page about a watcher's watch (`confirm`, `unsubscribe`): the
+    /// addressing's `order` is the watcher's id, its token signed for it.
+    pub fn watcher_url(&self, action: &str) -> String {
+        let mut serializer = form_urlencoded::Serializer::new(String::new());
+        serializer.append_pair("t", &self.token);
+        serializer.append_pair("lang", self.locale.code());
+        format!(
+            "{}/v1/shops/{}/watchers/{}/{action}?{}",
+            self.base_url.trim_end_matches('/'),
+            self.shop,
+            self.order,
+            serializer.finish()
+        )
     }
 
     pub fn confirm_url(&self, offer: OfferId, fields: &[(String, String)]) -> String {
@@ -95,6 +116,13 @@ pub fn is_optional(email: &Email) -> bool {
         email,
         Email::FollowUp | Email::WinBack | Email::Nurture { offer: None, .. }
     )
+}
+
+/// Whether an email carries a way to stop it: every optional email, and
+/// every email to a watcher (which stops that watch; a watcher asked for
+/// it, so an order's unsubscribe does not hold it back).
+pub fn can_unsubscribe(email: &Email) -> bool {
+    is_optional(email) || email.is_to_watcher()
 }
 
 /// What the customer calls an item: its name, else its SKU.
@@ -315,6 +343,11 @@ pub fn facts(email: &Email, to: &Addressing) -> Value {
             order_complete,
         } => json!({ "sku": to.item(sku), "order_complete": order_complete }),
         Email::Processed | Email::FollowUp | Email::WinBack | Email::OrderLink => json!({}),
+        Email::WatchConfirm { sku } => json!({
+            "product": to.item(sku),
+            "confirm_link": to.watcher_url("confirm"),
+        }),
+        Email::BackInStock { sku } => json!({ "product": to.item(sku) }),
         Email::Shipped {
             carrier,
             tracking,
@@ -365,9 +398,10 @@ pub fn facts(email: &Email, to: &Addressing) -> Value {
             .as_deref()
             .map(|name| outside_text(name, MAX_NAME_CHARS))
             .filter(|name| !name.is_empty()),
-        "order": to.order.as_str(),
-        "order_link": to.order_page_url(),
-        "unsubscribe": is_optional(email).then(|| to.unsubscribe_url()),
+        // A watcher's email is about a product, not an order.
+        "order": (!email.is_to_watcher()).then(|| to.order.as_str()),
+        "order_link": (!email.is_to_watcher()).then(|| to.order_page_url()),
+        "unsubscribe": can_unsubscribe(email).then(|| to.unsubscribe_url(email)),
         "t": t,
     });
     if let (Some(all), Some(specific)) = (facts.as_object_mut(), specific.as_object()) {

@@ -103,16 +103,16 @@ pub fn render_job(
     }
 }
 
-/// The extra headers an email carries: for optional emails, RFC 8058
-/// one-click unsubscribe.
+/// The extra headers an email carries: RFC 8058 one-click unsubscribe, for
+/// every email that can be stopped.
 pub fn headers_for(email: &Email, to: &Addressing) -> Vec<(String, String)> {
-    if !facts::is_optional(email) {
+    if !facts::can_unsubscribe(email) {
         return Vec::new();
     }
     vec![
         (
             "List-Unsubscribe".to_owned(),
-            format!("<{}>", to.unsubscribe_url()),
+            format!("<{}>", to.unsubscribe_url(email)),
         ),
         (
             "List-Unsubscribe-Post".to_owned(),
@@ -266,6 +266,8 @@ pub fn sample(kind: EmailKind, locale: Locale) -> Option<Email> {
         EmailKind::FollowUp => Email::FollowUp,
         EmailKind::WinBack => Email::WinBack,
         EmailKind::OrderLink => Email::OrderLink,
+        EmailKind::WatchConfirm => Email::WatchConfirm { sku: tent },
+        EmailKind::BackInStock => Email::BackInStock { sku: tent },
         EmailKind::Nurture => Email::Nurture {
             window: Some(ship),
             offer: None,

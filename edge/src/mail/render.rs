@@ -41,6 +41,10 @@ const BUILT_IN: &[(&str, &str)] = mail_templates![
     "cancelled.txt",
     "order_link.html",
     "order_link.txt",
+    "watch_confirm.html",
+    "watch_confirm.txt",
+    "back_in_stock.html",
+    "back_in_stock.txt",
 ];
 
 const PAGE: &str = include_str!("../../../templates/pages/page.html");

@@ -20,6 +20,7 @@ mod pages;
 mod products;
 mod sql;
 mod upkeep;
+mod watchers;
 
 use serde::Deserialize;
 use serde_json::json;
@@ -78,6 +79,12 @@ CREATE TABLE IF NOT EXISTS actions (
   key TEXT PRIMARY KEY, order_id TEXT NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL,
   state TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT,
   created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, deadline INTEGER);
+CREATE TABLE IF NOT EXISTS product_names (sku TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS watchers (
+  id TEXT PRIMARY KEY, sku TEXT NOT NULL, email TEXT NOT NULL, locale TEXT NOT NULL,
+  state TEXT NOT NULL, asked_at INTEGER NOT NULL, confirmed_at INTEGER);
+CREATE INDEX IF NOT EXISTS watchers_by_sku ON watchers (sku, state);
+CREATE INDEX IF NOT EXISTS watchers_by_email ON watchers (email, asked_at);
 CREATE TABLE IF NOT EXISTS dead_letters (
   letter TEXT PRIMARY KEY, kind TEXT NOT NULL, order_id TEXT, job TEXT NOT NULL,
   at INTEGER NOT NULL, replays INTEGER NOT NULL, replayed_at INTEGER);
@@ -190,6 +197,10 @@ impl ShopRecords {
         let method = req.method();
         // A customer's routes carry their own proof (the link's token).
         if let Some(answer) = self.customer_routes(&method, &parts, &mut req).await {
+            return answer;
+        }
+        // A shopper asking to hear of a product, and the links of those emails.
+        if let Some(answer) = self.watcher_routes(&method, &parts, &mut req).await {
             return answer;
         }
         if let (Method::Post, ["v1", "shops", _, "webhooks", source]) = (&method, parts.as_slice())

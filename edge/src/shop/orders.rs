@@ -213,6 +213,9 @@ impl ShopRecords {
         key: &str,
     ) -> Result<String, EdgeError> {
         let order_id = parse_order(&draft.id)?;
+        // Every order names its products, tracked or not: emails about a
+        // product (a watcher's) say its name.
+        self.learn_names(&line_names(&draft))?;
         if self.is_tracked(&order_id)? {
             return Ok("known order".into());
         }

@@ -49,7 +49,7 @@ fn secured(html: String, status: u16, policy: &str) -> Result<Response, EdgeErro
 
 /// A page's way back to the order: its own page, with the link's token.
 #[derive(Debug, Serialize)]
-struct Back {
+pub(super) struct Back {
     href: String,
     text: String,
     contact: String,
@@ -87,13 +87,13 @@ impl Back {
 
 /// One form on a page: what will happen and the button that makes it so.
 #[derive(Debug, Serialize)]
-struct Form {
-    what: Option<String>,
-    label: String,
-    terms: String,
-    action: String,
-    fields: Vec<(String, String)>,
-    button: String,
+pub(super) struct Form {
+    pub what: Option<String>,
+    pub label: String,
+    pub terms: String,
+    pub action: String,
+    pub fields: Vec<(String, String)>,
+    pub button: String,
 }
 
 /// The order and the answer it holds, in a sentence: "Order 1001: You chose
@@ -116,7 +116,7 @@ fn recap(t: &Value, locale: Locale, view: &OrderView) -> Option<String> {
 const RELINK_SECS: i64 = 15 * 60;
 
 impl ShopRecords {
-    fn page_locale(&self, req: &Request) -> Locale {
+    pub(super) fn page_locale(&self, req: &Request) -> Locale {
         http::query_param(req, "lang")
             .and_then(|tag| Locale::from_tag(&tag))
             .or_else(|| self.raw_policy().ok().map(|policy| policy.locale))
@@ -124,7 +124,7 @@ impl ShopRecords {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn page(
+    pub(super) fn page(
         &self,
         shop: &str,
         locale: Locale,

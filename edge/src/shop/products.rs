@@ -86,6 +86,7 @@ impl ShopRecords {
         setting: &ProductSetting,
         history: Option<&DeliveryHistory>,
     ) -> Result<(), EdgeError> {
+        let was_in_stock = matches!(self.product(sku)?, Some(ProductSetting::InStock {}));
         self.run(
             "INSERT INTO products (sku, setting) VALUES (?, ?)
                  ON CONFLICT(sku) DO UPDATE SET setting = excluded.setting",
@@ -106,6 +107,10 @@ impl ShopRecords {
         storage::put_product(&self.env, shop, &stored).await?;
         if matches!(setting, ProductSetting::Backorder { .. }) {
             self.keep_day_turn_alarm().await;
+        }
+        // Back on the shelf, however it got there: whoever asked hears it.
+        if !was_in_stock && matches!(setting, ProductSetting::InStock {}) {
+            self.tell_watchers(sku).await?;
         }
         Ok(())
     }

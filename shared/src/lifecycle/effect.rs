@@ -117,6 +117,17 @@ pub enum Email {
     /// A fresh link to the order's page, asked for from a page whose link
     /// had expired. The shell sends it; the lifecycle never does.
     OrderLink,
+    /// "Confirm that you want to hear when it is back": the double opt-in
+    /// of a shopper who asked to be told of a sold-out product. Sent by the
+    /// shell to a watcher, not an order (its `order` is the watcher's id).
+    WatchConfirm {
+        sku: Sku,
+    },
+    /// The product a confirmed watcher asked about can be ordered again:
+    /// sent once, when it is restocked. Also the shell's, to a watcher.
+    BackInStock {
+        sku: Sku,
+    },
 }
 
 /// The kind of an email: its wire code is the `email` tag of [`Email`], and
@@ -135,10 +146,12 @@ pub enum EmailKind {
     ChoiceConfirmed,
     Cancelled,
     OrderLink,
+    WatchConfirm,
+    BackInStock,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 11] = [
+    pub const ALL: [EmailKind; 13] = [
         EmailKind::Receipt,
         EmailKind::Restocked,
         EmailKind::Processed,
@@ -150,6 +163,8 @@ impl EmailKind {
         EmailKind::ChoiceConfirmed,
         EmailKind::Cancelled,
         EmailKind::OrderLink,
+        EmailKind::WatchConfirm,
+        EmailKind::BackInStock,
     ];
 
     pub fn code(self) -> &'static str {
@@ -165,6 +180,8 @@ impl EmailKind {
             EmailKind::ChoiceConfirmed => "choice_confirmed",
             EmailKind::Cancelled => "cancelled",
             EmailKind::OrderLink => "order_link",
+            EmailKind::WatchConfirm => "watch_confirm",
+            EmailKind::BackInStock => "back_in_stock",
         }
     }
 
@@ -187,6 +204,8 @@ impl Email {
             Email::ChoiceConfirmed { .. } => EmailKind::ChoiceConfirmed,
             Email::Cancelled { .. } => EmailKind::Cancelled,
             Email::OrderLink => EmailKind::OrderLink,
+            Email::WatchConfirm { .. } => EmailKind::WatchConfirm,
+            Email::BackInStock { .. } => EmailKind::BackInStock,
         }
     }
 
@@ -195,6 +214,12 @@ impl Email {
     /// delay notice starts a new one). Plain nurture content is not of it.
     pub fn is_sequence(&self) -> bool {
         matches!(self, Email::Nurture { offer: Some(_), .. })
+    }
+
+    /// Emails to a shopper who asked to hear of a product, not to an
+    /// order's customer.
+    pub fn is_to_watcher(&self) -> bool {
+        matches!(self, Email::WatchConfirm { .. } | Email::BackInStock { .. })
     }
 }
 
