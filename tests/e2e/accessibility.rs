@@ -6,7 +6,7 @@
 use e2e::admin::AdminApi;
 use e2e::browser::Browser;
 use e2e::payloads;
-use e2e::shop::{BACKORDER_SKU, SHOP, ShopServer, demo_catalogue};
+use e2e::shop::{BACKORDER_SKU, SHOP, ShopServer, UNAVAILABLE_SKU, demo_catalogue};
 use e2e::store::Store;
 use fantoccini::Client;
 use serde_json::{Value, json};
@@ -109,6 +109,14 @@ async fn axe_finds_no_violations_in_the_order_page_chooser_popup_and_banner() {
             client,
             &format!("[data-backorder-product=\"{BACKORDER_SKU}\"]"),
             ".notice",
+        )
+        .await;
+        // The sold-out kayak's "tell me when it's back" form (its own
+        // script, fetched after the notices).
+        wait_for(
+            client,
+            &format!("[data-backorder-product=\"{UNAVAILABLE_SKU}\"]"),
+            "form input[type=email]",
         )
         .await;
         crate::eventually("the banner", || async {
