@@ -16,15 +16,23 @@ fn date(text: &str) -> Date {
     text.parse().expect("a valid test date")
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn backorder_wording_replaces_sold_out_and_in_stock_is_said() {
+/// A worker with the demo catalogue (the tent shipping `earliest` to
+/// `latest`), its admin, the shop's page and a browser: the world must
+/// outlive the page.
+async fn demo_shop(earliest: Date, latest: Date) -> (World, AdminApi, ShopServer, Browser) {
     let world = World::start().await;
     let admin = AdminApi::create_shop(&world.worker, SHOP).await;
-    for (sku, setting) in demo_catalogue(date("2027-03-12"), date("2027-03-26")) {
+    for (sku, setting) in demo_catalogue(earliest, latest) {
         admin.set_product(SHOP, sku, &setting).await;
     }
     let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
     let browser = Browser::start().await;
+    (world, admin, shop, browser)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn backorder_wording_replaces_sold_out_and_in_stock_is_said() {
+    let (_world, _admin, shop, browser) = demo_shop(date("2027-03-12"), date("2027-03-26")).await;
     let page = ShopPage::open(&browser.client, shop.url()).await;
 
     // The page is en-GB, so Intl writes the window the British way.
@@ -87,13 +95,7 @@ async fn backorder_wording_replaces_sold_out_and_in_stock_is_said() {
 /// language the merchant did not write shows the shop's.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_merchants_reason_is_read_in_the_pages_language() {
-    let world = World::start().await;
-    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
-    for (sku, setting) in demo_catalogue(date("2027-03-12"), date("2027-03-26")) {
-        admin.set_product(SHOP, sku, &setting).await;
-    }
-    let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
-    let browser = Browser::start().await;
+    let (_world, _admin, shop, browser) = demo_shop(date("2027-03-12"), date("2027-03-26")).await;
     for (lang, reason, marked) in [
         ("it-IT", BACKORDER_REASON_IT, "it"),
         ("ar", BACKORDER_REASON_AR, "ar"),
@@ -114,13 +116,7 @@ async fn the_merchants_reason_is_read_in_the_pages_language() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_window_across_months_names_both_months() {
-    let world = World::start().await;
-    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
-    for (sku, setting) in demo_catalogue(date("2027-03-28"), date("2027-04-09")) {
-        admin.set_product(SHOP, sku, &setting).await;
-    }
-    let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
-    let browser = Browser::start().await;
+    let (_world, _admin, shop, browser) = demo_shop(date("2027-03-28"), date("2027-04-09")).await;
     let page = ShopPage::open(&browser.client, shop.url()).await;
     let tent = page.settled(BACKORDER_SKU).await;
     let notice = tent.notice.expect("a backorder notice");
@@ -410,13 +406,7 @@ async fn the_shops_banner_shows_until_dismissed_and_bad_banners_change_nothing()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn product_news_pops_up_once_per_change() {
-    let world = World::start().await;
-    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
-    for (sku, setting) in demo_catalogue(date("2027-03-12"), date("2027-03-26")) {
-        admin.set_product(SHOP, sku, &setting).await;
-    }
-    let shop = ShopServer::serve(e2e::free_port(), world.worker.base_url());
-    let browser = Browser::start().await;
+    let (_world, admin, shop, browser) = demo_shop(date("2027-03-12"), date("2027-03-26")).await;
     let client = &browser.client;
     // Each visit must see the edge's answer of the moment, not one the
     // browser may keep for 15 s.
