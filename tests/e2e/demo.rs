@@ -2,7 +2,7 @@
 //! (what `timeout`, service managers and containers send), also when the
 //! signal comes while it is still starting.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
@@ -27,27 +27,55 @@ fn processes_naming(marker: &str) -> Vec<String> {
 async fn stop_and_check(signal: Signal, wait_until_ready: bool) {
     let state = tempfile::tempdir().expect("a temporary state folder");
     let ports = [e2e::free_port(), e2e::free_port(), e2e::free_port()];
+    // What the demo says goes to a file, shown if it never gets ready.
+    let log_path = state.path().join("demo.log");
+    let log = std::fs::File::create(&log_path).expect("the state folder is writable");
     let mut demo = Command::new(env!("CARGO_BIN_EXE_demo"))
         .env("DEMO_STATE_DIR", state.path())
         .env("DEMO_EDGE_PORT", ports[0].to_string())
         .env("DEMO_SHOP_PORT", ports[1].to_string())
         .env("DEMO_BACK_OFFICE_PORT", ports[2].to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(log.try_clone().expect("a second handle"))
+        .stderr(log)
         .spawn()
         .expect("the demo starts");
     let marker = state.path().to_string_lossy().into_owned();
     if wait_until_ready {
         let back_office = format!("http://127.0.0.1:{}/", ports[2]);
-        crate::eventually("the demo's back office", || async {
+        // Starting workerd and seeding the shop takes seconds alone and far
+        // longer beside the other tests on two cores: as long as a worker
+        // may take to start (`EdgeWorker`), and no longer once it has died.
+        let said = || std::fs::read_to_string(&log_path).unwrap_or_default();
+        let running = std::sync::Mutex::new(demo);
+        let exited = std::sync::Mutex::new(None);
+        crate::eventually_explained("the demo's back office", 90, || async {
+            let status = running
+                .lock()
+                .expect("not poisoned")
+                .try_wait()
+                .ok()
+                .flatten();
+            if let Some(status) = status {
+                *exited.lock().expect("not poisoned") = Some(status);
+                return Ok(());
+            }
             e2e::http()
                 .get(&back_office)
                 .send()
                 .await
                 .ok()
                 .filter(|r| r.status().is_success())
+                .map(|_| ())
+                .ok_or_else(|| format!("no back office yet; the demo said:\n{}", said()))
         })
         .await;
+        if let Some(status) = *exited.lock().expect("not poisoned") {
+            panic!(
+                "the demo stopped by itself ({status}); it said:\n{}",
+                said()
+            );
+        }
+        demo = running.into_inner().expect("not poisoned");
     } else {
         // Wrangler is up and workerd is starting: the middle of start-up.
         crate::eventually("wrangler started by the demo", || async {

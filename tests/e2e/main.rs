@@ -8,6 +8,7 @@ mod accessibility;
 mod api;
 mod customers;
 mod demo;
+mod deploy;
 mod hardening;
 mod mail;
 mod notify;
