@@ -116,6 +116,22 @@ fn recap(t: &Value, locale: Locale, view: &OrderView) -> Option<String> {
 const RELINK_SECS: i64 = 15 * 60;
 
 impl ShopRecords {
+    /// What a page behind a link starts from: its language, that
+    /// language's words, and the shop when the link's token checks for `id`
+    /// (an order, or a watcher).
+    pub(super) fn behind_link(
+        &self,
+        req: &Request,
+        id: &OrderId,
+    ) -> (Locale, Value, Option<ShopId>) {
+        let locale = self.page_locale(req);
+        let shop = match (self.shop_id(), self.check_link(req, id)) {
+            (Ok(shop), Ok(_)) => Some(shop),
+            _ => None,
+        };
+        (locale, render::catalog(locale), shop)
+    }
+
     pub(super) fn page_locale(&self, req: &Request) -> Locale {
         http::query_param(req, "lang")
             .and_then(|tag| Locale::from_tag(&tag))
@@ -294,9 +310,8 @@ impl ShopRecords {
         order: &OrderId,
         action: &str,
     ) -> Result<Response, EdgeError> {
-        let locale = self.page_locale(req);
-        let t = render::catalog(locale);
-        let (Ok(shop), Ok(_)) = (self.shop_id(), self.check_link(req, order)) else {
+        let (locale, t, shop) = self.behind_link(req, order);
+        let Some(shop) = shop else {
             return self.invalid_link_page(locale, &t);
         };
         let shop_name = self.shop_name(&shop)?;
@@ -369,9 +384,8 @@ impl ShopRecords {
     /// cancelling), as on the merchant's order page; the link's token goes
     /// into the page only once it has been checked.
     pub(super) fn order_page(&self, req: &Request, order: &OrderId) -> Result<Response, EdgeError> {
-        let locale = self.page_locale(req);
-        let t = render::catalog(locale);
-        let (Ok(shop), Ok(_)) = (self.shop_id(), self.check_link(req, order)) else {
+        let (locale, t, shop) = self.behind_link(req, order);
+        let Some(shop) = shop else {
             return self.invalid_link_page(locale, &t);
         };
         let token = http::query_param(req, "t").unwrap_or_default();

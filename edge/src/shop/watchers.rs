@@ -236,12 +236,12 @@ impl ShopRecords {
         id: &str,
         action: &str,
     ) -> Result<Response, EdgeError> {
-        let locale = self.page_locale(req);
-        let t = render::catalog(locale);
         let Ok(id) = OrderId::parse(id) else {
-            return self.invalid_watch_link_page(locale, &t);
+            let locale = self.page_locale(req);
+            return self.invalid_watch_link_page(locale, &render::catalog(locale));
         };
-        let (Ok(shop), Ok(_)) = (self.shop_id(), self.check_link(req, &id)) else {
+        let (locale, t, shop) = self.behind_link(req, &id);
+        let Some(shop) = shop else {
             return self.invalid_watch_link_page(locale, &t);
         };
         let Some(watcher) = self.watcher(id.as_str())? else {
