@@ -19,6 +19,7 @@ mod orders;
 mod pages;
 mod products;
 mod sql;
+mod templates;
 mod upkeep;
 mod watchers;
 
