@@ -47,6 +47,16 @@ fn secured(html: String, status: u16, policy: &str) -> Result<Response, EdgeErro
     Ok(response)
 }
 
+/// A page behind a link, as its own form's action: the same link's token,
+/// in the page's language.
+pub(super) fn self_url(token: &str, locale: Locale) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query
+        .append_pair("t", token)
+        .append_pair("lang", locale.code());
+    format!("?{}", query.finish())
+}
+
 /// A page's way back to the order: its own page, with the link's token.
 #[derive(Debug, Serialize)]
 pub(super) struct Back {
@@ -316,11 +326,7 @@ impl ShopRecords {
         };
         let shop_name = self.shop_name(&shop)?;
         let token = http::query_param(req, "t").unwrap_or_default();
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        query
-            .append_pair("t", &token)
-            .append_pair("lang", locale.code());
-        let self_url = format!("?{}", query.finish());
+        let self_url = self_url(&token, locale);
         let template = self.policy()?.order_page_url().map(str::to_owned);
         let back = Back::to_order(&t, template.as_deref(), order, &token, locale);
         let method = req.method();

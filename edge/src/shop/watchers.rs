@@ -12,7 +12,7 @@ use shared::lifecycle::{Email, Locale};
 use shared::{OrderId, ProductSetting, Sku};
 use worker::{Method, Request, Response};
 
-use super::pages::Form;
+use super::pages::{Form, self_url};
 use super::sql::{Row, text_value};
 use super::{MAX_SETTING_BYTES, ShopRecords, invalid, parse_sku};
 use crate::calls::queue::{self, EmailJob, Job};
@@ -108,8 +108,7 @@ impl ShopRecords {
             lang: Option<String>,
         }
         let sku = parse_sku(sku)?;
-        let body = http::body_bytes(req, MAX_SETTING_BYTES).await?;
-        let ask: Ask = http::from_json_text(&body)?;
+        let ask: Ask = http::json_body(req, MAX_SETTING_BYTES).await?;
         let email = crate::mail::plain_mailbox(&ask.email)
             .map_err(|why| invalid("email", why))?
             .to_lowercase();
@@ -176,11 +175,11 @@ impl ShopRecords {
         )?;
         let job = self.watcher_job(
             &id,
-            sku,
             email,
             locale,
             format!("{id}/confirm/{now}"),
             Email::WatchConfirm { sku: sku.clone() },
+            self.names_of(sku)?,
         )?;
         self.record_email(&job, now)?;
         queue::send(&self.env, &Job::Email(job)).await
@@ -198,6 +197,7 @@ impl ShopRecords {
             ],
         )?;
         let now = clock::now().unix_seconds();
+        let names = self.names_of(sku)?;
         let mut jobs = Vec::with_capacity(watchers.len());
         for watcher in &watchers {
             let id = OrderId::parse(&watcher.id)
@@ -205,12 +205,12 @@ impl ShopRecords {
             let locale = Locale::from_tag(&watcher.locale).unwrap_or(Locale::En);
             let job = self.watcher_job(
                 &id,
-                sku,
                 &watcher.email,
                 locale,
                 // One per confirmed watch: asking again later is a new one.
                 format!("{}/back/{}", watcher.id, watcher.confirmed_at.unwrap_or(0)),
                 Email::BackInStock { sku: sku.clone() },
+                names.clone(),
             )?;
             self.record_email(&job, now)?;
             self.run(
@@ -250,11 +250,7 @@ impl ShopRecords {
         let shop_name = self.shop_name(&shop)?;
         let product = self.product_name(&watcher.sku)?;
         let token = http::query_param(req, "t").unwrap_or_default();
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        query
-            .append_pair("t", &token)
-            .append_pair("lang", locale.code());
-        let self_url = format!("?{}", query.finish());
+        let self_url = self_url(&token, locale);
         let rtl = render::is_rtl(locale.code());
         let about = |key: &str| render::fill_str(&say(&t, key), &[("product", &product)], rtl);
         let (title, message, forms) = match (req.method(), action) {
@@ -379,11 +375,11 @@ impl ShopRecords {
     fn watcher_job(
         &self,
         id: &OrderId,
-        sku: &Sku,
         email: &str,
         locale: Locale,
         key: String,
         kind: Email,
+        names: Vec<(Sku, String)>,
     ) -> Result<EmailJob, EdgeError> {
         Ok(EmailJob {
             key,
@@ -395,8 +391,13 @@ impl ShopRecords {
                 ..Contact::default()
             },
             locale: locale.code().to_owned(),
-            names: vec![(sku.clone(), self.product_name(sku.as_str())?)],
+            names,
         })
+    }
+
+    /// The product's name by its SKU, for an email's `names`.
+    fn names_of(&self, sku: &Sku) -> Result<Vec<(Sku, String)>, EdgeError> {
+        Ok(vec![(sku.clone(), self.product_name(sku.as_str())?)])
     }
 
     /// What the shop's customers call a product: the name its orders gave

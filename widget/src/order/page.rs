@@ -205,10 +205,7 @@ fn Summary(view: OrderView, speech: Speech) -> impl IntoView {
     // The store credit an answer brought, whatever became of the order: how
     // much, and how to spend it, as its confirmation email says.
     let credit = view.credit.map(|credit| {
-        let total = Money::new(
-            credit.value.currency,
-            credit.value.minor.saturating_add(credit.bonus.minor),
-        );
+        let total = with_bonus(&credit.value, &credit.bonus);
         let money = |amount: &Money| format_money(amount, &speech.tag);
         let text = fill(
             words.chose_credit,
@@ -355,6 +352,11 @@ pub fn one(text: &MerchantText) -> String {
     }
 }
 
+/// Store credit in all: its value and the bonus on top.
+fn with_bonus(value: &Money, bonus: &Money) -> Money {
+    Money::new(value.currency, value.minor.saturating_add(bonus.minor))
+}
+
 /// What the customer chose, with the free expedited shipping it brought.
 fn chose_words(view: &OrderView, speech: &Speech, choice: &Choice) -> String {
     let words = speech.order();
@@ -422,7 +424,7 @@ fn options_of(view: &OrderView, offer: &OfferView, speech: &Speech) -> Vec<Optio
                 });
             }
             OfferedOption::StoreCredit { value, bonus } => {
-                let total = Money::new(value.currency, value.minor.saturating_add(bonus.minor));
+                let total = with_bonus(value, bonus);
                 out.push(Option_ {
                     title: words.option_store_credit.to_owned(),
                     terms: fill(
