@@ -12,7 +12,11 @@ use worker::{
 };
 
 use crate::calls::shop::{ActionResult, ActionState, Endpoint, Taken};
-use crate::calls::{ActionJob, Command, FanOutJob, Job, News, OrderStub, Outcome, ShopStub};
+use shared::lifecycle::Event;
+
+use shared::ShopId;
+
+use crate::calls::{ActionJob, Command, EmailJob, FanOutJob, Job, News, OrderStub, ShopStub};
 use crate::error::EdgeError;
 use crate::{clock, crypto, mail};
 
@@ -35,10 +39,19 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) {
             return;
         }
     };
-    // Jobs of different orders run at once; one order's jobs run in the
-    // order they were queued, so its emails go out in sequence.
+    // A shop's emails are claimed and reported together (two calls to its
+    // object for the batch); other jobs of different orders run at once,
+    // one order's in the order they were queued.
+    let mut emails: Vec<(&ShopId, Vec<&Message<Job>>)> = Vec::new();
     let mut by_order: Vec<(String, Vec<&Message<Job>>)> = Vec::new();
     for message in &messages {
+        if let Job::Email(email) = message.body() {
+            match emails.iter_mut().find(|(shop, _)| **shop == email.shop) {
+                Some((_, group)) => group.push(message),
+                None => emails.push((&email.shop, vec![message])),
+            }
+            continue;
+        }
         let owner = message.body().owner();
         match by_order.iter_mut().find(|(key, _)| *key == owner) {
             Some((_, group)) => group.push(message),
@@ -46,19 +59,51 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) {
         }
     }
     let env = &env;
-    futures_util::future::join_all(by_order.into_iter().map(|(_, group)| async move {
-        for message in group {
-            let verdict = match run(env, message.body()).await {
-                Ok(verdict) => verdict,
-                Err(err) => {
-                    worker::console_error!("queue job failed, retrying: {err}");
-                    Verdict::RetryIn(2)
+    let mail = futures_util::future::join_all(emails.into_iter().map(|(shop, group)| async move {
+        let jobs: Vec<&EmailJob> = group
+            .iter()
+            .filter_map(|message| match message.body() {
+                Job::Email(email) => Some(email),
+                _ => None,
+            })
+            .collect();
+        match mail::deliver_all(env, shop, &jobs).await {
+            Ok(next) => {
+                for (message, next) in group.into_iter().zip(next) {
+                    settle(message, next.into());
                 }
-            };
-            settle(message, verdict);
+            }
+            Err(err) => {
+                worker::console_error!("emails of {shop} failed, retrying: {err}");
+                for message in group {
+                    settle(message, Verdict::RetryIn(2));
+                }
+            }
         }
-    }))
-    .await;
+    }));
+    let others =
+        futures_util::future::join_all(by_order.into_iter().map(|(_, group)| async move {
+            for message in group {
+                let verdict = match run(env, message.body()).await {
+                    Ok(verdict) => verdict,
+                    Err(err) => {
+                        worker::console_error!("queue job failed, retrying: {err}");
+                        Verdict::RetryIn(2)
+                    }
+                };
+                settle(message, verdict);
+            }
+        }));
+    futures_util::future::join(mail, others).await;
+}
+
+impl From<mail::Next> for Verdict {
+    fn from(next: mail::Next) -> Verdict {
+        match next {
+            mail::Next::Done => Verdict::Done,
+            mail::Next::RetryIn(seconds) => Verdict::RetryIn(seconds),
+        }
+    }
 }
 
 /// The dead-letter queue's consumer: each job is kept in its shop's object,
@@ -102,19 +147,20 @@ fn settle(message: &Message<Job>, verdict: Verdict) {
 
 async fn run(env: &Env, job: &Job) -> Result<Verdict, EdgeError> {
     match job {
-        Job::Email(email) => Ok(match mail::deliver(env, email).await? {
-            mail::Next::Done => Verdict::Done,
-            mail::Next::RetryIn(seconds) => Verdict::RetryIn(seconds),
-        }),
+        Job::Email(email) => {
+            let next = mail::deliver_all(env, &email.shop, &[email]).await?;
+            Ok(next.first().map_or(Verdict::Done, |next| (*next).into()))
+        }
         Job::Action(action) => deliver_action(env, action).await,
         Job::FanOut(fan_out) => fan_out_batch(env, fan_out).await,
     }
 }
 
-/// Gives one batch of waiting orders the fan-out's event, then keeps in
-/// one call to the shop what each order now is and the emails it queued. An order that failed makes
-/// the message come back; the orders that took it remember its key and
-/// answer a retry as a duplicate, with their index again.
+/// Gives one batch of waiting orders the fan-out's event, all at once, then
+/// keeps in one call to the shop what each order now is and the emails it
+/// queued. An order that failed makes the message come back; the orders
+/// that took it remember its key and answer a retry as a duplicate, with
+/// their index again.
 async fn fan_out_batch(env: &Env, fan_out: &FanOutJob) -> Result<Verdict, EdgeError> {
     let command = Command {
         shop: fan_out.shop.clone(),
@@ -123,21 +169,26 @@ async fn fan_out_batch(env: &Env, fan_out: &FanOutJob) -> Result<Verdict, EdgeEr
             event: fan_out.event.clone(),
         },
         key: Some(fan_out.key.clone()),
+        // The shop's sweep sends a restock again to every order its
+        // records still show waiting for the SKU (`sweep_restocks`).
+        swept: matches!(fan_out.event, Event::StockArrived { .. }),
     };
+    let command = &command;
+    let answers = futures_util::future::join_all(fan_out.orders.iter().map(|order| async move {
+        let answer = OrderStub::get(env, &fan_out.shop, order)?
+            .apply(command)
+            .await;
+        answer.map_err(|err| EdgeError::Internal(format!("fan-out to {order}: {err}")))
+    }))
+    .await;
     let mut failed = 0;
     let mut taken = Taken::default();
-    for order in &fan_out.orders {
-        let stub = OrderStub::get(env, &fan_out.shop, order)?;
-        match stub.apply(&command).await {
+    for answer in answers {
+        match answer {
             // A refusal is final (the order stopped waiting): not retried.
-            Ok(answer) => {
-                if answer.outcome == Outcome::Rejected {
-                    worker::console_log!("fan-out to {order}: refused");
-                }
-                taken.add(answer);
-            }
+            Ok(answer) => taken.add(answer),
             Err(err) => {
-                worker::console_error!("fan-out to {order}: {err}");
+                worker::console_error!("{err}");
                 failed += 1;
             }
         }

@@ -532,7 +532,8 @@ fn standard(body: &Value) -> Result<Vec<Inbound>, Unreadable> {
     Ok(news)
 }
 
-fn standard_order(data: &Value) -> Result<DraftOrder, Unreadable> {
+/// An order in the Standard Webhooks `order.placed` form (its `data`).
+pub fn standard_order(data: &Value) -> Result<DraftOrder, Unreadable> {
     let id = order_id(&data["id"])?;
     let currency = currency(&data["currency"])?;
     let mut lines = Vec::new();

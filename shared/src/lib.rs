@@ -4,6 +4,7 @@
 //! and get plain values back, so every decision is testable with `cargo test`.
 
 pub mod availability;
+pub mod cost;
 pub mod date;
 pub mod estimate;
 pub mod ids;

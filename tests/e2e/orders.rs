@@ -567,3 +567,64 @@ async fn supplier_news_moves_the_page_and_new_promises_estimated_or_stated() {
         "held to 30 days: {view}"
     );
 }
+
+/// A store's orders taken before it was connected come in through the
+/// import: read whole first (a bad one is named and nothing is placed),
+/// then placed as their webhooks would be, and placed once however often
+/// they come.
+#[tokio::test(flavor = "multi_thread")]
+async fn imported_orders_are_placed_once_and_a_bad_one_places_none() {
+    let world = World::start().await;
+    let (admin, _) = open_shop(&world).await;
+    let order = |id: &str, sku: &str| {
+        json!({"id": id, "currency": "EUR", "total": "199.00",
+               "lines": [{"sku": sku, "quantity": 1, "unit_price": "199.00"}],
+               "customer": {"id": format!("c-{id}"), "email": format!("{id}@example.com")}})
+    };
+    let mut broken = order("I-3", TENT);
+    broken["lines"][0]["quantity"] = json!(0);
+    let (status, answer) = admin
+        .post(
+            "/orders",
+            &json!({"orders": [order("I-1", TENT), order("I-2", TENT), broken]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    let message = answer["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("orders[2].lines[0].quantity"), "{answer}");
+    let (status, answer) = admin.post("/orders", &json!({"orders": []})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    let listed = admin.get("/orders").await;
+    assert_eq!(listed["orders"], json!([]), "nothing placed: {listed}");
+
+    let batch = json!({"orders": [order("I-1", TENT), order("I-2", TENT), order("I-3", LAMP)]});
+    let (status, answer) = admin.post("/orders", &batch).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(
+        answer["received"].as_array().map(Vec::len),
+        Some(3),
+        "{answer}"
+    );
+    assert!(
+        answer["received"][2]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("not tracked"),
+        "an order with nothing on backorder is not tracked: {answer}"
+    );
+    // Again: the same orders, placed once, one receipt each.
+    let (status, again) = admin.post("/orders", &batch).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    for id in ["I-1", "I-2"] {
+        wait_for_emails(&admin, id, &["receipt"]).await;
+    }
+    let listed = admin.get("/orders").await;
+    let mut ids: Vec<&str> = listed["orders"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|order| order["order"].as_str())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["I-1", "I-2"], "{listed}");
+}

@@ -49,3 +49,45 @@ pub async fn place_orders(store: &Store, count: usize, sku: &str) -> usize {
     }
     retried
 }
+
+/// Places orders `B-0` … `B-{count-1}` as `place_orders` does, through the
+/// shop's import (`POST …/orders`, 100 a call, four calls at once):
+/// real order objects, placed as their webhooks would place them, without
+/// a signed webhook each. For benchmarks of what follows a placement.
+pub async fn import_orders(admin: &crate::admin::AdminApi, count: usize, sku: &str) {
+    let gate = Arc::new(Semaphore::new(4));
+    let starts: Vec<usize> = (0..count).step_by(100).collect();
+    let mut tasks = Vec::with_capacity(starts.len());
+    for start in starts {
+        let (admin, gate, sku) = (admin.clone(), gate.clone(), sku.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let _permit = gate.acquire_owned().await.expect("the gate stays open");
+            let orders: Vec<serde_json::Value> = (start..count.min(start + 100))
+                .map(|index| {
+                    json!({"id": format!("B-{index}"), "currency": "EUR", "total": "199.00",
+                           "lines": [{"sku": sku, "quantity": 1, "unit_price": "199.00"}],
+                           "customer": {"id": format!("c-{index}"), "email": format!("c{index}@example.com")}})
+                })
+                .collect();
+            let body = json!({ "orders": orders });
+            let mut tries = 0;
+            loop {
+                let (status, answer) = admin.post("/orders", &body).await;
+                if status.is_success() {
+                    break;
+                }
+                // A 5xx is sent again, as a store would (importing twice
+                // places once).
+                assert!(
+                    status.is_server_error() && tries < 3,
+                    "importing orders from {start}: {status} {answer}"
+                );
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("imported");
+    }
+}

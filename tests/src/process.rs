@@ -69,6 +69,11 @@ impl ProcessGroup {
     pub fn name(&self) -> &str {
         &self.name
     }
+
+    /// The group's id: its leader's pid (every process it starts joins it).
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
 }
 
 impl Drop for ProcessGroup {

@@ -274,6 +274,62 @@ impl EdgeWorker {
     pub fn reloaded(&self) -> bool {
         self.log().contains(RELOADING)
     }
+
+    /// What the worker's workerd processes have used so far: CPU time
+    /// (user and system) and the peak resident memory of the largest, read
+    /// from `/proc` (Linux only; zeros elsewhere).
+    pub fn workerd_usage(&self) -> WorkerdUsage {
+        let group = self.process.id().to_string();
+        let mut usage = WorkerdUsage::default();
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return usage;
+        };
+        for entry in entries.flatten() {
+            let folder = entry.path();
+            let Ok(stat) = std::fs::read_to_string(folder.join("stat")) else {
+                continue;
+            };
+            // `pid (comm) state ppid pgrp …`: the name may hold spaces, so
+            // the fields are counted from its closing parenthesis.
+            let Some((head, rest)) = stat.rsplit_once(')') else {
+                continue;
+            };
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            if !head.ends_with("(workerd") || fields.get(2) != Some(&group.as_str()) {
+                continue;
+            }
+            let ticks = |index: usize| fields.get(index).and_then(|f| f.parse::<u64>().ok());
+            // utime and stime are fields 14 and 15 of stat (11 and 12 here).
+            let cpu = ticks(11).unwrap_or(0) + ticks(12).unwrap_or(0);
+            usage.cpu_seconds += cpu as f64 / CLOCK_TICKS_PER_SECOND;
+            let status = std::fs::read_to_string(folder.join("status")).unwrap_or_default();
+            let peak_kb = status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmHWM:"))
+                .and_then(|value| {
+                    value
+                        .trim()
+                        .trim_end_matches("kB")
+                        .trim()
+                        .parse::<u64>()
+                        .ok()
+                })
+                .unwrap_or(0);
+            usage.peak_rss_mb = usage.peak_rss_mb.max(peak_kb as f64 / 1024.0);
+        }
+        usage
+    }
+}
+
+/// The clock ticks `/proc` counts CPU time in (`getconf CLK_TCK`; 100 on
+/// every Linux this runs on).
+const CLOCK_TICKS_PER_SECOND: f64 = 100.0;
+
+/// What workerd used, from [`EdgeWorker::workerd_usage`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WorkerdUsage {
+    pub cpu_seconds: f64,
+    pub peak_rss_mb: f64,
 }
 
 /// How many of the worker's last log lines a failing test prints.

@@ -71,6 +71,12 @@ pub struct Command {
     pub news: News,
     /// A delivery's key: the same key twice is applied once.
     pub key: Option<String>,
+    /// The shop sends this command again, under the same key, until its
+    /// records show the order took it (a restock, by its sweep): the
+    /// caller's keeping of the answer needs no safety net from the order's
+    /// alarm, so the shop is not called once more per order.
+    #[serde(default)]
+    pub swept: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -24,10 +24,10 @@ pub enum ShopCall {
     Create,
     /// [`Taken`] → [`Indexed`].
     Index,
-    /// [`EmailJob`] → [`EmailClaim`].
-    ClaimEmail,
-    /// [`EmailReport`] → [`EmailSettled`].
-    ReportEmail,
+    /// A queue batch's `[EmailJob]` → `[EmailClaim]`, in the same order.
+    ClaimEmails,
+    /// `[EmailReport]` → `[Option<EmailSettled>]` (`None`: not known).
+    ReportEmails,
     /// [`ActionJob`] → [`ActionClaim`].
     ClaimAction,
     /// [`ActionResult`] → [`ActionStatus`].
@@ -40,8 +40,8 @@ impl ShopCall {
     pub const ALL: [ShopCall; 7] = [
         ShopCall::Create,
         ShopCall::Index,
-        ShopCall::ClaimEmail,
-        ShopCall::ReportEmail,
+        ShopCall::ClaimEmails,
+        ShopCall::ReportEmails,
         ShopCall::ClaimAction,
         ShopCall::ActionResult,
         ShopCall::DeadLetter,
@@ -51,8 +51,8 @@ impl ShopCall {
         match self {
             ShopCall::Create => "/internal/create",
             ShopCall::Index => "/internal/index",
-            ShopCall::ClaimEmail => "/internal/emails/claim",
-            ShopCall::ReportEmail => "/internal/emails/report",
+            ShopCall::ClaimEmails => "/internal/emails/claim",
+            ShopCall::ReportEmails => "/internal/emails/report",
             ShopCall::ClaimAction => "/internal/actions/claim",
             ShopCall::ActionResult => "/internal/actions/result",
             ShopCall::DeadLetter => "/internal/dead-letters",
@@ -284,12 +284,35 @@ impl ShopStub {
         super::post(&self.0, ShopCall::Index.path(), taken).await
     }
 
-    pub async fn claim_email(&self, job: &EmailJob) -> Result<EmailClaim, EdgeError> {
-        super::post(&self.0, ShopCall::ClaimEmail.path(), job).await
+    /// Claims a queue batch's emails in one call, answered in order.
+    pub async fn claim_emails(&self, jobs: &[&EmailJob]) -> Result<Vec<EmailClaim>, EdgeError> {
+        let claims: Vec<EmailClaim> =
+            super::post(&self.0, ShopCall::ClaimEmails.path(), &jobs).await?;
+        if claims.len() != jobs.len() {
+            return Err(EdgeError::Internal(format!(
+                "{} emails claimed, {} answered",
+                jobs.len(),
+                claims.len()
+            )));
+        }
+        Ok(claims)
     }
 
-    pub async fn report_email(&self, report: &EmailReport) -> Result<EmailSettled, EdgeError> {
-        super::post(&self.0, ShopCall::ReportEmail.path(), report).await
+    /// Reports a batch's tries in one call, answered in order.
+    pub async fn report_emails(
+        &self,
+        reports: &[EmailReport],
+    ) -> Result<Vec<Option<EmailSettled>>, EdgeError> {
+        let settled: Vec<Option<EmailSettled>> =
+            super::post(&self.0, ShopCall::ReportEmails.path(), &reports).await?;
+        if settled.len() != reports.len() {
+            return Err(EdgeError::Internal(format!(
+                "{} tries reported, {} answered",
+                reports.len(),
+                settled.len()
+            )));
+        }
+        Ok(settled)
     }
 
     pub async fn claim_action(&self, action: &ActionJob) -> Result<ActionClaim, EdgeError> {

@@ -1,11 +1,12 @@
 //! Email: each `Send` effect reaches its customer once, in their language.
 //!
 //! The order's object queues an `EmailJob` keyed `{shop}/{order}/{seq}/{index}`.
-//! The consumer here **claims** it from the shop's object (which records it,
-//! counts the attempt, and holds a lease so that two deliveries of one job
-//! never send at once), **renders** it (`render`, `facts`, `intl`), **sends**
-//! it (`provider`), and **reports** the outcome, which the shop's object
-//! keeps in the email log: sent with the provider's id, queued for another
+//! The consumer here **claims** a queue batch's emails of one shop in one
+//! call to its object (which records each, counts the attempt, and holds a
+//! lease so that two deliveries of one job never send at once),
+//! **renders** each (`render`, `facts`, `intl`), **sends** it (`provider`),
+//! and **reports** the outcomes in one more call; the shop's object keeps
+//! them in the email log: sent with the provider's id, queued for another
 //! try (with backoff), refused for good, or given up after the last try.
 
 pub mod facts;
@@ -21,7 +22,7 @@ use shared::text::MerchantText;
 use shared::{Currency, Date, Money, OrderId, ShipWindow, ShopId, Sku, Timestamp};
 use worker::Env;
 
-use crate::calls::shop::{EmailReport, EmailState};
+use crate::calls::shop::{EmailClaim, EmailReport, EmailSettled, EmailState};
 use crate::calls::{EmailJob, ShopStub};
 use crate::clock;
 use crate::error::EdgeError;
@@ -122,17 +123,89 @@ pub fn headers_for(email: &Email, to: &Addressing) -> Vec<(String, String)> {
 }
 
 /// What the queue should do with the job's message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Next {
     Done,
     RetryIn(u32),
 }
 
-/// Claims, renders, sends and reports one email.
-pub async fn deliver(env: &Env, job: &EmailJob) -> Result<Next, EdgeError> {
-    let shop = ShopStub::get(env, &job.shop)?;
-    let claim = shop.claim_email(job).await?;
+/// Claims, renders, sends and reports a queue batch's emails for one shop:
+/// one call to the shop's object claims them all and one reports them; one
+/// order's emails go in turn, different orders' at once. Answers what to
+/// do with each job's message, in the order given.
+pub async fn deliver_all(
+    env: &Env,
+    shop: &ShopId,
+    jobs: &[&EmailJob],
+) -> Result<Vec<Next>, EdgeError> {
+    let stub = ShopStub::get(env, shop)?;
+    let claims = stub.claim_emails(jobs).await?;
+    let mut by_order: Vec<(&OrderId, Vec<usize>)> = Vec::new();
+    for (position, job) in jobs.iter().enumerate() {
+        match by_order.iter_mut().find(|(order, _)| **order == job.order) {
+            Some((_, positions)) => positions.push(position),
+            None => by_order.push((&job.order, vec![position])),
+        }
+    }
+    let (jobs_ref, claims_ref) = (jobs, &claims);
+    let tried =
+        futures_util::future::join_all(by_order.into_iter().map(|(_, positions)| async move {
+            let mut tried = Vec::with_capacity(positions.len());
+            for position in positions {
+                let report = attempt(env, jobs_ref[position], &claims_ref[position]).await;
+                tried.push((position, report));
+            }
+            tried
+        }))
+        .await;
+    let mut next: Vec<Next> = claims
+        .iter()
+        .map(|claim| claim.retry_in.map_or(Next::Done, Next::RetryIn))
+        .collect();
+    let (positions, reports): (Vec<usize>, Vec<EmailReport>) = tried
+        .into_iter()
+        .flatten()
+        .filter_map(|(position, report)| report.map(|report| (position, report)))
+        .unzip();
+    if reports.is_empty() {
+        return Ok(next);
+    }
+    let settled = stub.report_emails(&reports).await?;
+    for ((position, report), settled) in positions.into_iter().zip(&reports).zip(settled) {
+        next[position] = match settled {
+            Some(settled) => after_try(report, &settled),
+            None => {
+                worker::console_error!("email {}: not in the shop's log", report.key);
+                Next::Done
+            }
+        };
+    }
+    Ok(next)
+}
+
+/// A customer waits for this news: a minute between tries at most, unless
+/// the provider asks for longer.
+fn after_try(report: &EmailReport, settled: &EmailSettled) -> Next {
+    if settled.state != EmailState::Queued {
+        return Next::Done;
+    }
+    let asked = match &report.sent {
+        Attempt::Retry { after_seconds, .. } => *after_seconds,
+        _ => None,
+    };
+    Next::RetryIn(
+        asked
+            .unwrap_or(0)
+            .max(clock::backoff_seconds(settled.tries, 60))
+            .min(3600),
+    )
+}
+
+/// Renders and sends one claimed email: the try's report, or `None` when
+/// the claim said not to send now.
+async fn attempt(env: &Env, job: &EmailJob, claim: &EmailClaim) -> Option<EmailReport> {
     if !claim.go {
-        return Ok(claim.retry_in.map_or(Next::Done, Next::RetryIn));
+        return None;
     }
     let config = claim
         .config
@@ -208,23 +281,7 @@ pub async fn deliver(env: &Env, job: &EmailJob) -> Result<Next, EdgeError> {
             template_error: Some(err),
         },
     };
-    let after = match &report.sent {
-        Attempt::Retry { after_seconds, .. } => *after_seconds,
-        _ => None,
-    };
-    let settled = shop.report_email(&report).await?;
-    Ok(if settled.state == EmailState::Queued {
-        // A customer waits for this news: a minute between tries at most,
-        // unless the provider asks for longer.
-        Next::RetryIn(
-            after
-                .unwrap_or(0)
-                .max(clock::backoff_seconds(settled.tries, 60))
-                .min(3600),
-        )
-    } else {
-        Next::Done
-    })
+    Some(report)
 }
 
 /// Sample facts for previews and for checking a merchant's template: one

@@ -183,6 +183,11 @@ impl OrderShell {
     async fn take(&self, command: Command) -> Result<Response, EdgeError> {
         let existing = self.load().await?;
         let now = clock::now();
+        let indexing = if command.swept {
+            Indexing::Swept
+        } else {
+            Indexing::Later
+        };
         if let (Some(record), Some(key)) = (&existing, &command.key)
             && record.seen.contains(key)
         {
@@ -251,7 +256,7 @@ impl OrderShell {
         // The caller keeps the answer (the index and the emails queued):
         // the outbox's index entry waits for the alarm, so the shop's object
         // is never called back while it awaits this answer.
-        self.carry_out(&record, Indexing::Later).await;
+        self.carry_out(&record, indexing).await;
         let emails = outbox.iter().filter_map(|(_, entry)| match entry {
             Entry::Email { key, email } => Some(email_job(&record, key, email)),
             _ => None,
@@ -268,17 +273,37 @@ impl OrderShell {
 
     /// Keeps the record and its new outbox entries in one atomic write.
     async fn store(&self, record: &Record, outbox: &[(String, Entry)]) -> Result<(), EdgeError> {
+        self.put_texts(
+            std::iter::once((RECORD.to_owned(), to_json_text(record)?)).chain(
+                outbox
+                    .iter()
+                    .map(|(key, entry)| Ok((key.clone(), to_json_text(entry)?)))
+                    .collect::<Result<Vec<_>, EdgeError>>()?,
+            ),
+        )
+        .await
+    }
+
+    /// Keeps outbox entries, in one write.
+    async fn put_entries(&self, entries: &[(String, Entry)]) -> Result<(), EdgeError> {
+        let texts = entries
+            .iter()
+            .map(|(key, entry)| Ok((key.clone(), to_json_text(entry)?)))
+            .collect::<Result<Vec<_>, EdgeError>>()?;
+        self.put_texts(texts).await
+    }
+
+    /// Writes JSON texts under their keys, in one atomic write.
+    async fn put_texts(
+        &self,
+        texts: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(), EdgeError> {
         // A plain object of JSON texts: serde would make a JS Map, which
         // storage does not take as a set of keys.
         let all = js_sys::Object::new();
-        let set = |key: &str, text: String| {
+        for (key, text) in texts {
             js_sys::Reflect::set(&all, &key.into(), &text.into())
-                .map(|_| ())
-                .map_err(|_| EdgeError::Internal("building a storage write".into()))
-        };
-        set(RECORD, to_json_text(record)?)?;
-        for (key, entry) in outbox {
-            set(key, to_json_text(entry)?)?;
+                .map_err(|_| EdgeError::Internal("building a storage write".into()))?;
         }
         self.state.storage().put_multiple_raw(all).await?;
         Ok(())
@@ -333,6 +358,11 @@ impl OrderShell {
         Ok(entries)
     }
 
+    /// Carries out the outbox: the view published, then every email and
+    /// action queued in one batch, then the storage changes in one write
+    /// (each await on other I/O would end a storage transaction of its
+    /// own). What fails leaves its entry, and those after it, for the
+    /// alarm: doing an entry twice is harmless, each is keyed.
     async fn drain(&self, record: &Record, indexing: Indexing) -> Result<Drained, EdgeError> {
         let storage = self.state.storage();
         let mut drained = Drained::All;
@@ -340,71 +370,67 @@ impl OrderShell {
         // the shop in one call, after the rest.
         let mut taken = Taken::default();
         let mut told = Vec::new();
+        let mut done = Vec::new();
+        let mut logged = Vec::new();
+        let mut jobs = Vec::new();
         for (key, entry) in self.outbox().await? {
             match indexing {
                 Indexing::Later if entry.waits_for_the_alarm() => drained = Drained::IndexLeft,
+                Indexing::Swept if entry.waits_for_the_alarm() => {}
                 Indexing::Now if gather(&mut taken, record, &entry) => told.push(key),
                 _ => {
-                    self.run(record, &entry).await?;
+                    if entry == Entry::Publish {
+                        self.publish(record).await?;
+                    }
+                    jobs.extend(job_of(record, &entry));
                     // A queued email or action is kept, as logged, until the
                     // shop has been told: by this drain's call from the
-                    // alarm, else by the alarm after the command.
+                    // alarm, else by the alarm after the command (or, for a
+                    // swept command, by its caller and the shop's sweep).
                     match entry.logged() {
-                        Some(logged) => {
-                            storage.put(&key, to_json_text(&logged)?).await?;
+                        Some(entry) => {
                             match indexing {
                                 Indexing::Now => {
-                                    gather(&mut taken, record, &logged);
-                                    told.push(key);
+                                    gather(&mut taken, record, &entry);
+                                    told.push(key.clone());
                                 }
                                 Indexing::Later => drained = Drained::IndexLeft,
+                                Indexing::Swept => {}
                             }
+                            logged.push((key, entry));
                         }
-                        None => {
-                            storage.delete(&key).await?;
-                        }
+                        None => done.push(key),
                     }
                 }
             }
+        }
+        queue::send_all(&self.env, jobs).await?;
+        if !logged.is_empty() {
+            self.put_entries(&logged).await?;
         }
         if !told.is_empty() {
             ShopStub::get(&self.env, &record.shop)?
                 .index(&taken)
                 .await?;
-            for key in told {
-                storage.delete(&key).await?;
-            }
+            done.append(&mut told);
+        }
+        if !done.is_empty() {
+            storage.delete_multiple(done).await?;
         }
         Ok(drained)
     }
 
-    /// Carries out one entry: publishes the view, or queues an email or an
-    /// action (the shop is told of those by `drain`).
-    async fn run(&self, record: &Record, entry: &Entry) -> Result<(), EdgeError> {
-        let shop = &record.shop;
-        match entry {
-            Entry::Publish => {
-                let view = public_view(record, clock::now());
-                storage::put_order_view(&self.env, shop, &view).await?;
-                // Open order pages hear of it at once; one that has gone
-                // away is dropped by the runtime, and polls when it returns.
-                let text = to_json_text(&view)?;
-                for socket in self.state.get_websockets() {
-                    let _ = socket.send_with_str(&text);
-                }
-                Ok(())
-            }
-            // `drain` gathers these into one call to the shop.
-            Entry::Index | Entry::Logged { .. } | Entry::LoggedAction { .. } => Ok(()),
-            Entry::Email { key, email } => {
-                let job = email_job(record, key, email);
-                queue::send(&self.env, &Job::Email(job)).await
-            }
-            Entry::Action { key, effect } => {
-                let job = action_job(record, key, effect);
-                queue::send(&self.env, &Job::Action(job)).await
-            }
+    /// Publishes the order's view: to KV, and to its open order pages at
+    /// once (one that has gone away is dropped by the runtime, and polls
+    /// when it returns).
+    async fn publish(&self, record: &Record) -> Result<(), EdgeError> {
+        let view = public_view(record, clock::now());
+        storage::put_order_view(&self.env, &record.shop, &view).await?;
+        let text = to_json_text(&view)?;
+        for socket in self.state.get_websockets() {
+            let _ = socket.send_with_str(&text);
         }
+        Ok(())
     }
 
     /// The alarm: time passed. A due wake-up is applied as
@@ -442,8 +468,12 @@ impl OrderShell {
 enum Indexing {
     /// From the alarm: nobody else will.
     Now,
-    /// From a command: its caller indexes the answer.
+    /// From a command: its caller indexes the answer, and the alarm checks
+    /// a little later that the shop knows.
     Later,
+    /// From a command the shop sends again until it knows the answer: the
+    /// entries wait for the order's next alarm, which none is set for.
+    Swept,
 }
 
 enum Drained {
@@ -512,6 +542,16 @@ fn gather(taken: &mut Taken, record: &Record, entry: &Entry) -> bool {
         _ => return false,
     }
     true
+}
+
+/// The queue job an entry asks for, if any: an email for the customer or
+/// an action for the back office.
+fn job_of(record: &Record, entry: &Entry) -> Option<Job> {
+    match entry {
+        Entry::Email { key, email } => Some(Job::Email(email_job(record, key, email))),
+        Entry::Action { key, effect } => Some(Job::Action(action_job(record, key, effect))),
+        Entry::Publish | Entry::Index | Entry::Logged { .. } | Entry::LoggedAction { .. } => None,
+    }
 }
 
 /// The queue's job for one of the order's actions for the back office.

@@ -138,6 +138,7 @@ impl ShopRecords {
             policy: self.policy()?,
             news: News::Event { event },
             key: None,
+            swept: false,
         };
         let answer = OrderStub::get(&self.env, shop, order)?
             .apply(&command)

@@ -206,7 +206,27 @@ impl ShopRecords {
 
     /// Records the job (once), and lets one delivery at a time send it.
     /// SQL here is synchronous, so the check and the claim are one step.
-    pub(super) fn claim_email(&self, job: &EmailJob) -> Result<Response, EdgeError> {
+    /// Claims each email of a queue batch (one call for the batch), in the
+    /// order given.
+    pub(super) fn claim_emails(&self, jobs: &[EmailJob]) -> Result<Response, EdgeError> {
+        let claims = jobs
+            .iter()
+            .map(|job| self.claim_email(job))
+            .collect::<Result<Vec<_>, _>>()?;
+        http::json(&claims, 200)
+    }
+
+    /// Keeps each try's outcome (one call for the batch); an email not
+    /// known here is answered `None`.
+    pub(super) fn report_emails(&self, reports: &[EmailReport]) -> Result<Response, EdgeError> {
+        let settled = reports
+            .iter()
+            .map(|report| self.report_email(report))
+            .collect::<Result<Vec<_>, _>>()?;
+        http::json(&settled, 200)
+    }
+
+    fn claim_email(&self, job: &EmailJob) -> Result<EmailClaim, EdgeError> {
         let now = clock::now().unix_seconds();
         let policy = self.policy()?;
         let policy_locale = policy.locale();
@@ -236,14 +256,14 @@ impl ShopRecords {
             order_page_url: policy.order_page_url().map(str::to_owned),
         };
         if current.state.is_settled() {
-            return http::json(&claim, 200);
+            return Ok(claim);
         }
         if let Some(at) = current
             .claimed_at
             .filter(|at| current.state == EmailState::Sending && now - at < LEASE_SECONDS)
         {
             claim.retry_in = u32::try_from(LEASE_SECONDS - (now - at)).ok();
-            return http::json(&claim, 200);
+            return Ok(claim);
         }
         let address = job.to.email.as_deref().map(str::trim).unwrap_or_default();
         let unusable = if address.is_empty() {
@@ -262,12 +282,12 @@ impl ShopRecords {
                 ],
             )?;
             claim.state = EmailState::Skipped;
-            return http::json(&claim, 200);
+            return Ok(claim);
         }
         if facts::is_optional(&job.email) && self.is_suppressed(address)? {
             self.set_mail_state(&job.key, EmailState::Suppressed)?;
             claim.state = EmailState::Suppressed;
-            return http::json(&claim, 200);
+            return Ok(claim);
         }
         self.run(
             "UPDATE mails SET state = ?, attempts = attempts + 1, tries = tries + 1,
@@ -287,17 +307,17 @@ impl ShopRecords {
         claim.config = config;
         claim.overrides = self.overrides(mail::locale_of(job, policy_locale))?;
         claim.token = links::sign(&secret, shop.as_str(), job.order.as_str(), expires);
-        http::json(&claim, 200)
+        Ok(claim)
     }
 
-    pub(super) fn report_email(&self, report: &EmailReport) -> Result<Response, EdgeError> {
+    fn report_email(&self, report: &EmailReport) -> Result<Option<EmailSettled>, EdgeError> {
         let now = clock::now().unix_seconds();
         let current: Vec<Claimed> = self.rows(
             &format!("SELECT {CLAIMED_COLUMNS} FROM mails WHERE key = ?"),
             vec![text_value(report.key.as_str())],
         )?;
         let Some(current) = current.into_iter().next() else {
-            return Err(EdgeError::NotFound);
+            return Ok(None);
         };
         let (state, message_id, error) = match &report.sent {
             Attempt::Sent { message_id } => (EmailState::Sent, message_id.clone(), None),
@@ -327,13 +347,10 @@ impl ShopRecords {
         // A report for an email already settled (a late duplicate) changes
         // nothing, except that "sent" always wins.
         if current.state != EmailState::Sending && state != EmailState::Sent {
-            return http::json(
-                &EmailSettled {
-                    state: current.state,
-                    tries: current.attempts + current.unreached,
-                },
-                200,
-            );
+            return Ok(Some(EmailSettled {
+                state: current.state,
+                tries: current.attempts + current.unreached,
+            }));
         }
         let rendered = report.rendered.as_ref();
         self.run(
@@ -360,13 +377,10 @@ impl ShopRecords {
                 text_value(report.key.as_str()),
             ],
         )?;
-        http::json(
-            &EmailSettled {
-                state,
-                tries: attempts + unreached,
-            },
-            200,
-        )
+        Ok(Some(EmailSettled {
+            state,
+            tries: attempts + unreached,
+        }))
     }
 
     pub(super) fn list_emails(&self, req: &Request) -> Result<Response, EdgeError> {

@@ -29,8 +29,9 @@ use shared::lifecycle::{RawShopPolicy, ShopPolicy};
 use shared::{OrderId, ShopId, Sku};
 use worker::{DurableObject, Env, Method, Request, Response, State, durable_object};
 
+use crate::calls::EmailJob;
 use crate::calls::ShopCall;
-use crate::calls::shop::{CreateShop, Taken};
+use crate::calls::shop::{CreateShop, EmailReport, Taken};
 use crate::error::{EdgeError, invalid};
 use crate::webhooks::Source;
 use crate::{clock, crypto, http};
@@ -38,6 +39,9 @@ use sql::to_text;
 
 const MAX_WEBHOOK_BYTES: usize = 512 * 1024;
 const MAX_SETTING_BYTES: usize = 16 * 1024;
+/// A queue batch of emails claimed or reported in one call: up to 50
+/// jobs, each with its rendered email when reported.
+const MAX_EMAIL_BATCH_BYTES: usize = 16 * 1024 * 1024;
 const MAX_DELIVERY_BYTES: usize = 256 * 1024;
 const MAX_DELIVERY_RECORDS: usize = 1000;
 /// A customer link made through the API lasts this long unless asked.
@@ -86,10 +90,23 @@ CREATE TABLE IF NOT EXISTS watchers (
   state TEXT NOT NULL, asked_at INTEGER NOT NULL, confirmed_at INTEGER);
 CREATE INDEX IF NOT EXISTS watchers_by_sku ON watchers (sku, state);
 CREATE INDEX IF NOT EXISTS watchers_by_email ON watchers (email, asked_at);
+CREATE TABLE IF NOT EXISTS usage (
+  month TEXT NOT NULL, what TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (month, what));
 CREATE TABLE IF NOT EXISTS dead_letters (
   letter TEXT PRIMARY KEY, kind TEXT NOT NULL, order_id TEXT, job TEXT NOT NULL,
   at INTEGER NOT NULL, replays INTEGER NOT NULL, replayed_at INTEGER);
 ";
+
+/// The first moment of `day`'s month (UTC), in Unix seconds.
+fn month_start(day: shared::Date) -> i64 {
+    shared::Date::from_ymd(day.year(), day.month(), 1)
+        .map_or(0, |first| shared::Timestamp::start_of(first).unix_seconds())
+}
+
+/// `YYYY-MM`, the month a usage count is kept under.
+fn month_of(day: shared::Date) -> String {
+    day.to_string().chars().take(7).collect()
+}
 
 #[durable_object]
 pub struct ShopRecords {
@@ -124,6 +141,9 @@ impl DurableObject for ShopRecords {
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
         let changes = req.method() != Method::Get;
+        if let Err(err) = self.count_request(&req) {
+            worker::console_error!("counting a request: {err}");
+        }
         let answer = self.route(req).await;
         // Whatever the request left to do later (an email, a restock) is
         // found by the sweep if its queue message is lost.
@@ -146,6 +166,40 @@ impl DurableObject for ShopRecords {
 }
 
 impl ShopRecords {
+    /// Counts each request to this object by kind, per month (UTC): what
+    /// the shop costs on the platform (`scripts/cost`) and how often the
+    /// fan-out calls it (the fan-out benchmark) are read from these.
+    fn count_request(&self, req: &Request) -> Result<(), EdgeError> {
+        let path = req.path();
+        let what = match ShopCall::parse(&path) {
+            Some(call) => call.path().trim_start_matches("/internal/"),
+            None if path.contains("/webhooks/") => "webhook",
+            None => "api",
+        };
+        self.run(
+            "INSERT INTO usage (month, what, n) VALUES (?, ?, 1)
+             ON CONFLICT(month, what) DO UPDATE SET n = n + 1",
+            vec![
+                sql::text_value(month_of(clock::today())),
+                sql::text_value(what),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Backorder orders placed since `since` (Unix seconds).
+    fn orders_since(&self, since: i64) -> Result<i64, EdgeError> {
+        #[derive(Deserialize)]
+        struct Count {
+            n: i64,
+        }
+        let rows: Vec<Count> = self.rows(
+            "SELECT COUNT(*) AS n FROM orders WHERE placed_at >= ?",
+            vec![since.into()],
+        )?;
+        Ok(rows.first().map_or(0, |row| row.n))
+    }
+
     fn shop_id(&self) -> Result<ShopId, EdgeError> {
         let Some(shop) = self.setting("shop")? else {
             return Err(EdgeError::Unauthorized);
@@ -224,11 +278,13 @@ impl ShopRecords {
                     200,
                 )
             }
-            ShopCall::ClaimEmail => {
-                self.claim_email(&http::json_body(req, MAX_WEBHOOK_BYTES).await?)
+            ShopCall::ClaimEmails => {
+                let jobs: Vec<EmailJob> = http::json_body(req, MAX_EMAIL_BATCH_BYTES).await?;
+                self.claim_emails(&jobs)
             }
-            ShopCall::ReportEmail => {
-                self.report_email(&http::json_body(req, MAX_WEBHOOK_BYTES * 4).await?)
+            ShopCall::ReportEmails => {
+                let reports: Vec<EmailReport> = http::json_body(req, MAX_EMAIL_BATCH_BYTES).await?;
+                self.report_emails(&reports)
             }
             ShopCall::ClaimAction => {
                 self.claim_action(&http::json_body(req, MAX_WEBHOOK_BYTES).await?)
@@ -349,6 +405,11 @@ impl ShopRecords {
                 "mail": self.mail_settings_view()?,
                 "unsubscribed": self.counts("SELECT 'addresses' AS name, COUNT(*) AS n FROM suppressed")?["addresses"],
                 "actions_by_state": self.counts("SELECT state AS name, COUNT(*) AS n FROM actions GROUP BY state")?,
+                "orders_this_month": self.orders_since(month_start(clock::today()))?,
+                "requests_this_month": self.counts(&format!(
+                    "SELECT what AS name, n FROM usage WHERE month = '{}'",
+                    month_of(clock::today())
+                ))?,
             }),
             200,
         )

@@ -15,7 +15,11 @@ use crate::calls::queue::{self, ActionJob, EmailJob, FAN_OUT_BATCH, FanOutJob, J
 use crate::calls::shop::Indexed;
 use crate::calls::{Answer, Command, News, OrderIndex, OrderStub, Outcome};
 use crate::error::EdgeError;
-use crate::webhooks::DraftOrder;
+use crate::webhooks::{self, DraftOrder};
+
+/// Orders one import call may bring: a queue batch's worth, placed at once.
+const MAX_IMPORT: usize = 100;
+const MAX_IMPORT_BYTES: usize = 1024 * 1024;
 use crate::{clock, crypto, http};
 
 /// A new fan-out's key, shared by all its batches.
@@ -34,10 +38,51 @@ impl ShopRecords {
     ) -> Option<Result<Response, EdgeError>> {
         Some(match (method, parts) {
             (Method::Get, ["v1", "shops", _, "orders"]) => self.list_orders(req),
+            (Method::Post, ["v1", "shops", _, "orders"]) => self.import_orders(req, shop).await,
             (Method::Post, ["v1", "shops", _, "links"]) => self.make_link(req, shop).await,
-            (_, ["v1", "shops", _, "orders" | "links"]) => Err(EdgeError::MethodNotAllowed),
+            (
+                _,
+                ["v1", "shops", _, "orders" | "links"] | ["v1", "shops", _, "orders", "import"],
+            ) => Err(EdgeError::MethodNotAllowed),
             _ => return None,
         })
+    }
+
+    /// `POST …/orders {"orders": [order, …]}`: orders the store
+    /// already has (taken before it was connected), each in the Standard
+    /// Webhooks `order.placed` form, up to [`MAX_IMPORT`] a call. Every one
+    /// is read first: one that cannot be read is named by its position,
+    /// and nothing is placed. Each is then placed as its webhook would be,
+    /// under the key `import:{id}`, at once: importing twice places once.
+    async fn import_orders(&self, req: &mut Request, shop: &ShopId) -> Result<Response, EdgeError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Import {
+            orders: Vec<Value>,
+        }
+        let import: Import = http::json_body(req, MAX_IMPORT_BYTES).await?;
+        if import.orders.is_empty() || import.orders.len() > MAX_IMPORT {
+            return Err(EdgeError::InvalidInput {
+                field: "orders",
+                reason: format!("1 to {MAX_IMPORT} orders a call"),
+            });
+        }
+        let mut drafts = Vec::with_capacity(import.orders.len());
+        for (position, order) in import.orders.iter().enumerate() {
+            let draft = webhooks::standard_order(order).map_err(|unreadable| {
+                let what = unreadable.0.trim_start_matches("data.").to_owned();
+                EdgeError::InvalidBody(format!("orders[{position}].{what} is missing or invalid"))
+            })?;
+            parse_order(&draft.id)?;
+            drafts.push(draft);
+        }
+        let placed = futures_util::future::join_all(drafts.into_iter().map(|draft| async move {
+            let key = format!("import:{}", draft.id);
+            self.place(shop, draft, &key).await
+        }))
+        .await;
+        let placed = placed.into_iter().collect::<Result<Vec<_>, _>>()?;
+        http::json(&json!({ "received": placed }), 200)
     }
 
     /// Keeps what each order now is, unless the index has a newer `seq`
@@ -403,6 +448,7 @@ impl ShopRecords {
             policy: self.policy()?,
             news,
             key: Some(key.to_owned()),
+            swept: false,
         };
         let answer = OrderStub::get(&self.env, shop, order)?
             .apply(&command)

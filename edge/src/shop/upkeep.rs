@@ -302,6 +302,8 @@ impl ShopRecords {
                 event: event.clone(),
             },
             key: Some(key.to_owned()),
+            // Only restocks are swept (see `sweep_restocks`).
+            swept: true,
         };
         let mut taken = Taken::default();
         for batch in orders.chunks(FAN_OUT_BATCH) {
