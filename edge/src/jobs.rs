@@ -18,7 +18,7 @@ use shared::ShopId;
 
 use crate::calls::{ActionJob, Command, EmailJob, FanOutJob, Job, News, OrderStub, ShopStub};
 use crate::error::EdgeError;
-use crate::{clock, crypto, mail};
+use crate::{clock, crypto, logs, mail};
 
 /// The longest wait between two tries of an outbound webhook: an endpoint
 /// that is down is tried about hourly until the action's deadline.
@@ -60,6 +60,7 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) {
     }
     let env = &env;
     let mail = futures_util::future::join_all(emails.into_iter().map(|(shop, group)| async move {
+        let started = logs::start();
         let jobs: Vec<&EmailJob> = group
             .iter()
             .filter_map(|message| match message.body() {
@@ -70,13 +71,13 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) {
         match mail::deliver_all(env, shop, &jobs).await {
             Ok(next) => {
                 for (message, next) in group.into_iter().zip(next) {
-                    settle(message, next.into());
+                    settle(message, next.into(), started);
                 }
             }
             Err(err) => {
                 worker::console_error!("emails of {shop} failed, retrying: {err}");
                 for message in group {
-                    settle(message, Verdict::RetryIn(2));
+                    settle(message, Verdict::RetryIn(2), started);
                 }
             }
         }
@@ -84,6 +85,7 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) {
     let others =
         futures_util::future::join_all(by_order.into_iter().map(|(_, group)| async move {
             for message in group {
+                let started = logs::start();
                 let verdict = match run(env, message.body()).await {
                     Ok(verdict) => verdict,
                     Err(err) => {
@@ -91,7 +93,7 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) {
                         Verdict::RetryIn(2)
                     }
                 };
-                settle(message, verdict);
+                settle(message, verdict, started);
             }
         }));
     futures_util::future::join(mail, others).await;
@@ -119,6 +121,7 @@ pub async fn keep_dead_letters(batch: MessageBatch<Job>, env: Env) {
         }
     };
     for message in &messages {
+        let started = logs::start();
         let job = message.body();
         let kept = match ShopStub::get(&env, job.shop()) {
             Ok(shop) => shop.dead_letter(job).await,
@@ -128,13 +131,33 @@ pub async fn keep_dead_letters(batch: MessageBatch<Job>, env: Env) {
             Ok(()) => message.ack(),
             Err(err) => {
                 worker::console_error!("keeping a dead letter failed, retrying: {err}");
-                settle(message, Verdict::RetryIn(10));
+                settle(message, Verdict::RetryIn(10), started);
             }
         }
     }
 }
 
-fn settle(message: &Message<Job>, verdict: Verdict) {
+/// Acks or retries the message, and logs the job's line.
+fn settle(message: &Message<Job>, verdict: Verdict, started: logs::Started) {
+    let job = message.body();
+    let (what, order) = match job {
+        Job::Email(email) => ("email", Some(email.order.as_str())),
+        Job::Action(action) => ("action", Some(action.order.as_str())),
+        Job::FanOut(_) => ("fan_out", None),
+    };
+    let outcome = match verdict {
+        Verdict::Done => "done".to_owned(),
+        Verdict::RetryIn(seconds) => format!("retry in {seconds} s"),
+    };
+    logs::Line {
+        kind: "job",
+        what,
+        shop: Some(job.shop().as_str()),
+        order,
+        outcome: &outcome,
+        ms: 0,
+    }
+    .write(started);
     match verdict {
         Verdict::Done => message.ack(),
         Verdict::RetryIn(seconds) => message.retry_with_options(

@@ -16,6 +16,7 @@ mod front;
 mod http;
 mod jobs;
 mod links;
+mod logs;
 mod mail;
 mod order;
 mod routes;
@@ -34,15 +35,27 @@ pub use crate::shop::ShopRecords;
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     // HEAD is answered as GET is; the runtime sends no body for it.
+    let started = logs::start();
     let req = if req.method() == Method::Head {
         http::as_get(&req)?
     } else {
         req
     };
+    let (path, shop) = logs::path_and_shop(&req.path());
+    let what = format!("{} {path}", req.method());
     let response = match route(req, &env).await {
         Ok(response) => response,
         Err(err) => err.into_response()?,
     };
+    logs::Line {
+        kind: "request",
+        what: &what,
+        shop: shop.as_deref(),
+        order: None,
+        outcome: &response.status_code().to_string(),
+        ms: 0,
+    }
+    .write(started);
     // A WebSocket's handshake answer is passed on as it is: the browser
     // does not apply CORS to it, and its socket must not be lost.
     if response.status_code() == 101 {

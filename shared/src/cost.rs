@@ -111,19 +111,21 @@ pub const PER_ORDER: [f64; 10] = [
     // connections, and a share of the queue consumers' batches (one
     // invocation per batch: 5 messages in batches of 50).
     13.1,
-    // Workers CPU ms: the fan-out benchmark's workerd CPU per order (7.7
-    // ms for a restock, every object's work included), for each of the
-    // four steps.
-    31.0,
-    // Durable Objects requests: the order's 4 commands, 3 alarms (the
-    // index's safety net after the webhooks' commands), 5 live connections;
-    // the shop's 3 webhooks, 3 safety-net indexes, 10 page requests (a read
-    // and a live connection each checked there), 2 action claims, and the
-    // batched calls of a restock (0.08, measured).
-    30.08,
-    // Durable Objects GB-s: 30 requests of 128 MB, each taken as active
+    // Workers CPU ms: the fan-out benchmark's workerd CPU per order (11.7
+    // ms for a restock at 10,000 orders, every object's work included),
+    // for each of the four steps.
+    47.0,
+    // Durable Objects requests: the order's 4 commands, 2 wake-up alarms
+    // (its window's start, a nurture email), 5 live connections; the
+    // shop's 3 webhooks, 10 page requests (a read and a live connection,
+    // each checked there), 2 action claims, the 2 wake-ups' index calls,
+    // and the batched calls of a restock (0.08, measured). The shop keeps
+    // its own commands' answers (noted pending until kept), so no alarm
+    // tells it again.
+    28.08,
+    // Durable Objects GB-s: 28 requests of 128 MB, each taken as active
     // 50 ms of wall-clock time (an upper bound: most are one SQL statement).
-    0.192,
+    0.18,
     // SQLite rows read: each command reads the order and its outbox (about
     // 10 rows), each shop call a few rows by key.
     150.0,
@@ -139,9 +141,11 @@ pub const PER_ORDER: [f64; 10] = [
     // Queues operations: 5.04 messages (3 emails, 2 actions, 1/25 of a
     // fan-out batch), each written, read and deleted.
     15.12,
-    // Stored GB-month: about 60 KB per order (its record, the shop's rows
-    // and the emails' rendered copies) kept for a year: one month's share.
-    60e3 / 1e9 * 12.0,
+    // Stored GB-month: 34.9 KB per order measured after a placement and a
+    // restock (the fan-out benchmark at 10,000: objects, KV, emails as
+    // sent), about 50 KB with the third email, kept for a year: one
+    // month's share of what a year of orders holds.
+    50e3 / 1e9 * 12.0,
 ];
 
 /// One line of a month's bill.

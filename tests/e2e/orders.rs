@@ -628,3 +628,77 @@ async fn imported_orders_are_placed_once_and_a_bad_one_places_none() {
     ids.sort_unstable();
     assert_eq!(ids, ["I-1", "I-2"], "{listed}");
 }
+
+/// Operators read the worker's log (Workers Logs, `wrangler tail`): one JSON
+/// line per request, webhook, job and alarm, naming the shop and the order,
+/// and never the customer's address, name or link token.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_log_has_a_json_line_per_request_webhook_and_job_and_no_contact() {
+    let world = World::start().await;
+    let (admin, store) = open_shop(&world).await;
+    let placed = payloads::standard(
+        "order.placed",
+        json!({"id": "L-1", "currency": "EUR", "total": "199.00",
+               "lines": [{"sku": TENT, "quantity": 1, "unit_price": "199.00"}],
+               "customer": {"id": "c-L", "email": "lena.private@example.com",
+                            "name": "Lena Privata", "locale": "it"}}),
+    );
+    assert_eq!(store.standard("msg_log_1", &placed).await.status(), 200);
+    wait_for_emails(&admin, "L-1", &["receipt"]).await;
+    let link = admin.customer_link("L-1").await;
+    assert_eq!(get_json(&link).await.0, StatusCode::OK);
+    let token = link
+        .split_once("t=")
+        .and_then(|(_, rest)| rest.split('&').next())
+        .expect("the link carries its token")
+        .to_owned();
+
+    let lines = eventually("the lines of the receipt's job and of the read", || async {
+        let lines: Vec<Value> = world
+            .worker
+            .log()
+            .lines()
+            .filter_map(|line| line.find("{\"kind\":").map(|at| &line[at..]))
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect();
+        let job = lines.iter().any(|line| {
+            line["kind"] == "job" && line["order"] == "L-1" && line["outcome"] == "done"
+        });
+        // Lines reach the log a little after the answers.
+        let read = lines.iter().any(|line| {
+            line["what"]
+                .as_str()
+                .is_some_and(|what| what.starts_with("GET /v1/shops/order-shop/orders/L-1"))
+        });
+        (job && read).then_some(lines)
+    })
+    .await;
+    let has = |kind: &str, check: &dyn Fn(&Value) -> bool| {
+        lines.iter().any(|line| line["kind"] == kind && check(line))
+    };
+    assert!(
+        has("request", &|line| line["what"]
+            == "POST /v1/shops/order-shop/webhooks/standard"
+            && line["shop"] == SHOP
+            && line["outcome"] == "200"),
+        "{lines:#?}"
+    );
+    assert!(
+        has("webhook", &|line| line["what"] == "standard order.placed"
+            && line["outcome"]
+                .as_str()
+                .is_some_and(|o| o.contains("placed"))),
+        "{lines:#?}"
+    );
+    assert!(
+        has("request", &|line| line["what"].as_str().is_some_and(
+            |what| what.starts_with("GET /v1/shops/order-shop/orders/L-1")
+        )),
+        "the customer's read is logged: {lines:#?}"
+    );
+    assert!(lines.iter().all(|line| line["ms"].is_u64()), "{lines:#?}");
+    let log = world.worker.log();
+    for secret in ["lena.private@example.com", "Lena Privata", token.as_str()] {
+        assert!(!log.contains(secret), "the log holds {secret}");
+    }
+}

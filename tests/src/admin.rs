@@ -197,6 +197,25 @@ impl AdminApi {
         (status, response.json().await.unwrap_or_default())
     }
 
+    /// POSTs `body` as JSON under the shop; a request that got no answer
+    /// (refused, timed out) is an `Err`, for callers that send it again.
+    pub async fn try_post(
+        &self,
+        rest: &str,
+        body: &Value,
+    ) -> Result<(reqwest::StatusCode, Value), String> {
+        let response = self
+            .http
+            .post(self.url(rest))
+            .bearer_auth(&self.key)
+            .json(body)
+            .send()
+            .await
+            .map_err(|err| format!("POST {rest}: {err}"))?;
+        let status = response.status();
+        Ok((status, response.json().await.unwrap_or_default()))
+    }
+
     /// The kinds of `order`'s emails in the shop's log, in its order.
     pub async fn email_kinds(&self, order: &str) -> Vec<String> {
         self.get(&format!("/emails?order={order}")).await["emails"]

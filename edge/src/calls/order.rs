@@ -20,15 +20,19 @@ pub enum OrderRoute {
     Apply,
     /// An order page's WebSocket (the shop's object checked the link).
     Live,
+    /// Say what the order is, with the emails and actions the shop may not
+    /// have kept yet, as a duplicate's answer does; applies nothing.
+    Report,
 }
 
 impl OrderRoute {
-    pub const ALL: [OrderRoute; 2] = [OrderRoute::Apply, OrderRoute::Live];
+    pub const ALL: [OrderRoute; 3] = [OrderRoute::Apply, OrderRoute::Live, OrderRoute::Report];
 
     pub fn path(self) -> &'static str {
         match self {
             OrderRoute::Apply => "/internal/apply",
             OrderRoute::Live => "/internal/live",
+            OrderRoute::Report => "/internal/report",
         }
     }
 
@@ -71,10 +75,11 @@ pub struct Command {
     pub news: News,
     /// A delivery's key: the same key twice is applied once.
     pub key: Option<String>,
-    /// The shop sends this command again, under the same key, until its
-    /// records show the order took it (a restock, by its sweep): the
-    /// caller's keeping of the answer needs no safety net from the order's
-    /// alarm, so the shop is not called once more per order.
+    /// The caller makes sure the shop keeps the answer, from what the shop
+    /// stored, whatever fails: a restock's sweep sends it again to every
+    /// order still waiting, and the shop's own commands are noted as
+    /// pending until kept (its sweep asks the order for a lost answer). So
+    /// the order's alarm need not tell the shop again, once per order.
     #[serde(default)]
     pub swept: bool,
 }
@@ -176,6 +181,12 @@ impl OrderStub {
 
     pub async fn apply(&self, command: &Command) -> Result<Answer, EdgeError> {
         super::post(&self.0, OrderRoute::Apply.path(), command).await
+    }
+
+    /// What the order is now, and what it queued that the shop may not
+    /// know: for the shop's sweep after a command whose answer was lost.
+    pub async fn report(&self) -> Result<Answer, EdgeError> {
+        super::post(&self.0, OrderRoute::Report.path(), &serde_json::json!({})).await
     }
 
     /// Hands an order page's WebSocket upgrade (its headers) to the order.

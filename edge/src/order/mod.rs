@@ -29,7 +29,7 @@ use crate::calls::shop::Taken;
 use crate::calls::{Answer, Command, News, OrderIndex, OrderRoute, Outcome, ShopStub};
 use crate::error::EdgeError;
 use crate::webhooks::Contact;
-use crate::{clock, http, storage};
+use crate::{clock, http, logs, storage};
 use outbox::{Entry, OUTBOX, events_for, queue_effects};
 
 const RECORD: &str = "order";
@@ -102,6 +102,19 @@ impl DurableObject for OrderShell {
                 Err(err) => Err(err),
             },
             Some(OrderRoute::Live) => self.live(&req).await,
+            Some(OrderRoute::Report) => match self.load().await {
+                Ok(Some(record)) => self
+                    .catch_up(&record)
+                    .await
+                    .and_then(|a| http::json(&a, 200)),
+                Ok(None) => answer(
+                    Outcome::Rejected,
+                    Some(&Rejection::UnknownOrder),
+                    None,
+                    clock::now(),
+                ),
+                Err(err) => Err(err),
+            },
             None => Err(EdgeError::NotFound),
         };
         match answer {
@@ -111,10 +124,27 @@ impl DurableObject for OrderShell {
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
-        if let Err(err) = self.wake().await {
-            worker::console_error!("order alarm: {err}");
-            let _ = self.state.storage().set_alarm(RETRY_MS).await;
+        let started = logs::start();
+        let outcome = match self.wake().await {
+            Ok(()) => "done",
+            Err(err) => {
+                worker::console_error!("order alarm: {err}");
+                let _ = self.state.storage().set_alarm(RETRY_MS).await;
+                "retry"
+            }
+        };
+        // The object is named `{shop}/{order}` (`OrderStub::get`).
+        let name = self.state.id().name().unwrap_or_default();
+        let (shop, order) = name.split_once('/').unzip();
+        logs::Line {
+            kind: "alarm",
+            what: "order",
+            shop,
+            order,
+            outcome,
+            ms: 0,
         }
+        .write(started);
         Response::ok("")
     }
 
@@ -180,6 +210,25 @@ impl OrderShell {
         Ok(Response::from_websocket(pair.client)?)
     }
 
+    /// A duplicate's answer: the index, and the emails and actions whose
+    /// keeping by the shop the alarm has not confirmed yet, for a retried
+    /// caller (or the shop's sweep) to catch up with.
+    async fn catch_up(&self, record: &Record) -> Result<Answer, EdgeError> {
+        let mut answered = answered(Outcome::Duplicate, None, Some(record), clock::now());
+        for (_, entry) in self.outbox().await? {
+            match entry {
+                Entry::Logged { key, email } => {
+                    answered.emails.push(email_job(record, &key, &email));
+                }
+                Entry::LoggedAction { key, effect } => {
+                    answered.actions.push(action_job(record, &key, &effect));
+                }
+                _ => {}
+            }
+        }
+        Ok(answered)
+    }
+
     async fn take(&self, command: Command) -> Result<Response, EdgeError> {
         let existing = self.load().await?;
         let now = clock::now();
@@ -191,21 +240,7 @@ impl OrderShell {
         if let (Some(record), Some(key)) = (&existing, &command.key)
             && record.seen.contains(key)
         {
-            // A retried caller catches up: the index, and the emails whose
-            // logging the alarm has not confirmed yet.
-            let mut answered = answered(Outcome::Duplicate, None, Some(record), now);
-            for (_, entry) in self.outbox().await? {
-                match entry {
-                    Entry::Logged { key, email } => {
-                        answered.emails.push(email_job(record, &key, &email));
-                    }
-                    Entry::LoggedAction { key, effect } => {
-                        answered.actions.push(action_job(record, &key, &effect));
-                    }
-                    _ => {}
-                }
-            }
-            return http::json(&answered, 200);
+            return http::json(&self.catch_up(record).await?, 200);
         }
         let events = events_for(existing.as_ref().map(|r| &r.order), &command.news);
         let mut current = existing.as_ref().map(|r| r.order.clone());

@@ -138,12 +138,9 @@ impl ShopRecords {
             policy: self.policy()?,
             news: News::Event { event },
             key: None,
-            swept: false,
+            swept: true,
         };
-        let answer = OrderStub::get(&self.env, shop, order)?
-            .apply(&command)
-            .await?;
-        self.keep_answer(&answer)?;
+        let answer = self.apply_and_keep(order, &command).await?;
         match (answer.outcome, answer.rejection) {
             (Outcome::Rejected, Some(rejection)) => Err(EdgeError::Rejected {
                 code: rejection.code,

@@ -12,7 +12,7 @@ use super::{MAX_WEBHOOK_BYTES, ShopRecords, invalid, parse_sku};
 use crate::calls::News;
 use crate::error::EdgeError;
 use crate::webhooks::{self, Inbound, Source};
-use crate::{clock, crypto, http};
+use crate::{clock, crypto, http, logs};
 
 impl ShopRecords {
     pub(super) async fn webhook(
@@ -20,6 +20,7 @@ impl ShopRecords {
         mut req: Request,
         source: Source,
     ) -> Result<Response, EdgeError> {
+        let started = logs::start();
         let body = http::body_bytes(&mut req, MAX_WEBHOOK_BYTES).await?;
         let header = |name: &str| req.headers().get(name).ok().flatten();
         // WooCommerce pings a new webhook with an unsigned form post, and
@@ -52,6 +53,24 @@ impl ShopRecords {
         for item in news {
             results.push(self.take(&shop, item, &key).await?);
         }
+        // The results are the edge's own words ("placed", "known order"),
+        // never the payload's.
+        // A Standard Webhook names its topic in its body, the stores in a
+        // header.
+        let topic = match payload["type"].as_str() {
+            Some(kind) if topic.is_empty() => kind,
+            _ => topic.as_str(),
+        };
+        let topic: String = topic.chars().take(64).collect();
+        logs::Line {
+            kind: "webhook",
+            what: &format!("{} {topic}", source.as_str()),
+            shop: Some(shop.as_str()),
+            order: None,
+            outcome: &results.join("; "),
+            ms: 0,
+        }
+        .write(started);
         http::json(&json!({ "received": results }), 200)
     }
 

@@ -34,7 +34,7 @@ use crate::calls::ShopCall;
 use crate::calls::shop::{CreateShop, EmailReport, Taken};
 use crate::error::{EdgeError, invalid};
 use crate::webhooks::Source;
-use crate::{clock, crypto, http};
+use crate::{clock, crypto, http, logs};
 use sql::to_text;
 
 const MAX_WEBHOOK_BYTES: usize = 512 * 1024;
@@ -90,6 +90,8 @@ CREATE TABLE IF NOT EXISTS watchers (
   state TEXT NOT NULL, asked_at INTEGER NOT NULL, confirmed_at INTEGER);
 CREATE INDEX IF NOT EXISTS watchers_by_sku ON watchers (sku, state);
 CREATE INDEX IF NOT EXISTS watchers_by_email ON watchers (email, asked_at);
+CREATE TABLE IF NOT EXISTS pending_commands (
+  id TEXT PRIMARY KEY, order_id TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS usage (
   month TEXT NOT NULL, what TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (month, what));
 CREATE TABLE IF NOT EXISTS dead_letters (
@@ -157,10 +159,25 @@ impl DurableObject for ShopRecords {
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
-        if let Err(err) = self.wake().await {
-            worker::console_error!("shop alarm: {err}");
-            let _ = self.state.storage().set_alarm(products::RETRY_MS).await;
+        let started = logs::start();
+        let outcome = match self.wake().await {
+            Ok(()) => "done",
+            Err(err) => {
+                worker::console_error!("shop alarm: {err}");
+                let _ = self.state.storage().set_alarm(products::RETRY_MS).await;
+                "retry"
+            }
+        };
+        let shop = self.setting("shop").ok().flatten();
+        logs::Line {
+            kind: "alarm",
+            what: "shop",
+            shop: shop.as_deref(),
+            order: None,
+            outcome,
+            ms: 0,
         }
+        .write(started);
         Response::ok("")
     }
 }

@@ -10,7 +10,7 @@ use shared::{Availability, CustomerId, OrderId, ProductSetting, ShipWindow, Shop
 use worker::{Method, Request, Response, SqlStorageValue};
 
 use super::sql::{Row, text_value, to_text};
-use super::{EARLY_NEWS_SECS, ShopRecords, parse_order};
+use super::{EARLY_NEWS_SECS, ShopRecords, parse_order, upkeep};
 use crate::calls::queue::{self, ActionJob, EmailJob, FAN_OUT_BATCH, FanOutJob, Job};
 use crate::calls::shop::Indexed;
 use crate::calls::{Answer, Command, News, OrderIndex, OrderStub, Outcome};
@@ -448,14 +448,45 @@ impl ShopRecords {
             policy: self.policy()?,
             news,
             key: Some(key.to_owned()),
-            swept: false,
+            swept: true,
         };
-        let answer = OrderStub::get(&self.env, shop, order)?
-            .apply(&command)
+        self.apply_and_keep(order, &command).await
+    }
+
+    /// Sends a (swept) command to `order` and keeps its answer here: what
+    /// the order now is, and the emails and actions it queued. The order
+    /// never calls back into this object while it awaits the answer. The
+    /// command is noted as pending first and the note dropped once its
+    /// answer is kept: if the call fails or this object stops in between,
+    /// the sweep asks the order what it is and keeps that
+    /// (`sweep_pending`), so the order's alarm need not.
+    pub(super) async fn apply_and_keep(
+        &self,
+        order: &OrderId,
+        command: &Command,
+    ) -> Result<Answer, EdgeError> {
+        let note = crypto::random_hex(8).map_err(EdgeError::Internal)?;
+        self.run(
+            "INSERT INTO pending_commands (id, order_id, at) VALUES (?, ?, ?)",
+            vec![
+                text_value(note.as_str()),
+                text_value(order.as_str()),
+                clock::now().unix_seconds().into(),
+            ],
+        )?;
+        self.schedule(
+            upkeep::Task::Sweep,
+            clock::now_millis() + upkeep::PENDING_CHECK_SECS * 1000,
+        )
+        .await?;
+        let answer = OrderStub::get(&self.env, &command.shop, order)?
+            .apply(command)
             .await?;
-        // What the order now is, and the emails it queued, kept here: the
-        // order never calls back into this object while it awaits the answer.
         self.keep_answer(&answer)?;
+        self.run(
+            "DELETE FROM pending_commands WHERE id = ?",
+            vec![text_value(note)],
+        )?;
         Ok(answer)
     }
 

@@ -37,6 +37,12 @@ const MAX_RESTOCK_SWEEPS: i64 = 24;
 const SWEEP_DIRECT_ORDERS: usize = 100;
 /// While orders still wait for a restock, the sweep comes back this soon.
 const RESTOCK_SWEEP_SECS: i64 = 30;
+/// A command to an order whose answer this object has not kept this long
+/// after sending it (the call failed, or the object stopped) is looked up
+/// by the sweep, which comes this soon after any command.
+pub(super) const PENDING_CHECK_SECS: i64 = 30;
+/// Orders one sweep asks for a lost answer; the rest wait for the next.
+const PENDING_BATCH: i64 = 100;
 
 /// What the shop's alarm does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,7 +156,8 @@ impl ShopRecords {
         let rows: Vec<Pending> = self.rows(
             "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM mails WHERE state IN (?, ?) LIMIT 1))
                + (SELECT COUNT(*) FROM (SELECT 1 FROM actions WHERE state = ? LIMIT 1))
-               + (SELECT COUNT(*) FROM restocks) AS n",
+               + (SELECT COUNT(*) FROM restocks)
+               + (SELECT COUNT(*) FROM (SELECT 1 FROM pending_commands LIMIT 1)) AS n",
             vec![
                 text_value(EmailState::Queued.code()),
                 text_value(EmailState::Sending.code()),
@@ -169,14 +176,18 @@ impl ShopRecords {
         let emails = self.sweep_emails(now - grace, now).await?;
         let actions = self.sweep_actions(now - grace, now).await?;
         let restocks = self.sweep_restocks(&shop, now - grace, now).await?;
-        if emails + actions + restocks > 0 {
+        let answers = self
+            .sweep_pending(&shop, now - PENDING_CHECK_SECS.min(grace))
+            .await?;
+        if emails + actions + restocks + answers > 0 {
             worker::console_log!(
-                "sweep of {shop}: {emails} emails, {actions} actions and {restocks} restocks queued again"
+                "sweep of {shop}: {emails} emails, {actions} actions and {restocks} restocks queued again, {answers} orders' lost answers kept"
             );
         }
         if self.work_pending()? {
-            // Orders still waiting for a restock are told sooner.
-            let next = if restocks > 0 {
+            // Orders still waiting for a restock, or for their answer to
+            // be kept, are seen to sooner.
+            let next = if restocks > 0 || self.has_pending_commands()? {
                 grace.min(RESTOCK_SWEEP_SECS)
             } else {
                 grace
@@ -322,6 +333,55 @@ impl ShopRecords {
         }
         self.keep(&taken.orders, &taken.emails, &taken.actions)?;
         Ok(())
+    }
+
+    /// Commands sent to orders before `stale` whose answer was never kept
+    /// here: each order is asked what it is now (applying nothing) and
+    /// that is kept, with the emails and actions it queued. Returns how
+    /// many orders were caught up.
+    async fn sweep_pending(&self, shop: &ShopId, stale: i64) -> Result<usize, EdgeError> {
+        #[derive(Deserialize)]
+        struct Pending {
+            order_id: String,
+        }
+        let pending: Vec<Pending> = self.rows(
+            "SELECT DISTINCT order_id FROM pending_commands WHERE at <= ? LIMIT ?",
+            vec![stale.into(), PENDING_BATCH.into()],
+        )?;
+        let mut caught_up = 0;
+        for row in pending {
+            let forget = || {
+                self.run(
+                    "DELETE FROM pending_commands WHERE order_id = ? AND at <= ?",
+                    vec![text_value(row.order_id.as_str()), stale.into()],
+                )
+            };
+            let Ok(order) = OrderId::parse(&row.order_id) else {
+                forget()?;
+                continue;
+            };
+            match OrderStub::get(&self.env, shop, &order)?.report().await {
+                Ok(answer) => {
+                    self.keep_answer(&answer)?;
+                    forget()?;
+                    caught_up += 1;
+                }
+                Err(err) => worker::console_error!("sweep: order {order} did not say: {err}"),
+            }
+        }
+        Ok(caught_up)
+    }
+
+    fn has_pending_commands(&self) -> Result<bool, EdgeError> {
+        #[derive(Deserialize)]
+        struct Pending {
+            n: i64,
+        }
+        let rows: Vec<Pending> = self.rows(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM pending_commands LIMIT 1)",
+            Vec::new(),
+        )?;
+        Ok(rows.first().is_some_and(|row| row.n > 0))
     }
 
     /// Keeps a restock until every order waiting for its SKU has taken it.
