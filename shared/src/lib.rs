@@ -10,6 +10,7 @@ pub mod estimate;
 pub mod ids;
 pub mod lifecycle;
 pub mod money;
+pub mod scorecard;
 pub mod text;
 pub mod time;
 pub mod tracking;
