@@ -43,12 +43,18 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) {
     // object for the batch); other jobs of different orders run at once,
     // one order's in the order they were queued.
     let mut emails: Vec<(&ShopId, Vec<&Message<Job>>)> = Vec::new();
+    let mut actions: Vec<(&ShopId, Vec<&Message<Job>>)> = Vec::new();
     let mut by_order: Vec<(String, Vec<&Message<Job>>)> = Vec::new();
     for message in &messages {
-        if let Job::Email(email) = message.body() {
-            match emails.iter_mut().find(|(shop, _)| **shop == email.shop) {
+        let by_shop = match message.body() {
+            Job::Email(email) => Some((&mut emails, &email.shop)),
+            Job::Action(action) => Some((&mut actions, &action.shop)),
+            Job::FanOut(_) => None,
+        };
+        if let Some((groups, shop)) = by_shop {
+            match groups.iter_mut().find(|(known, _)| *known == shop) {
                 Some((_, group)) => group.push(message),
-                None => emails.push((&email.shop, vec![message])),
+                None => groups.push((shop, vec![message])),
             }
             continue;
         }
@@ -82,6 +88,30 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) {
             }
         }
     }));
+    let actions =
+        futures_util::future::join_all(actions.into_iter().map(|(shop, group)| async move {
+            let started = logs::start();
+            let jobs: Vec<&ActionJob> = group
+                .iter()
+                .filter_map(|message| match message.body() {
+                    Job::Action(action) => Some(action),
+                    _ => None,
+                })
+                .collect();
+            match deliver_actions(env, shop, &jobs).await {
+                Ok(verdicts) => {
+                    for (message, verdict) in group.into_iter().zip(verdicts) {
+                        settle(message, verdict, started);
+                    }
+                }
+                Err(err) => {
+                    worker::console_error!("actions of {shop} failed, retrying: {err}");
+                    for message in group {
+                        settle(message, Verdict::RetryIn(2), started);
+                    }
+                }
+            }
+        }));
     let others =
         futures_util::future::join_all(by_order.into_iter().map(|(_, group)| async move {
             for message in group {
@@ -96,7 +126,7 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) {
                 settle(message, verdict, started);
             }
         }));
-    futures_util::future::join(mail, others).await;
+    futures_util::future::join3(mail, actions, others).await;
 }
 
 impl From<mail::Next> for Verdict {
@@ -174,7 +204,10 @@ async fn run(env: &Env, job: &Job) -> Result<Verdict, EdgeError> {
             let next = mail::deliver_all(env, &email.shop, &[email]).await?;
             Ok(next.first().map_or(Verdict::Done, |next| (*next).into()))
         }
-        Job::Action(action) => deliver_action(env, action).await,
+        Job::Action(action) => {
+            let verdicts = deliver_actions(env, &action.shop, &[action]).await?;
+            Ok(verdicts.into_iter().next().unwrap_or(Verdict::Done))
+        }
         Job::FanOut(fan_out) => fan_out_batch(env, fan_out).await,
     }
 }
@@ -226,33 +259,65 @@ async fn fan_out_batch(env: &Env, fan_out: &FanOutJob) -> Result<Verdict, EdgeEr
     })
 }
 
-/// Sends one action to the merchant's endpoint as a Standard Webhook,
-/// signed with the shop's own secret. Without an endpoint it waits in the
-/// action list for the back office to read.
-async fn deliver_action(env: &Env, action: &ActionJob) -> Result<Verdict, EdgeError> {
-    let shop = ShopStub::get(env, &action.shop)?;
-    let claim = shop.claim_action(action).await?;
-    let Some(endpoint) = claim
-        .endpoint
-        .filter(|_| claim.state == ActionState::Pending)
-    else {
-        return Ok(Verdict::Done);
-    };
-    let sent = post_signed(&endpoint, action).await;
-    let result = ActionResult {
-        key: action.key.clone(),
-        ok: sent.is_ok(),
-        error: sent.err(),
-    };
-    let status = shop.action_result(&result).await?;
-    Ok(if status.state == ActionState::Pending {
-        Verdict::RetryIn(clock::backoff_seconds(
-            status.attempts,
-            ACTION_BACKOFF_CAP_SECS,
-        ))
-    } else {
-        Verdict::Done
-    })
+/// Sends a queue batch's actions of one shop to the merchant's endpoint as
+/// Standard Webhooks, signed with the shop's own secret: one call to the
+/// shop's object claims them all and one keeps the tries; one order's go in
+/// turn, different orders' at once. Without an endpoint they wait in the
+/// action list for the back office to read. Answers each message's verdict,
+/// in the order given.
+async fn deliver_actions(
+    env: &Env,
+    shop: &ShopId,
+    actions: &[&ActionJob],
+) -> Result<Vec<Verdict>, EdgeError> {
+    let stub = ShopStub::get(env, shop)?;
+    let claims = stub.claim_actions(actions).await?;
+    let mut by_order: Vec<(&str, Vec<(usize, Endpoint)>)> = Vec::new();
+    for (position, (action, claim)) in actions.iter().zip(claims).enumerate() {
+        let Some(endpoint) = claim
+            .endpoint
+            .filter(|_| claim.state == ActionState::Pending)
+        else {
+            continue;
+        };
+        let order = action.order.as_str();
+        match by_order.iter_mut().find(|(known, _)| *known == order) {
+            Some((_, group)) => group.push((position, endpoint)),
+            None => by_order.push((order, vec![(position, endpoint)])),
+        }
+    }
+    let tried = futures_util::future::join_all(by_order.into_iter().map(|(_, group)| async move {
+        let mut tried = Vec::with_capacity(group.len());
+        for (position, endpoint) in group {
+            let action = actions[position];
+            let sent = post_signed(&endpoint, action).await;
+            tried.push((
+                position,
+                ActionResult {
+                    key: action.key.clone(),
+                    ok: sent.is_ok(),
+                    error: sent.err(),
+                },
+            ));
+        }
+        tried
+    }))
+    .await;
+    let mut verdicts: Vec<Verdict> = actions.iter().map(|_| Verdict::Done).collect();
+    let (positions, results): (Vec<usize>, Vec<ActionResult>) = tried.into_iter().flatten().unzip();
+    if results.is_empty() {
+        return Ok(verdicts);
+    }
+    let statuses = stub.action_results(&results).await?;
+    for (position, status) in positions.into_iter().zip(statuses) {
+        if status.state == ActionState::Pending {
+            verdicts[position] = Verdict::RetryIn(clock::backoff_seconds(
+                status.attempts,
+                ACTION_BACKOFF_CAP_SECS,
+            ));
+        }
+    }
+    Ok(verdicts)
 }
 
 async fn post_signed(endpoint: &Endpoint, action: &ActionJob) -> Result<(), String> {

@@ -118,14 +118,14 @@ pub const PER_ORDER: [f64; 10] = [
     // Durable Objects requests: the order's 4 commands, 2 wake-up alarms
     // (its window's start, a nurture email), 5 live connections; the
     // shop's 3 webhooks, 10 page requests (a read and a live connection,
-    // each checked there), 2 action claims, the 2 wake-ups' index calls,
-    // and the batched calls of a restock (0.08, measured). The shop keeps
-    // its own commands' answers (noted pending until kept), so no alarm
-    // tells it again.
-    28.08,
-    // Durable Objects GB-s: 28 requests of 128 MB, each taken as active
+    // each checked there), the 2 wake-ups' index calls, and the batched
+    // calls (a restock's, 0.08 measured; the two actions' claims, 0.04).
+    // The shop keeps its own commands' answers (noted pending until kept),
+    // so no alarm tells it again.
+    26.12,
+    // Durable Objects GB-s: 26 requests of 128 MB, each taken as active
     // 50 ms of wall-clock time (an upper bound: most are one SQL statement).
-    0.18,
+    0.167,
     // SQLite rows read: each command reads the order and its outbox (about
     // 10 rows), each shop call a few rows by key.
     150.0,

@@ -28,10 +28,10 @@ pub enum ShopCall {
     ClaimEmails,
     /// `[EmailReport]` → `[Option<EmailSettled>]` (`None`: not known).
     ReportEmails,
-    /// [`ActionJob`] → [`ActionClaim`].
-    ClaimAction,
-    /// [`ActionResult`] → [`ActionStatus`].
-    ActionResult,
+    /// A queue batch's `[ActionJob]` → `[ActionClaim]`, in the same order.
+    ClaimActions,
+    /// `[ActionResult]` → `[ActionStatus]`, in the same order.
+    ActionResults,
     /// A dead-lettered [`Job`] → 200.
     DeadLetter,
 }
@@ -42,8 +42,8 @@ impl ShopCall {
         ShopCall::Index,
         ShopCall::ClaimEmails,
         ShopCall::ReportEmails,
-        ShopCall::ClaimAction,
-        ShopCall::ActionResult,
+        ShopCall::ClaimActions,
+        ShopCall::ActionResults,
         ShopCall::DeadLetter,
     ];
 
@@ -53,8 +53,8 @@ impl ShopCall {
             ShopCall::Index => "/internal/index",
             ShopCall::ClaimEmails => "/internal/emails/claim",
             ShopCall::ReportEmails => "/internal/emails/report",
-            ShopCall::ClaimAction => "/internal/actions/claim",
-            ShopCall::ActionResult => "/internal/actions/result",
+            ShopCall::ClaimActions => "/internal/actions/claim",
+            ShopCall::ActionResults => "/internal/actions/result",
             ShopCall::DeadLetter => "/internal/dead-letters",
         }
     }
@@ -315,12 +315,38 @@ impl ShopStub {
         Ok(settled)
     }
 
-    pub async fn claim_action(&self, action: &ActionJob) -> Result<ActionClaim, EdgeError> {
-        super::post(&self.0, ShopCall::ClaimAction.path(), action).await
+    /// Claims a queue batch's actions in one call, answered in order.
+    pub async fn claim_actions(
+        &self,
+        actions: &[&ActionJob],
+    ) -> Result<Vec<ActionClaim>, EdgeError> {
+        let claims: Vec<ActionClaim> =
+            super::post(&self.0, ShopCall::ClaimActions.path(), &actions).await?;
+        if claims.len() != actions.len() {
+            return Err(EdgeError::Internal(format!(
+                "{} actions claimed, {} answered",
+                actions.len(),
+                claims.len()
+            )));
+        }
+        Ok(claims)
     }
 
-    pub async fn action_result(&self, result: &ActionResult) -> Result<ActionStatus, EdgeError> {
-        super::post(&self.0, ShopCall::ActionResult.path(), result).await
+    /// Reports a batch's tries in one call, answered in order.
+    pub async fn action_results(
+        &self,
+        results: &[ActionResult],
+    ) -> Result<Vec<ActionStatus>, EdgeError> {
+        let statuses: Vec<ActionStatus> =
+            super::post(&self.0, ShopCall::ActionResults.path(), &results).await?;
+        if statuses.len() != results.len() {
+            return Err(EdgeError::Internal(format!(
+                "{} action tries reported, {} answered",
+                results.len(),
+                statuses.len()
+            )));
+        }
+        Ok(statuses)
     }
 
     pub async fn dead_letter(&self, job: &super::Job) -> Result<(), EdgeError> {

@@ -143,21 +143,35 @@ impl ShopRecords {
         Ok(())
     }
 
-    pub(super) fn claim_action(&self, action: &ActionJob) -> Result<Response, EdgeError> {
-        self.record_action(action, clock::now().unix_seconds())?;
-        let state = self
-            .action_status(&action.key)?
-            .map_or(ActionState::Pending, |status| status.state);
-        http::json(
-            &ActionClaim {
+    /// Claims each action of a queue batch (one call for the batch): each
+    /// is listed if it was not, and answered with its state and the
+    /// merchant's endpoint, if any.
+    pub(super) fn claim_actions(&self, actions: &[ActionJob]) -> Result<Response, EdgeError> {
+        let endpoint = self.endpoint()?;
+        let mut claims = Vec::with_capacity(actions.len());
+        for action in actions {
+            self.record_action(action, clock::now().unix_seconds())?;
+            let state = self
+                .action_status(&action.key)?
+                .map_or(ActionState::Pending, |status| status.state);
+            claims.push(ActionClaim {
                 state,
-                endpoint: self.endpoint()?,
-            },
-            200,
-        )
+                endpoint: endpoint.clone(),
+            });
+        }
+        http::json(&claims, 200)
     }
 
-    pub(super) fn action_result(&self, result: &ActionResult) -> Result<Response, EdgeError> {
+    /// Keeps each try's outcome (one call for the batch).
+    pub(super) fn action_results(&self, results: &[ActionResult]) -> Result<Response, EdgeError> {
+        let statuses = results
+            .iter()
+            .map(|result| self.action_result(result))
+            .collect::<Result<Vec<_>, _>>()?;
+        http::json(&statuses, 200)
+    }
+
+    fn action_result(&self, result: &ActionResult) -> Result<ActionStatus, EdgeError> {
         let now = clock::now().unix_seconds();
         // Tried until its deadline, then given up and shown as failed.
         self.run(
@@ -177,11 +191,10 @@ impl ShopRecords {
                 text_value(ActionState::Pending.code()),
             ],
         )?;
-        let status = self.action_status(&result.key)?.unwrap_or(ActionStatus {
+        Ok(self.action_status(&result.key)?.unwrap_or(ActionStatus {
             state: ActionState::Failed,
             attempts: 0,
-        });
-        http::json(&status, 200)
+        }))
     }
 
     /// `POST …/actions/send-again`: a failed action is tried again, with a

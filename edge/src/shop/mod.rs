@@ -29,9 +29,8 @@ use shared::lifecycle::{RawShopPolicy, ShopPolicy};
 use shared::{OrderId, ShopId, Sku};
 use worker::{DurableObject, Env, Method, Request, Response, State, durable_object};
 
-use crate::calls::EmailJob;
-use crate::calls::ShopCall;
-use crate::calls::shop::{CreateShop, EmailReport, Taken};
+use crate::calls::shop::{ActionResult, CreateShop, EmailReport, Taken};
+use crate::calls::{ActionJob, EmailJob, ShopCall};
 use crate::error::{EdgeError, invalid};
 use crate::webhooks::Source;
 use crate::{clock, crypto, http, logs};
@@ -39,8 +38,8 @@ use sql::to_text;
 
 const MAX_WEBHOOK_BYTES: usize = 512 * 1024;
 const MAX_SETTING_BYTES: usize = 16 * 1024;
-/// A queue batch of emails claimed or reported in one call: up to 50
-/// jobs, each with its rendered email when reported.
+/// A queue batch of emails or actions claimed or reported in one call: up
+/// to 50 jobs, each email with its rendered copy when reported.
 const MAX_EMAIL_BATCH_BYTES: usize = 16 * 1024 * 1024;
 const MAX_DELIVERY_BYTES: usize = 256 * 1024;
 const MAX_DELIVERY_RECORDS: usize = 1000;
@@ -303,11 +302,14 @@ impl ShopRecords {
                 let reports: Vec<EmailReport> = http::json_body(req, MAX_EMAIL_BATCH_BYTES).await?;
                 self.report_emails(&reports)
             }
-            ShopCall::ClaimAction => {
-                self.claim_action(&http::json_body(req, MAX_WEBHOOK_BYTES).await?)
+            ShopCall::ClaimActions => {
+                let actions: Vec<ActionJob> = http::json_body(req, MAX_EMAIL_BATCH_BYTES).await?;
+                self.claim_actions(&actions)
             }
-            ShopCall::ActionResult => {
-                self.action_result(&http::json_body(req, MAX_SETTING_BYTES).await?)
+            ShopCall::ActionResults => {
+                let results: Vec<ActionResult> =
+                    http::json_body(req, MAX_EMAIL_BATCH_BYTES).await?;
+                self.action_results(&results)
             }
             ShopCall::DeadLetter => {
                 self.dead_letter(&http::json_body(req, MAX_WEBHOOK_BYTES * 4).await?)
