@@ -3,6 +3,7 @@
 //! Nothing in this crate performs I/O or reads a clock: callers pass "today" in
 //! and get plain values back, so every decision is testable with `cargo test`.
 
+pub mod analytics;
 pub mod availability;
 pub mod cost;
 pub mod date;
