@@ -55,8 +55,18 @@ pub async fn place_orders(store: &Store, count: usize, sku: &str) -> usize {
 /// real order objects, placed as their webhooks would place them, without
 /// a signed webhook each. For benchmarks of what follows a placement.
 pub async fn import_orders(admin: &crate::admin::AdminApi, count: usize, sku: &str) {
+    import_order_range(admin, 0..count, sku).await;
+}
+
+/// As `import_orders`, for orders `B-{range.start}` … `B-{range.end-1}`.
+pub async fn import_order_range(
+    admin: &crate::admin::AdminApi,
+    range: std::ops::Range<usize>,
+    sku: &str,
+) {
+    let count = range.end;
     let gate = Arc::new(Semaphore::new(2));
-    let starts: Vec<usize> = (0..count).step_by(100).collect();
+    let starts: Vec<usize> = range.step_by(100).collect();
     let mut tasks = Vec::with_capacity(starts.len());
     for start in starts {
         let (admin, gate, sku) = (admin.clone(), gate.clone(), sku.to_owned());
