@@ -45,6 +45,24 @@ async fn post<T: Serialize, R: DeserializeOwned>(
     post_or(stub, path, body, |_, _| None).await
 }
 
+/// Posts a batch of items and reads one answer per item, in order: an
+/// answer of another length is an internal failure.
+async fn post_batch<T: Serialize, R: DeserializeOwned>(
+    stub: &Stub,
+    path: &str,
+    items: &[T],
+) -> Result<Vec<R>, EdgeError> {
+    let answers: Vec<R> = post(stub, path, &items).await?;
+    if answers.len() != items.len() {
+        return Err(EdgeError::Internal(format!(
+            "{path}: {} sent, {} answered",
+            items.len(),
+            answers.len()
+        )));
+    }
+    Ok(answers)
+}
+
 /// Like [`post`], and an answer that is not a success becomes the error
 /// `refused` makes of its status and text, if any.
 async fn post_or<T: Serialize, R: DeserializeOwned>(

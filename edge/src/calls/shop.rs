@@ -286,16 +286,7 @@ impl ShopStub {
 
     /// Claims a queue batch's emails in one call, answered in order.
     pub async fn claim_emails(&self, jobs: &[&EmailJob]) -> Result<Vec<EmailClaim>, EdgeError> {
-        let claims: Vec<EmailClaim> =
-            super::post(&self.0, ShopCall::ClaimEmails.path(), &jobs).await?;
-        if claims.len() != jobs.len() {
-            return Err(EdgeError::Internal(format!(
-                "{} emails claimed, {} answered",
-                jobs.len(),
-                claims.len()
-            )));
-        }
-        Ok(claims)
+        super::post_batch(&self.0, ShopCall::ClaimEmails.path(), jobs).await
     }
 
     /// Reports a batch's tries in one call, answered in order.
@@ -303,16 +294,7 @@ impl ShopStub {
         &self,
         reports: &[EmailReport],
     ) -> Result<Vec<Option<EmailSettled>>, EdgeError> {
-        let settled: Vec<Option<EmailSettled>> =
-            super::post(&self.0, ShopCall::ReportEmails.path(), &reports).await?;
-        if settled.len() != reports.len() {
-            return Err(EdgeError::Internal(format!(
-                "{} tries reported, {} answered",
-                reports.len(),
-                settled.len()
-            )));
-        }
-        Ok(settled)
+        super::post_batch(&self.0, ShopCall::ReportEmails.path(), reports).await
     }
 
     /// Claims a queue batch's actions in one call, answered in order.
@@ -320,16 +302,7 @@ impl ShopStub {
         &self,
         actions: &[&ActionJob],
     ) -> Result<Vec<ActionClaim>, EdgeError> {
-        let claims: Vec<ActionClaim> =
-            super::post(&self.0, ShopCall::ClaimActions.path(), &actions).await?;
-        if claims.len() != actions.len() {
-            return Err(EdgeError::Internal(format!(
-                "{} actions claimed, {} answered",
-                actions.len(),
-                claims.len()
-            )));
-        }
-        Ok(claims)
+        super::post_batch(&self.0, ShopCall::ClaimActions.path(), actions).await
     }
 
     /// Reports a batch's tries in one call, answered in order.
@@ -337,16 +310,7 @@ impl ShopStub {
         &self,
         results: &[ActionResult],
     ) -> Result<Vec<ActionStatus>, EdgeError> {
-        let statuses: Vec<ActionStatus> =
-            super::post(&self.0, ShopCall::ActionResults.path(), &results).await?;
-        if statuses.len() != results.len() {
-            return Err(EdgeError::Internal(format!(
-                "{} action tries reported, {} answered",
-                results.len(),
-                statuses.len()
-            )));
-        }
-        Ok(statuses)
+        super::post_batch(&self.0, ShopCall::ActionResults.path(), results).await
     }
 
     pub async fn dead_letter(&self, job: &super::Job) -> Result<(), EdgeError> {
