@@ -11,11 +11,10 @@ use worker::{
     Request, RequestInit,
 };
 
-use crate::calls::shop::{ActionResult, ActionState, Endpoint, Taken};
+use shared::ShopId;
 use shared::lifecycle::Event;
 
-use shared::ShopId;
-
+use crate::calls::shop::{ActionResult, ActionState, Endpoint, Taken};
 use crate::calls::{ActionJob, Command, EmailJob, FanOutJob, Job, News, OrderStub, ShopStub};
 use crate::error::EdgeError;
 use crate::{clock, crypto, logs, mail};
@@ -39,29 +38,28 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) {
             return;
         }
     };
-    // A shop's emails are claimed and reported together (two calls to its
-    // object for the batch); other jobs of different orders run at once,
-    // one order's in the order they were queued.
-    let mut emails: Vec<(&ShopId, Vec<&Message<Job>>)> = Vec::new();
-    let mut actions: Vec<(&ShopId, Vec<&Message<Job>>)> = Vec::new();
-    let mut by_order: Vec<(String, Vec<&Message<Job>>)> = Vec::new();
+    // A shop's emails are claimed and reported together, and so are its
+    // actions (two calls to its object for each); fan-out batches run at
+    // once, one fan-out's in the order they were queued.
+    let mut emails: Groups<&ShopId, &Message<Job>> = Vec::new();
+    let mut actions: Groups<&ShopId, &Message<Job>> = Vec::new();
+    let mut fan_outs: Groups<&str, (&Message<Job>, &FanOutJob)> = Vec::new();
     for message in &messages {
-        let by_shop = match message.body() {
-            Job::Email(email) => Some((&mut emails, &email.shop)),
-            Job::Action(action) => Some((&mut actions, &action.shop)),
-            Job::FanOut(_) => None,
-        };
-        if let Some((groups, shop)) = by_shop {
-            match groups.iter_mut().find(|(known, _)| *known == shop) {
-                Some((_, group)) => group.push(message),
-                None => groups.push((shop, vec![message])),
+        let (groups, shop) = match message.body() {
+            Job::Email(email) => (&mut emails, &email.shop),
+            Job::Action(action) => (&mut actions, &action.shop),
+            Job::FanOut(fan_out) => {
+                let key = fan_out.key.as_str();
+                match fan_outs.iter_mut().find(|(known, _)| *known == key) {
+                    Some((_, group)) => group.push((message, fan_out)),
+                    None => fan_outs.push((key, vec![(message, fan_out)])),
+                }
+                continue;
             }
-            continue;
-        }
-        let owner = message.body().owner();
-        match by_order.iter_mut().find(|(key, _)| *key == owner) {
+        };
+        match groups.iter_mut().find(|(known, _)| *known == shop) {
             Some((_, group)) => group.push(message),
-            None => by_order.push((owner, vec![message])),
+            None => groups.push((shop, vec![message])),
         }
     }
     let env = &env;
@@ -74,19 +72,10 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) {
                 _ => None,
             })
             .collect();
-        match mail::deliver_all(env, shop, &jobs).await {
-            Ok(next) => {
-                for (message, next) in group.into_iter().zip(next) {
-                    settle(message, next.into(), started);
-                }
-            }
-            Err(err) => {
-                worker::console_error!("emails of {shop} failed, retrying: {err}");
-                for message in group {
-                    settle(message, Verdict::RetryIn(2), started);
-                }
-            }
-        }
+        let verdicts = mail::deliver_all(env, shop, &jobs)
+            .await
+            .map(|next| next.into_iter().map(Verdict::from).collect());
+        settle_group(group, verdicts, started);
     }));
     let actions =
         futures_util::future::join_all(actions.into_iter().map(|(shop, group)| async move {
@@ -98,35 +87,49 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) {
                     _ => None,
                 })
                 .collect();
-            match deliver_actions(env, shop, &jobs).await {
-                Ok(verdicts) => {
-                    for (message, verdict) in group.into_iter().zip(verdicts) {
-                        settle(message, verdict, started);
-                    }
-                }
-                Err(err) => {
-                    worker::console_error!("actions of {shop} failed, retrying: {err}");
-                    for message in group {
-                        settle(message, Verdict::RetryIn(2), started);
-                    }
-                }
-            }
+            let verdicts = deliver_actions(env, shop, &jobs).await;
+            settle_group(group, verdicts, started);
         }));
-    let others =
-        futures_util::future::join_all(by_order.into_iter().map(|(_, group)| async move {
-            for message in group {
+    let fan_outs =
+        futures_util::future::join_all(fan_outs.into_iter().map(|(_, group)| async move {
+            for (message, fan_out) in group {
                 let started = logs::start();
-                let verdict = match run(env, message.body()).await {
+                let verdict = match fan_out_batch(env, fan_out).await {
                     Ok(verdict) => verdict,
                     Err(err) => {
-                        worker::console_error!("queue job failed, retrying: {err}");
+                        worker::console_error!("fan-out batch failed, retrying: {err}");
                         Verdict::RetryIn(2)
                     }
                 };
                 settle(message, verdict, started);
             }
         }));
-    futures_util::future::join3(mail, actions, others).await;
+    futures_util::future::join3(mail, actions, fan_outs).await;
+}
+
+/// Items grouped by a key, the groups in the order their keys came.
+type Groups<K, T> = Vec<(K, Vec<T>)>;
+
+/// Settles each message of a group with its verdict, or all of them for
+/// another try when the group failed as a whole.
+fn settle_group(
+    group: Vec<&Message<Job>>,
+    verdicts: Result<Vec<Verdict>, EdgeError>,
+    started: logs::Started,
+) {
+    match verdicts {
+        Ok(verdicts) => {
+            for (message, verdict) in group.into_iter().zip(verdicts) {
+                settle(message, verdict, started);
+            }
+        }
+        Err(err) => {
+            worker::console_error!("a batch of {} jobs failed, retrying: {err}", group.len());
+            for message in group {
+                settle(message, Verdict::RetryIn(2), started);
+            }
+        }
+    }
 }
 
 impl From<mail::Next> for Verdict {
@@ -195,20 +198,6 @@ fn settle(message: &Message<Job>, verdict: Verdict, started: logs::Started) {
                 .with_delay_seconds(seconds)
                 .build(),
         ),
-    }
-}
-
-async fn run(env: &Env, job: &Job) -> Result<Verdict, EdgeError> {
-    match job {
-        Job::Email(email) => {
-            let next = mail::deliver_all(env, &email.shop, &[email]).await?;
-            Ok(next.first().map_or(Verdict::Done, |next| (*next).into()))
-        }
-        Job::Action(action) => {
-            let verdicts = deliver_actions(env, &action.shop, &[action]).await?;
-            Ok(verdicts.into_iter().next().unwrap_or(Verdict::Done))
-        }
-        Job::FanOut(fan_out) => fan_out_batch(env, fan_out).await,
     }
 }
 

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::Date;
+use crate::scorecard::wilson_interval;
 
 /// What the shop keeps of every order, backorder or not: no contact, the
 /// customer only as a keyed hash.
@@ -30,22 +31,16 @@ pub struct Share {
 
 impl Share {
     pub fn new(hits: u64, of: u64) -> Share {
-        if of == 0 {
-            return Share {
-                of,
-                share: 0.0,
-                low: 0.0,
-                high: 1.0,
-            };
-        }
-        let (n, p, z) = (of as f64, hits as f64 / of as f64, 1.96_f64);
-        let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
-        let spread = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+        let (low, high) = wilson_interval(hits, of, 1.96);
         Share {
             of,
-            share: p,
-            low: (centre - spread).max(0.0),
-            high: (centre + spread).min(1.0),
+            share: if of == 0 {
+                0.0
+            } else {
+                hits as f64 / of as f64
+            },
+            low,
+            high,
         }
     }
 }

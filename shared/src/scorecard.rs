@@ -52,15 +52,21 @@ pub struct Slipping {
 /// The lower end of the Wilson score interval for `successes` of `trials`
 /// at `z` (1.96 for 95 %); 0 with no trials.
 pub fn wilson_lower_bound(successes: u64, trials: u64, z: f64) -> f64 {
+    wilson_interval(successes, trials, z).0
+}
+
+/// The Wilson score interval for `successes` of `trials` at `z`: `(0, 1)`
+/// with no trials.
+pub fn wilson_interval(successes: u64, trials: u64, z: f64) -> (f64, f64) {
     if trials == 0 {
-        return 0.0;
+        return (0.0, 1.0);
     }
     let n = trials as f64;
     let p = successes as f64 / n;
     let z2 = z * z;
-    let centre = p + z2 / (2.0 * n);
-    let spread = z * ((p * (1.0 - p) + z2 / (4.0 * n)) / n).sqrt();
-    ((centre - spread) / (1.0 + z2 / n)).max(0.0)
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let spread = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    ((centre - spread).max(0.0), (centre + spread).min(1.0))
 }
 
 #[derive(Default)]

@@ -28,15 +28,6 @@ impl Job {
             Job::FanOut(fan_out) => &fan_out.shop,
         }
     }
-
-    /// Whose job it is: the order it is for (a fan-out is its own owner).
-    pub fn owner(&self) -> String {
-        match self {
-            Job::Email(email) => format!("{}/{}", email.shop, email.order),
-            Job::Action(action) => format!("{}/{}", action.shop, action.order),
-            Job::FanOut(fan_out) => format!("fan-out/{}", fan_out.key),
-        }
-    }
 }
 
 /// One email to one customer, keyed by order, sequence and index.
