@@ -10,6 +10,7 @@ pub mod date;
 pub mod estimate;
 pub mod ids;
 pub mod lifecycle;
+pub mod likely;
 pub mod money;
 pub mod scorecard;
 pub mod text;
