@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::Date;
+use crate::lifecycle::OptionKind;
 use crate::scorecard::wilson_interval;
 
 /// What the shop keeps of every order, backorder or not: no contact, the
@@ -181,6 +182,280 @@ pub fn cancellations(ends: &[BackorderEnd]) -> (Vec<Share>, Vec<Share>) {
     (by_lateness, by_slips)
 }
 
+/// One backorder order as the shop's records keep it: no contact.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackorderRecord {
+    pub placed: Date,
+    /// The ship-by date first promised.
+    pub promised_by: Date,
+    /// The ship-by date in force; `None` when the newest notice said it is
+    /// unknown.
+    pub ship_by: Option<Date>,
+    /// How many times its window moved later.
+    pub slips: u32,
+    /// When and how it stopped waiting for good, if it has.
+    pub settled: Option<(Date, Settled)>,
+    /// What was paid and what was given back (refunds and credit), in
+    /// minor units.
+    pub paid_minor: i64,
+    pub returned_minor: i64,
+    /// The lines sold on backorder: SKU, units and value in minor units.
+    pub backordered: Vec<(String, u32, i64)>,
+    /// Whether some of them still wait.
+    pub waiting: bool,
+    pub offers: Vec<OfferRecord>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Settled {
+    Shipped,
+    Cancelled,
+}
+
+/// An offer the order put before its customer and how it ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OfferRecord {
+    pub opened: Date,
+    pub end: OfferEnd,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OfferEnd {
+    Open,
+    Chosen(OptionKind),
+    /// Nobody answered in time.
+    Lapsed,
+    /// Replaced by a newer offer, or withdrawn because the order stopped
+    /// waiting.
+    Replaced,
+}
+
+impl BackorderRecord {
+    /// Days past the first promise: for a shipped order, when it shipped;
+    /// for one cancelled or still waiting, the later of that day (or
+    /// `today`) and the date then promised, since what a customer weighs is
+    /// the delay announced. Never below 0.
+    pub fn days_late(&self, today: Date) -> i64 {
+        let (until, shipped) = match self.settled {
+            Some((day, Settled::Shipped)) => (day, true),
+            Some((day, Settled::Cancelled)) => (day, false),
+            None => (today, false),
+        };
+        let announced = match (shipped, self.ship_by) {
+            (false, Some(ship_by)) => self.promised_by.days_until(ship_by),
+            _ => 0,
+        };
+        self.promised_by.days_until(until).max(announced).max(0)
+    }
+
+    fn end(&self, today: Date) -> BackorderEnd {
+        BackorderEnd {
+            days_late: self.days_late(today),
+            slips: self.slips,
+            cancelled: matches!(self.settled, Some((_, Settled::Cancelled))),
+        }
+    }
+}
+
+/// How each kind of choice fared in one month (by the day the offer
+/// opened).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MonthOfChoices {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Chosen, in [`OptionKind::ALL`] order.
+    pub chosen: [u64; 5],
+    pub lapsed: u64,
+    pub open: u64,
+}
+
+/// Whether orders shipped by the date first promised.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Accuracy {
+    pub shipped: u64,
+    /// Shipped on or before the first promise, with its interval.
+    pub on_time: Share,
+    pub mean_days_late: f64,
+    pub p90_days_late: i64,
+}
+
+/// Waiting times in days: median, 90th percentile and longest.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Waits {
+    pub orders: u64,
+    pub median_days: i64,
+    pub p90_days: i64,
+    pub longest_days: i64,
+}
+
+impl Waits {
+    fn of(mut days: Vec<i64>) -> Waits {
+        days.sort_unstable();
+        Waits {
+            orders: days.len() as u64,
+            median_days: nearest_rank(&days, 0.5),
+            p90_days: nearest_rank(&days, 0.9),
+            longest_days: days.last().copied().unwrap_or(0),
+        }
+    }
+}
+
+/// The nearest-rank percentile of sorted values; 0 for none.
+fn nearest_rank(sorted: &[i64], p: f64) -> i64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = (p * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// Units and value customers wait for, per SKU.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Demand {
+    pub sku: String,
+    pub orders: u64,
+    pub units: u64,
+    pub value_minor: i64,
+}
+
+/// Everything the backorder orders of a period say.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackorderFigures {
+    /// Orders placed in the period.
+    pub orders: u64,
+    /// Cancelled shares by [`LATENESS_BANDS`] and by slips (0, 1, 2, 3+),
+    /// over the period's orders that settled.
+    pub cancelled_by_lateness: Vec<Share>,
+    pub cancelled_by_slips: Vec<Share>,
+    pub choices: Vec<MonthOfChoices>,
+    /// What the period's orders kept (paid less given back) and gave back.
+    pub revenue_kept_minor: i64,
+    pub revenue_returned_minor: i64,
+    pub accuracy: Accuracy,
+    /// Per SKU, the period's shipped orders that held it.
+    pub accuracy_by_sku: Vec<(String, Accuracy)>,
+    /// Orders waiting on `today` (any period), and how long the period's
+    /// settled orders waited.
+    pub waiting_now: Waits,
+    pub waited: Waits,
+    /// What open orders wait for now, most units first.
+    pub demand: Vec<Demand>,
+}
+
+/// The figures of backorder orders placed in `[from, to)`, as of `today`.
+pub fn backorder_figures(
+    records: &[BackorderRecord],
+    from: Date,
+    to: Date,
+    today: Date,
+) -> BackorderFigures {
+    let in_period: Vec<&BackorderRecord> = records
+        .iter()
+        .filter(|r| r.placed >= from && r.placed < to)
+        .collect();
+    let settled: Vec<BackorderEnd> = in_period
+        .iter()
+        .filter(|r| r.settled.is_some())
+        .map(|r| r.end(today))
+        .collect();
+    let (cancelled_by_lateness, cancelled_by_slips) = cancellations(&settled);
+
+    let mut months: BTreeMap<String, MonthOfChoices> = BTreeMap::new();
+    for offer in in_period.iter().flat_map(|r| &r.offers) {
+        let month: String = offer.opened.to_string().chars().take(7).collect();
+        let entry = months
+            .entry(month.clone())
+            .or_insert_with(|| MonthOfChoices {
+                month,
+                ..MonthOfChoices::default()
+            });
+        match offer.end {
+            OfferEnd::Chosen(kind) => {
+                if let Some(i) = OptionKind::ALL.iter().position(|k| *k == kind) {
+                    entry.chosen[i] += 1;
+                }
+            }
+            OfferEnd::Lapsed => entry.lapsed += 1,
+            OfferEnd::Open => entry.open += 1,
+            OfferEnd::Replaced => {}
+        }
+    }
+
+    let shipped: Vec<&&BackorderRecord> = in_period
+        .iter()
+        .filter(|r| matches!(r.settled, Some((_, Settled::Shipped))))
+        .collect();
+    let accuracy = |orders: &[&&BackorderRecord]| {
+        let mut late: Vec<i64> = orders.iter().map(|r| r.days_late(today)).collect();
+        late.sort_unstable();
+        let on_time = late.iter().filter(|&&days| days == 0).count() as u64;
+        Accuracy {
+            shipped: late.len() as u64,
+            on_time: Share::new(on_time, late.len() as u64),
+            mean_days_late: if late.is_empty() {
+                0.0
+            } else {
+                late.iter().sum::<i64>() as f64 / late.len() as f64
+            },
+            p90_days_late: nearest_rank(&late, 0.9),
+        }
+    };
+    let mut by_sku: BTreeMap<&str, Vec<&&BackorderRecord>> = BTreeMap::new();
+    for record in &shipped {
+        for (sku, _, _) in &record.backordered {
+            by_sku.entry(sku).or_default().push(record);
+        }
+    }
+
+    let mut demand: BTreeMap<&str, Demand> = BTreeMap::new();
+    for record in records.iter().filter(|r| r.waiting && r.settled.is_none()) {
+        for (sku, units, value) in &record.backordered {
+            let entry = demand.entry(sku).or_insert_with(|| Demand {
+                sku: sku.clone(),
+                orders: 0,
+                units: 0,
+                value_minor: 0,
+            });
+            entry.orders += 1;
+            entry.units += u64::from(*units);
+            entry.value_minor += value;
+        }
+    }
+    let mut demand: Vec<Demand> = demand.into_values().collect();
+    demand.sort_by(|a, b| b.units.cmp(&a.units).then_with(|| a.sku.cmp(&b.sku)));
+
+    BackorderFigures {
+        orders: in_period.len() as u64,
+        cancelled_by_lateness,
+        cancelled_by_slips,
+        choices: months.into_values().collect(),
+        revenue_kept_minor: in_period
+            .iter()
+            .map(|r| (r.paid_minor - r.returned_minor).max(0))
+            .sum(),
+        revenue_returned_minor: in_period.iter().map(|r| r.returned_minor).sum(),
+        accuracy: accuracy(&shipped),
+        accuracy_by_sku: by_sku
+            .into_iter()
+            .map(|(sku, orders)| (sku.to_string(), accuracy(&orders)))
+            .collect(),
+        waiting_now: Waits::of(
+            records
+                .iter()
+                .filter(|r| r.settled.is_none())
+                .map(|r| r.placed.days_until(today).max(0))
+                .collect(),
+        ),
+        waited: Waits::of(
+            in_period
+                .iter()
+                .filter_map(|r| r.settled.map(|(day, _)| r.placed.days_until(day).max(0)))
+                .collect(),
+        ),
+        demand,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,5 +535,125 @@ mod tests {
         assert_eq!(shares, [(2, 0.0), (2, 0.5), (1, 1.0), (2, 0.5)]);
         let shares: Vec<(u64, f64)> = by_slips.iter().map(|s| (s.of, s.share)).collect();
         assert_eq!(shares, [(2, 0.0), (2, 0.5), (1, 1.0), (2, 0.5)]);
+    }
+
+    fn record(placed: &str, promised_by: &str) -> BackorderRecord {
+        BackorderRecord {
+            placed: day(placed),
+            promised_by: day(promised_by),
+            ship_by: Some(day(promised_by)),
+            slips: 0,
+            settled: None,
+            paid_minor: 10_000,
+            returned_minor: 0,
+            backordered: vec![("TENT".into(), 1, 8_000)],
+            waiting: true,
+            offers: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn lateness_counts_the_announced_delay_for_a_cancellation_and_the_ship_day_for_a_shipment() {
+        let today = day("2030-03-01");
+        let mut cancelled = record("2030-01-01", "2030-01-20");
+        cancelled.ship_by = Some(day("2030-03-01"));
+        cancelled.slips = 1;
+        cancelled.settled = Some((day("2030-01-25"), Settled::Cancelled));
+        assert_eq!(cancelled.days_late(today), 40);
+        let mut shipped = record("2030-01-01", "2030-01-20");
+        shipped.ship_by = Some(day("2030-03-01"));
+        shipped.settled = Some((day("2030-01-23"), Settled::Shipped));
+        assert_eq!(shipped.days_late(today), 3);
+        let early = BackorderRecord {
+            settled: Some((day("2030-01-10"), Settled::Shipped)),
+            ..record("2030-01-01", "2030-01-20")
+        };
+        assert_eq!(early.days_late(today), 0);
+        // Still waiting, promised for a day already past.
+        assert_eq!(record("2030-01-01", "2030-02-19").days_late(today), 10);
+    }
+
+    #[test]
+    fn backorder_figures_on_a_known_history() {
+        let today = day("2030-03-01");
+        let mut cancelled = record("2030-01-01", "2030-01-20");
+        cancelled.ship_by = Some(day("2030-03-01"));
+        cancelled.slips = 1;
+        cancelled.settled = Some((day("2030-01-25"), Settled::Cancelled));
+        cancelled.returned_minor = 10_000;
+        cancelled.waiting = false;
+        cancelled.offers = vec![OfferRecord {
+            opened: day("2030-01-21"),
+            end: OfferEnd::Chosen(OptionKind::Cancel),
+        }];
+        let mut on_time = record("2030-01-02", "2030-01-20");
+        on_time.settled = Some((day("2030-01-19"), Settled::Shipped));
+        on_time.waiting = false;
+        let mut late = record("2030-01-03", "2030-01-20");
+        late.settled = Some((day("2030-01-30"), Settled::Shipped));
+        late.waiting = false;
+        late.offers = vec![OfferRecord {
+            opened: day("2030-01-21"),
+            end: OfferEnd::Lapsed,
+        }];
+        let open = BackorderRecord {
+            backordered: vec![("LAMP".into(), 3, 6_000)],
+            ..record("2030-02-10", "2030-03-10")
+        };
+        let before = record("2029-12-01", "2029-12-20");
+        let records = [cancelled, on_time, late, open, before];
+
+        let figures = backorder_figures(&records, day("2030-01-01"), day("2030-03-01"), today);
+        assert_eq!(figures.orders, 4);
+        let lateness: Vec<(u64, f64)> = figures
+            .cancelled_by_lateness
+            .iter()
+            .map(|s| (s.of, s.share))
+            .collect();
+        // On time: 1 shipped; 8–30: none; 31–60: the cancellation (40
+        // days announced); the 10-day-late shipment is in 8–30.
+        assert_eq!(lateness, [(1, 0.0), (1, 0.0), (1, 1.0), (0, 0.0)]);
+        assert_eq!(figures.choices.len(), 1);
+        assert_eq!(figures.choices[0].month, "2030-01");
+        assert_eq!(figures.choices[0].chosen, [0, 0, 0, 0, 1]);
+        assert_eq!(figures.choices[0].lapsed, 1);
+        assert_eq!(figures.revenue_kept_minor, 30_000);
+        assert_eq!(figures.revenue_returned_minor, 10_000);
+        assert_eq!(figures.accuracy.shipped, 2);
+        assert_eq!(figures.accuracy.on_time.share, 0.5);
+        assert_eq!(figures.accuracy.mean_days_late, 5.0);
+        assert_eq!(figures.accuracy.p90_days_late, 10);
+        assert_eq!(figures.accuracy_by_sku.len(), 1);
+        // Waiting now: the open order (19 days) and the one before the
+        // period (90 days); settled in the period: 24, 17 and 27 days.
+        assert_eq!(
+            (
+                figures.waiting_now.orders,
+                figures.waiting_now.median_days,
+                figures.waiting_now.longest_days
+            ),
+            (2, 19, 90)
+        );
+        assert_eq!(
+            (figures.waited.median_days, figures.waited.p90_days),
+            (24, 27)
+        );
+        assert_eq!(
+            figures.demand,
+            [
+                Demand {
+                    sku: "LAMP".into(),
+                    orders: 1,
+                    units: 3,
+                    value_minor: 6_000
+                },
+                Demand {
+                    sku: "TENT".into(),
+                    orders: 1,
+                    units: 1,
+                    value_minor: 8_000
+                },
+            ]
+        );
     }
 }
