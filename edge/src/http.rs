@@ -195,6 +195,15 @@ pub fn json<T: Serialize>(value: &T, status: u16) -> Result<Response, EdgeError>
     Ok(Response::from_json(value)?.with_status(status))
 }
 
+/// A 200 answer of CSV text.
+pub fn csv(text: String) -> Result<Response, EdgeError> {
+    let mut response = Response::ok(text)?;
+    response
+        .headers_mut()
+        .set("Content-Type", "text/csv; charset=utf-8")?;
+    Ok(response)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 #![allow(clippy::expect_used, clippy::panic)]
 
 mod accessibility;
+mod analytics;
 mod api;
 mod customers;
 mod demo;

@@ -3,9 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 use shared::lifecycle::{
-    Choice, Event, NewOrder, Order, OrderView, Rejection, RejectionCode, ShopPolicy, Stage,
+    Choice, Event, NewOrder, OfferOutcome, Order, OrderView, Rejection, RejectionCode, ShopPolicy,
+    Stage,
 };
-use shared::{CustomerId, OrderId, ShipWindow, ShopId, Sku, Timestamp};
+use shared::{CustomerId, Date, OrderId, ShipWindow, ShopId, Sku, Timestamp};
 use worker::{Env, Headers, Response, Stub};
 
 use super::queue::{ActionJob, EmailJob};
@@ -146,6 +147,65 @@ pub struct OrderIndex {
     pub waiting: Vec<Sku>,
     pub window: Option<ShipWindow>,
     pub tags: Vec<String>,
+    /// What the shop's analytics read (absent from an order indexed before
+    /// they were kept).
+    #[serde(default)]
+    pub facts: Option<OrderFacts>,
+}
+
+/// What the shop's analytics need of a backorder order: promises, slips,
+/// money, what was on backorder and how its offers ended. No contact.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderFacts {
+    /// The ship-by date first promised, and the one in force.
+    pub promised_by: Date,
+    pub ship_by: Option<Date>,
+    pub slips: u32,
+    pub currency: String,
+    pub paid_minor: u64,
+    /// Refunds and credit given back (bonus not included).
+    pub returned_minor: u64,
+    /// The lines sold on backorder: SKU, units, value in minor units.
+    pub backordered: Vec<(Sku, u32, u64)>,
+    /// Each offer's opening day and how it ended: an option's code,
+    /// `lapsed`, `replaced` or `open`.
+    pub offers: Vec<(Date, String)>,
+    /// When the order last changed: when it shipped or was cancelled, for
+    /// an index that says so.
+    pub last_event_at: Timestamp,
+}
+
+impl OrderFacts {
+    pub fn of(order: &Order) -> OrderFacts {
+        OrderFacts {
+            promised_by: order.original_ship_by(),
+            ship_by: order.ship_by(),
+            slips: order.delay_notices(),
+            currency: order.currency().as_str().to_string(),
+            paid_minor: order.paid().minor,
+            returned_minor: order.returned().minor,
+            backordered: order
+                .lines()
+                .iter()
+                .filter(|line| line.window.is_some())
+                .map(|line| (line.sku.clone(), line.quantity, line.value().minor))
+                .collect(),
+            offers: order
+                .offers()
+                .iter()
+                .map(|offer| {
+                    let end = match &offer.outcome {
+                        None => "open",
+                        Some(OfferOutcome::Chosen { choice, .. }) => choice.kind().code(),
+                        Some(OfferOutcome::Expired { .. }) => "lapsed",
+                        Some(_) => "replaced",
+                    };
+                    (offer.opened_at.date(), end.to_string())
+                })
+                .collect(),
+            last_event_at: order.last_event_at(),
+        }
+    }
 }
 
 impl OrderIndex {
@@ -162,6 +222,7 @@ impl OrderIndex {
             waiting,
             window: order.window(),
             tags: tags.to_vec(),
+            facts: Some(OrderFacts::of(order)),
         }
     }
 }

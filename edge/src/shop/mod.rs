@@ -10,6 +10,7 @@
 //! authenticated here, in one place.
 
 mod actions;
+mod analytics;
 mod banner;
 mod customers;
 mod dead;
@@ -93,6 +94,10 @@ CREATE TABLE IF NOT EXISTS pending_commands (
   id TEXT PRIMARY KEY, order_id TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS usage (
   month TEXT NOT NULL, what TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (month, what));
+CREATE TABLE IF NOT EXISTS order_facts (
+  id TEXT PRIMARY KEY, customer INTEGER NOT NULL, placed TEXT NOT NULL, currency TEXT NOT NULL,
+  total_minor INTEGER NOT NULL, backorder INTEGER NOT NULL, source TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS order_facts_by_placed ON order_facts (placed);
 CREATE TABLE IF NOT EXISTS dead_letters (
   letter TEXT PRIMARY KEY, kind TEXT NOT NULL, order_id TEXT, job TEXT NOT NULL,
   at INTEGER NOT NULL, replays INTEGER NOT NULL, replayed_at INTEGER);
@@ -134,6 +139,8 @@ impl DurableObject for ShopRecords {
             "ALTER TABLE actions ADD COLUMN deadline INTEGER",
             "ALTER TABLE mails ADD COLUMN unreached INTEGER NOT NULL DEFAULT 0",
             "ALTER TABLE mails ADD COLUMN tries INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE orders ADD COLUMN facts TEXT",
+            "ALTER TABLE orders ADD COLUMN settled_at INTEGER",
         ] {
             let _ = sql.exec(added, None);
         }
@@ -342,6 +349,9 @@ impl ShopRecords {
             return answer;
         }
         if let Some(answer) = self.dead_letter_routes(&method, parts, &mut req).await {
+            return answer;
+        }
+        if let Some(answer) = self.analytics_routes(&method, parts, &req) {
             return answer;
         }
         match (method, parts) {

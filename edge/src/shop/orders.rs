@@ -9,6 +9,7 @@ use shared::lifecycle::{Event, NewLine, NewOrder, Stage};
 use shared::{Availability, CustomerId, OrderId, ProductSetting, ShipWindow, ShopId, Sku};
 use worker::{Method, Request, Response, SqlStorageValue};
 
+use super::analytics::FactSource;
 use super::sql::{Row, text_value, to_text};
 use super::{EARLY_NEWS_SECS, ShopRecords, parse_order, upkeep};
 use crate::calls::queue::{self, ActionJob, EmailJob, FAN_OUT_BATCH, FanOutJob, Job};
@@ -17,10 +18,11 @@ use crate::calls::{Answer, Command, News, OrderIndex, OrderStub, Outcome};
 use crate::error::EdgeError;
 use crate::webhooks::{self, DraftOrder};
 
+use crate::{clock, crypto, http};
+
 /// Orders one import call may bring: a queue batch's worth, placed at once.
 const MAX_IMPORT: usize = 100;
 const MAX_IMPORT_BYTES: usize = 1024 * 1024;
-use crate::{clock, crypto, http};
 
 /// A new fan-out's key, shared by all its batches.
 fn fan_out_key() -> Result<String, EdgeError> {
@@ -123,12 +125,23 @@ impl ShopRecords {
             .window
             .map(|w| (w.earliest().to_string(), w.latest().to_string()));
         let (earliest, latest) = window.unzip();
+        // The first index that says the order stopped waiting for good
+        // dates it (a later one, delivered after shipped, keeps that date).
+        let settled_at = matches!(
+            index.stage,
+            Stage::Shipped | Stage::Delivered | Stage::Cancelled
+        )
+        .then(|| index.facts.as_ref().map(|f| f.last_event_at.unix_seconds()))
+        .flatten();
+        let facts = index.facts.as_ref().map(to_text).transpose()?;
         let changed = self.run(
             "INSERT INTO orders (id, seq, stage, customer, placed_at, window_earliest,
-                   window_latest, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   window_latest, tags, facts, settled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                  ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, stage = excluded.stage,
                    window_earliest = excluded.window_earliest,
-                   window_latest = excluded.window_latest, tags = excluded.tags
+                   window_latest = excluded.window_latest, tags = excluded.tags,
+                   facts = excluded.facts,
+                   settled_at = COALESCE(orders.settled_at, excluded.settled_at)
                  WHERE excluded.seq > orders.seq",
             vec![
                 text_value(index.order.as_str()),
@@ -139,6 +152,8 @@ impl ShopRecords {
                 earliest.into(),
                 latest.into(),
                 text_value(index.tags.join(",")),
+                facts.into(),
+                settled_at.into(),
             ],
         )?;
         if changed > 0 {
@@ -262,9 +277,14 @@ impl ShopRecords {
         // product (a watcher's) say its name.
         self.learn_names(&line_names(&draft))?;
         if self.is_tracked(&order_id)? {
+            // Its total as it now stands (a refund lowers it).
+            self.keep_fact(&draft, true, clock::today(), FactSource::Store)?;
             return Ok("known order".into());
         }
-        let Some(new) = self.new_order(&order_id, &draft)? else {
+        let new = self.new_order(&order_id, &draft)?;
+        // Every order counts in the analytics, backorder or not.
+        self.keep_fact(&draft, new.is_some(), clock::today(), FactSource::Store)?;
+        let Some(new) = new else {
             return Ok("not tracked: no line is on backorder".into());
         };
         let answer = self
@@ -538,11 +558,7 @@ impl ShopRecords {
                     row.tags.replace('"', "\"\""),
                 ));
             }
-            let mut response = Response::ok(csv)?;
-            response
-                .headers_mut()
-                .set("Content-Type", "text/csv; charset=utf-8")?;
-            return Ok(response);
+            return http::csv(csv);
         }
         let orders: Vec<Value> = rows
             .into_iter()

@@ -207,6 +207,16 @@ impl Order {
         self.ship_by
     }
 
+    /// The ship-by date first promised.
+    pub fn original_ship_by(&self) -> Date {
+        self.original_ship_by
+    }
+
+    /// How many times the customer was told of a later date.
+    pub fn delay_notices(&self) -> u32 {
+        self.delay_notices
+    }
+
     pub fn consent(&self) -> Consent {
         self.consent
     }

@@ -1,0 +1,491 @@
+//! "Does selling on backorder pay?": a light fact of every order the store
+//! reports (backorder or not), and the figures over those facts and the
+//! backorder orders' index (`shared::analytics`), for the owner.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use shared::Date;
+use shared::analytics::{
+    Accuracy, BackorderRecord, Cohort, LATENESS_BANDS, Mean, OfferEnd, OfferRecord, OrderFact,
+    Settled, Share, Waits, backorder_figures, compare_cohorts,
+};
+use shared::lifecycle::OptionKind;
+use worker::{Method, Request, Response};
+
+use super::ShopRecords;
+use super::sql::text_value;
+use crate::calls::OrderFacts;
+use crate::error::{EdgeError, invalid};
+use crate::webhooks::DraftOrder;
+use crate::{clock, crypto, http};
+
+/// The longest period one request may ask for: ten years.
+const MAX_PERIOD_DAYS: i64 = 3_660;
+/// The period when none is asked: the last 365 days, today included.
+const DEFAULT_PERIOD_DAYS: i64 = 365;
+
+/// Where an order fact came from.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum FactSource {
+    /// The store reported it (a webhook, or the merchant's import).
+    Store,
+}
+
+impl FactSource {
+    fn as_str(self) -> &'static str {
+        match self {
+            FactSource::Store => "store",
+        }
+    }
+}
+
+impl ShopRecords {
+    pub(super) fn analytics_routes(
+        &self,
+        method: &Method,
+        parts: &[&str],
+        req: &Request,
+    ) -> Option<Result<Response, EdgeError>> {
+        Some(match (method, parts) {
+            (Method::Get, ["v1", "shops", _, "analytics"]) => self.analytics(req),
+            (_, ["v1", "shops", _, "analytics"]) => Err(EdgeError::MethodNotAllowed),
+            _ => return None,
+        })
+    }
+
+    /// Keeps what the figures need of an order the store reported: its
+    /// customer as a keyed hash (never the address), day, currency, total
+    /// and whether a line was on backorder. The same order again updates
+    /// its total (refunds lower it), never its day.
+    pub(super) fn keep_fact(
+        &self,
+        draft: &DraftOrder,
+        backorder: bool,
+        placed: Date,
+        source: FactSource,
+    ) -> Result<(), EdgeError> {
+        let customer = self.customer_key(draft)?;
+        self.run(
+            "INSERT INTO order_facts (id, customer, placed, currency, total_minor, backorder, source)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT(id) DO UPDATE SET total_minor = excluded.total_minor,
+                 backorder = MAX(order_facts.backorder, excluded.backorder)",
+            vec![
+                text_value(draft.id.as_str()),
+                customer.into(),
+                text_value(placed.to_string()),
+                text_value(draft.currency.as_str()),
+                i64::try_from(draft.total_minor).unwrap_or(i64::MAX).into(),
+                i64::from(backorder).into(),
+                text_value(source.as_str()),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The customer as 52 bits of an HMAC keyed by this shop's own secret
+    /// (made on first use): the same customer hashes alike across orders,
+    /// and nobody without the key can test an address against it. By the
+    /// address when the order has one (guests have no account), else the
+    /// store's customer id, else the order itself (a customer of one order).
+    fn customer_key(&self, draft: &DraftOrder) -> Result<i64, EdgeError> {
+        let key = match self.setting("fact_key")? {
+            Some(key) => key,
+            None => {
+                let key = crypto::random_hex(32)?;
+                self.set_setting("fact_key", &key)?;
+                key
+            }
+        };
+        let who = match (&draft.contact.email, &draft.customer) {
+            (Some(email), _) => format!("email:{}", email.trim().to_lowercase()),
+            (None, Some(id)) => format!("customer:{id}"),
+            (None, None) => format!("order:{}", draft.id),
+        };
+        let mac = crypto::hmac_sha256(key.as_bytes(), who.as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&mac[..8]);
+        // 52 bits: a JavaScript number holds them exactly.
+        Ok(i64::try_from(u64::from_be_bytes(first) >> 12).unwrap_or(0))
+    }
+
+    /// `GET …/analytics?from=&to=&currency=[&format=csv]`.
+    fn analytics(&self, req: &Request) -> Result<Response, EdgeError> {
+        let query = Query::parse(req)?;
+        let today = clock::today();
+        let (from, to) = query.period(today)?;
+        let facts = self.order_facts(from, to)?;
+        let currencies = currency_counts(&facts);
+        let currency = match &query.currency {
+            Some(asked) => asked.clone(),
+            None => currencies
+                .iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+                .map(|(code, _)| code.clone())
+                .unwrap_or_default(),
+        };
+        let orders: Vec<OrderFact> = facts
+            .iter()
+            .filter(|fact| fact.currency == currency)
+            .map(|fact| fact.fact.clone())
+            .collect();
+        let (backorder_customers, other_customers) = compare_cohorts(&orders, from, to);
+        let records = self.backorder_records(&currency)?;
+        let figures = backorder_figures(&records, from, to, today);
+        let body = json!({
+            "from": from,
+            "to": to,
+            "today": today,
+            "currency": currency,
+            "currencies": currencies.iter().map(|(code, n)| json!({ "currency": code, "orders": n })).collect::<Vec<_>>(),
+            "orders": {
+                "all": orders.len(),
+                "with_backorder": orders.iter().filter(|o| o.backorder).count(),
+            },
+            "customers": {
+                "backorder": cohort_json(&backorder_customers),
+                "others": cohort_json(&other_customers),
+            },
+            "backorders": {
+                "orders": figures.orders,
+                "cancelled_by_lateness": LATENESS_BANDS.iter().zip(&figures.cancelled_by_lateness)
+                    .map(|((band, _, _), share)| json!({ "days_late": band, "cancelled": share_json(share) }))
+                    .collect::<Vec<_>>(),
+                "cancelled_by_slips": figures.cancelled_by_slips.iter().enumerate()
+                    .map(|(slips, share)| json!({
+                        "slips": if slips >= 3 { "3+".to_string() } else { slips.to_string() },
+                        "cancelled": share_json(share),
+                    }))
+                    .collect::<Vec<_>>(),
+                "choices": figures.choices.iter().map(|month| {
+                    let mut row = serde_json::Map::new();
+                    row.insert("month".into(), json!(month.month));
+                    for (kind, n) in OptionKind::ALL.iter().zip(month.chosen) {
+                        row.insert(kind.code().into(), json!(n));
+                    }
+                    row.insert("lapsed".into(), json!(month.lapsed));
+                    row.insert("open".into(), json!(month.open));
+                    Value::Object(row)
+                }).collect::<Vec<_>>(),
+                "revenue_kept_minor": figures.revenue_kept_minor,
+                "revenue_returned_minor": figures.revenue_returned_minor,
+                "promise_accuracy": accuracy_json(&figures.accuracy),
+                "promise_accuracy_by_sku": figures.accuracy_by_sku.iter()
+                    .map(|(sku, accuracy)| json!({ "sku": sku, "accuracy": accuracy_json(accuracy) }))
+                    .collect::<Vec<_>>(),
+                "waiting_now": waits_json(&figures.waiting_now),
+                "waited": waits_json(&figures.waited),
+                "demand_waiting": figures.demand.iter().map(|d| json!({
+                    "sku": d.sku, "orders": d.orders, "units": d.units, "value_minor": d.value_minor,
+                })).collect::<Vec<_>>(),
+            },
+        });
+        if query.csv {
+            let mut csv = String::from("figure,value,low,high,of\n");
+            flatten("", &body, &mut csv);
+            return http::csv(csv);
+        }
+        http::json(&body, 200)
+    }
+
+    fn order_facts(&self, from: Date, to: Date) -> Result<Vec<StoredFact>, EdgeError> {
+        #[derive(Deserialize)]
+        struct FactRow {
+            customer: f64,
+            placed: String,
+            currency: String,
+            total_minor: f64,
+            backorder: f64,
+        }
+        let rows: Vec<FactRow> = self.rows(
+            "SELECT customer, placed, currency, total_minor, backorder FROM order_facts
+             WHERE placed >= ? AND placed < ?",
+            vec![text_value(from.to_string()), text_value(to.to_string())],
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                Some(StoredFact {
+                    currency: row.currency,
+                    fact: OrderFact {
+                        customer: row.customer as u64,
+                        placed: row.placed.parse().ok()?,
+                        total_minor: row.total_minor as i64,
+                        backorder: row.backorder != 0.0,
+                    },
+                })
+            })
+            .collect())
+    }
+
+    /// Every backorder order the index holds facts for, in `currency`.
+    fn backorder_records(&self, currency: &str) -> Result<Vec<BackorderRecord>, EdgeError> {
+        #[derive(Deserialize)]
+        struct IndexRow {
+            placed_at: f64,
+            facts: String,
+            settled_at: Option<f64>,
+            stage: String,
+        }
+        let rows: Vec<IndexRow> = self.rows(
+            "SELECT placed_at, facts, settled_at, stage FROM orders WHERE facts IS NOT NULL",
+            Vec::new(),
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let facts: OrderFacts = serde_json::from_str(&row.facts).ok()?;
+                (facts.currency == currency)
+                    .then(|| record(&row.stage, row.placed_at, row.settled_at, facts))
+            })
+            .collect())
+    }
+}
+
+fn record(
+    stage: &str,
+    placed_at: f64,
+    settled_at: Option<f64>,
+    facts: OrderFacts,
+) -> BackorderRecord {
+    let day = |seconds: f64| shared::Timestamp::from_unix_seconds(seconds as i64).date();
+    let settled = settled_at.map(|at| {
+        let how = if stage == "cancelled" {
+            Settled::Cancelled
+        } else {
+            Settled::Shipped
+        };
+        (day(at), how)
+    });
+    BackorderRecord {
+        placed: day(placed_at),
+        promised_by: facts.promised_by,
+        ship_by: facts.ship_by,
+        slips: facts.slips,
+        settled,
+        paid_minor: i64::try_from(facts.paid_minor).unwrap_or(i64::MAX),
+        returned_minor: i64::try_from(facts.returned_minor).unwrap_or(i64::MAX),
+        waiting: stage == "waiting",
+        backordered: facts
+            .backordered
+            .into_iter()
+            .map(|(sku, units, value)| {
+                (
+                    sku.to_string(),
+                    units,
+                    i64::try_from(value).unwrap_or(i64::MAX),
+                )
+            })
+            .collect(),
+        offers: facts
+            .offers
+            .into_iter()
+            .map(|(opened, end)| OfferRecord {
+                opened,
+                end: match end.as_str() {
+                    "open" => OfferEnd::Open,
+                    "lapsed" => OfferEnd::Lapsed,
+                    code => {
+                        OptionKind::from_code(code).map_or(OfferEnd::Replaced, OfferEnd::Chosen)
+                    }
+                },
+            })
+            .collect(),
+    }
+}
+
+struct StoredFact {
+    currency: String,
+    fact: OrderFact,
+}
+
+fn currency_counts(facts: &[StoredFact]) -> Vec<(String, u64)> {
+    let mut counts: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+    for fact in facts {
+        *counts.entry(&fact.currency).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|(code, n)| (code.to_string(), n))
+        .collect()
+}
+
+/// The query: `from` and `to` (days, `to` excluded), `currency`, `format`.
+struct Query {
+    from: Option<Date>,
+    to: Option<Date>,
+    currency: Option<String>,
+    csv: bool,
+}
+
+impl Query {
+    fn parse(req: &Request) -> Result<Query, EdgeError> {
+        let url = req.url()?;
+        let mut query = Query {
+            from: None,
+            to: None,
+            currency: None,
+            csv: false,
+        };
+        for (name, value) in url.query_pairs() {
+            let day = |field: &'static str| {
+                value
+                    .parse::<Date>()
+                    .map_err(|_| invalid(field, "a date, YYYY-MM-DD"))
+            };
+            match name.as_ref() {
+                "from" => query.from = Some(day("from")?),
+                "to" => query.to = Some(day("to")?),
+                "currency" => {
+                    let code = shared::Currency::parse(&value)
+                        .map_err(|_| invalid("currency", "an ISO 4217 code, e.g. EUR"))?;
+                    query.currency = Some(code.as_str().to_string());
+                }
+                "format" => match value.as_ref() {
+                    "csv" => query.csv = true,
+                    "json" => query.csv = false,
+                    _ => return Err(invalid("format", "json or csv")),
+                },
+                _ => return Err(invalid("query", "only from, to, currency and format")),
+            }
+        }
+        Ok(query)
+    }
+
+    /// `[from, to)`: by default the last 365 days up to today included.
+    fn period(&self, today: Date) -> Result<(Date, Date), EdgeError> {
+        let to = match self.to {
+            Some(to) => to,
+            None => today.add_days(1).ok_or_else(|| invalid("to", "a date"))?,
+        };
+        let from = match self.from {
+            Some(from) => from,
+            None => to
+                .add_days(-DEFAULT_PERIOD_DAYS)
+                .ok_or_else(|| invalid("from", "a date"))?,
+        };
+        if from >= to {
+            return Err(invalid("from", "a day before to"));
+        }
+        if from.days_until(to) > MAX_PERIOD_DAYS {
+            return Err(invalid("to", "at most 3,660 days after from"));
+        }
+        Ok((from, to))
+    }
+}
+
+/// A share with its interval; `null`s when nothing was counted, so that
+/// no reader takes "none of none" for 0 %.
+fn share_json(share: &Share) -> Value {
+    if share.of == 0 {
+        return json!({ "share": null, "low": null, "high": null, "of": 0 });
+    }
+    json!({ "share": share.share, "low": share.low, "high": share.high, "of": share.of })
+}
+
+fn mean_json(mean: &Mean) -> Value {
+    if mean.of == 0 {
+        return json!({ "mean": null, "low": null, "high": null, "of": 0 });
+    }
+    json!({ "mean": mean.mean, "low": mean.low, "high": mean.high, "of": mean.of })
+}
+
+fn cohort_json(cohort: &Cohort) -> Value {
+    json!({
+        "customers": cohort.customers,
+        "orders_per_customer": mean_json(&cohort.orders_per_customer),
+        "back_within_90_days": share_json(&cohort.back_within_90_days),
+        "back_within_365_days": share_json(&cohort.back_within_365_days),
+        "revenue_per_customer_minor": mean_json(&cohort.revenue_per_customer),
+    })
+}
+
+fn accuracy_json(accuracy: &Accuracy) -> Value {
+    json!({
+        "shipped": accuracy.shipped,
+        "on_time": share_json(&accuracy.on_time),
+        "mean_days_late": accuracy.mean_days_late,
+        "p90_days_late": accuracy.p90_days_late,
+    })
+}
+
+fn waits_json(waits: &Waits) -> Value {
+    json!({
+        "orders": waits.orders,
+        "median_days": waits.median_days,
+        "p90_days": waits.p90_days,
+        "longest_days": waits.longest_days,
+    })
+}
+
+/// The JSON answer as CSV rows `figure,value,low,high,of`: a figure with
+/// an interval on one row, every other number on its own; lists by their
+/// item's name (`sku`, `month`, `days_late`, `slips`) or position.
+fn flatten(prefix: &str, value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) if map.contains_key("low") && map.contains_key("of") => {
+            let main = map
+                .get("share")
+                .or_else(|| map.get("mean"))
+                .unwrap_or(&Value::Null);
+            let cell = |v: Option<&Value>| v.map(Value::to_string).unwrap_or_default();
+            out.push_str(&format!(
+                "{},{},{},{},{}\n",
+                csv_field(prefix),
+                cell(Some(main)),
+                cell(map.get("low")),
+                cell(map.get("high")),
+                cell(map.get("of")),
+            ));
+        }
+        Value::Object(map) => {
+            for (name, item) in map {
+                let path = if prefix.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{prefix}.{name}")
+                };
+                flatten(&path, item, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let label = ["sku", "month", "days_late", "slips", "currency"]
+                    .iter()
+                    .find_map(|key| item.get(key).and_then(Value::as_str))
+                    .map_or_else(|| i.to_string(), str::to_string);
+                let path = format!("{prefix}[{label}]");
+                match item {
+                    Value::Object(map) => {
+                        for (name, field) in map {
+                            if field.is_string() {
+                                continue;
+                            }
+                            flatten(&format!("{path}.{name}"), field, out);
+                        }
+                    }
+                    other => flatten(&path, other, out),
+                }
+            }
+        }
+        Value::String(text) => {
+            out.push_str(&format!("{},{},,,\n", csv_field(prefix), csv_field(text)))
+        }
+        other => out.push_str(&format!("{},{},,,\n", csv_field(prefix), other)),
+    }
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break, and
+/// never read as a formula by a spreadsheet.
+fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) && text.parse::<f64>().is_err() {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}

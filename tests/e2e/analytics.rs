@@ -1,0 +1,189 @@
+//! "Does selling on backorder pay?" read back through the API after real
+//! orders: some on backorder, some not, a cancellation after a 40-day
+//! delay, a customer who keeps waiting.
+
+use e2e::admin::{AdminApi, choices_url};
+use e2e::payloads;
+use e2e::store::Store;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::{World, eventually, get_json};
+
+const SHOP: &str = "analytics-shop";
+const TENT: &str = "TENT-2P";
+const LAMP: &str = "LAMP-01";
+
+async fn place(store: &Store, id: &str, email: &str, sku: &str, price: &str) {
+    let placed = payloads::standard(
+        "order.placed",
+        json!({"id": id, "currency": "EUR", "total": price,
+               "lines": [{"sku": sku, "quantity": 1, "unit_price": price}],
+               "customer": {"id": format!("c-{email}"), "email": email}}),
+    );
+    let response = store.standard(&format!("msg_{id}"), &placed).await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+async fn choose(link: &str, option: &str) {
+    let response = e2e::http()
+        .post(choices_url(link))
+        .json(&json!({"offer": 1, "choice": {"option": option}}))
+        .send()
+        .await
+        .expect("the choice is answered");
+    assert_eq!(response.status(), StatusCode::OK, "{option}");
+}
+
+fn band<'a>(figures: &'a Value, list: &str, key: &str, name: &str) -> &'a Value {
+    figures["backorders"][list]
+        .as_array()
+        .and_then(|items| items.iter().find(|item| item[key] == name))
+        .unwrap_or(&Value::Null)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn analytics_compare_backorder_customers_and_count_a_cancellation_after_a_40_day_delay() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, SHOP).await;
+    let store = Store::connect(&admin).await;
+    admin
+        .put_product_json(
+            TENT,
+            &json!({"status": "backorder", "window": {"earliest": "2030-02-01", "latest": "2030-02-14"}}),
+        )
+        .await;
+    admin
+        .put_product_json(LAMP, &json!({"status": "in_stock"}))
+        .await;
+    // Two backorder customers; one in-stock customer who comes back.
+    place(&store, "A-1", "ann@example.com", TENT, "199.00").await;
+    place(&store, "A-2", "Bo@Example.com", LAMP, "25.00").await;
+    place(&store, "A-3", "bo@example.com", LAMP, "25.00").await;
+    place(&store, "A-4", "cy@example.com", TENT, "199.00").await;
+    // The same webhook again counts once.
+    place(&store, "A-3", "bo@example.com", LAMP, "25.00").await;
+
+    // The tent slips 40 days: Ann cancels, Cy keeps waiting.
+    let answer = admin
+        .put_product_json(
+            TENT,
+            &json!({"status": "backorder",
+                    "window": {"earliest": "2030-03-10", "latest": "2030-03-26"},
+                    "delay": {"reason": "The ship was held at port.",
+                              "fix": "We booked the first truck out."}}),
+        )
+        .await;
+    assert_eq!(answer["orders_notified"], 2, "{answer}");
+    let ann = admin.customer_link("A-1").await;
+    let cy = admin.customer_link("A-4").await;
+    for link in [&ann, &cy] {
+        eventually("the delay offer", || async {
+            let (_, view) = get_json(link).await;
+            (!view["offer"].is_null()).then_some(())
+        })
+        .await;
+    }
+    choose(&ann, "cancel").await;
+    choose(&cy, "keep_waiting").await;
+
+    let figures = eventually("the cancellation in the figures", || async {
+        let figures = admin.get("/analytics").await;
+        (band(&figures, "cancelled_by_lateness", "days_late", "31–60")["cancelled"]["of"] == 1)
+            .then_some(figures)
+    })
+    .await;
+    assert_eq!(figures["currency"], "EUR");
+    assert_eq!(figures["orders"]["all"], 4, "{figures}");
+    assert_eq!(figures["orders"]["with_backorder"], 2);
+    let customers = &figures["customers"];
+    assert_eq!(customers["backorder"]["customers"], 2);
+    assert_eq!(customers["others"]["customers"], 1, "Bo is one customer");
+    assert_eq!(customers["others"]["orders_per_customer"]["mean"], 2.0);
+    assert_eq!(customers["backorder"]["orders_per_customer"]["mean"], 1.0);
+    assert_eq!(
+        customers["backorder"]["revenue_per_customer_minor"]["mean"],
+        19_900.0
+    );
+    let backorders = &figures["backorders"];
+    assert_eq!(backorders["orders"], 2);
+    let late = &band(&figures, "cancelled_by_lateness", "days_late", "31–60")["cancelled"];
+    assert_eq!(late["share"], 1.0, "{figures}");
+    assert!(
+        late["low"].as_f64().unwrap_or(1.0) < 1.0,
+        "an interval: {late}"
+    );
+    assert_eq!(
+        band(&figures, "cancelled_by_slips", "slips", "1")["cancelled"]["of"],
+        1
+    );
+    let month = &backorders["choices"][0];
+    assert_eq!(
+        (month["cancel"].clone(), month["keep_waiting"].clone()),
+        (json!(1), json!(1))
+    );
+    assert_eq!(backorders["revenue_returned_minor"], 19_900);
+    assert_eq!(backorders["revenue_kept_minor"], 19_900);
+    assert_eq!(backorders["waiting_now"]["orders"], 1);
+    assert_eq!(
+        backorders["demand_waiting"],
+        json!([{"sku": TENT, "orders": 1, "units": 1, "value_minor": 19_900}])
+    );
+
+    // The same figures as CSV, one row each.
+    let csv = e2e::http()
+        .get(admin.url("/analytics?format=csv"))
+        .bearer_auth(admin.api_key())
+        .send()
+        .await
+        .expect("CSV");
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/csv")
+    );
+    let csv = csv.text().await.expect("text");
+    assert!(csv.starts_with("figure,value,low,high,of\n"), "{csv}");
+    assert!(
+        csv.lines()
+            .any(|line| line.starts_with("backorders.cancelled_by_lateness[31–60].cancelled,1.0,")),
+        "{csv}"
+    );
+    assert!(csv.contains("\norders.all,4,,,\n"), "{csv}");
+
+    // Bad input is named and changes nothing; the figures are the owner's.
+    for (query, field) in [
+        ("from=2030-13-01", "from"),
+        ("from=2030-02-01&to=2030-01-01", "from"),
+        ("from=2020-01-01&to=2031-01-01", "to"),
+        ("format=xml", "format"),
+        ("currency=euros", "currency"),
+        ("since=2030-01-01", "query"),
+    ] {
+        let response = e2e::http()
+            .get(admin.url(&format!("/analytics?{query}")))
+            .bearer_auth(admin.api_key())
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+        let body: Value = response.json().await.expect("a JSON error");
+        assert_eq!(body["error"]["code"], "invalid_input", "{query}: {body}");
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with(&format!("{field}:")), "{query}: {body}");
+    }
+    let anonymous = e2e::http()
+        .get(admin.url("/analytics"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let (status, _) = admin.post("/analytics", &json!({})).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    // A period before any order: nothing counted.
+    let empty = admin.get("/analytics?from=2020-01-01&to=2020-02-01").await;
+    assert_eq!(empty["orders"]["all"], 0, "{empty}");
+    assert_eq!(empty["backorders"]["orders"], 0, "{empty}");
+}
