@@ -187,3 +187,80 @@ async fn analytics_compare_backorder_customers_and_count_a_cancellation_after_a_
     assert_eq!(empty["orders"]["all"], 0, "{empty}");
     assert_eq!(empty["backorders"]["orders"], 0, "{empty}");
 }
+
+/// A Shopify orders export as the store writes it: the order's columns on
+/// its first line, one more line per extra item.
+const SHOPIFY_EXPORT: &str = "Name,Email,Financial Status,Paid at,Fulfillment Status,Currency,Subtotal,Shipping,Taxes,Total,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem sku,Cancelled at,Refunded Amount,Id,Tags
+#1001,ann@example.com,paid,2026-05-01 10:00:00 +0200,fulfilled,EUR,100.90,0.00,8.33,100.90,2026-05-01 09:59:00 +0200,1,Tent,62.95,TENT-2P,,,5551,backorder
+#1001,,,,,,,,,,,1,Lamp,37.95,LAMP-01,,,5551,
+#1002,ann@example.com,paid,2026-06-01 10:00:00 +0200,fulfilled,EUR,50.00,0.00,0.00,50.00,2026-06-01 09:00:00 +0200,1,Lamp,50.00,LAMP-01,,,5552,
+#1003,bo@example.com,partially_refunded,2026-05-02 10:00:00 +0200,fulfilled,EUR,50.00,0.00,0.00,50.00,2026-05-02 09:00:00 +0200,1,Lamp,50.00,LAMP-01,,20.00,5553,
+#1004,cy@example.com,voided,,,EUR,9.00,0.00,0.00,9.00,2026-05-03 09:00:00 +0200,1,Mug,9.00,MUG,2026-05-03 10:00:00 +0200,,5554,
+";
+
+async fn upload(admin: &AdminApi, query: &str, body: &str) -> (StatusCode, Value) {
+    let response = e2e::http()
+        .post(admin.url(&format!("/order-history?{query}")))
+        .bearer_auth(admin.api_key())
+        .header("Content-Type", "text/csv")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("answers");
+    let status = response.status();
+    (status, response.json().await.unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stores_order_export_gives_the_figures_a_past_once_and_a_bad_file_gives_nothing() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, "history-shop").await;
+    // Long enough after Ann's first order for its 90 days to be judged.
+    let period = "/analytics?from=2026-04-01&to=2026-09-01";
+
+    // A bad line is named; nothing of the file is kept.
+    let bad = SHOPIFY_EXPORT.replace("2026-06-01 09:00:00 +0200", "June first");
+    let (status, body) = upload(&admin, "format=shopify", &bad).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("line 4: Created at: not a date"), "{body}");
+    assert_eq!(admin.get(period).await["orders"]["all"], 0);
+    let (status, body) = upload(&admin, "format=magento", SHOPIFY_EXPORT).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = upload(&admin, "format=woocommerce", SHOPIFY_EXPORT).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not a WooCommerce orders export"),
+        "{body}"
+    );
+
+    // Imported twice: the same three sales (the voided one is none).
+    for _ in 0..2 {
+        let (status, body) = upload(&admin, "format=shopify", SHOPIFY_EXPORT).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(
+            body,
+            json!({"orders": 3, "with_backorder": 1, "not_sales": 1})
+        );
+    }
+    let figures = admin.get(period).await;
+    assert_eq!(figures["orders"]["all"], 3, "{figures}");
+    assert_eq!(figures["orders"]["with_backorder"], 1);
+    let customers = &figures["customers"];
+    // Ann's first order was on backorder and she came back in 31 days;
+    // Bo kept 30.00 of 50.00.
+    assert_eq!(customers["backorder"]["customers"], 1, "{figures}");
+    assert_eq!(customers["backorder"]["orders_per_customer"]["mean"], 2.0);
+    assert_eq!(customers["backorder"]["back_within_90_days"]["share"], 1.0);
+    assert_eq!(
+        customers["backorder"]["revenue_per_customer_minor"]["mean"],
+        15_090.0
+    );
+    assert_eq!(
+        customers["others"]["revenue_per_customer_minor"]["mean"],
+        3_000.0
+    );
+}

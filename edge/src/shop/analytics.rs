@@ -29,26 +29,77 @@ const DEFAULT_PERIOD_DAYS: i64 = 365;
 pub(super) enum FactSource {
     /// The store reported it (a webhook, or the merchant's import).
     Store,
+    /// The store's own order export, uploaded by the merchant.
+    Export,
 }
 
 impl FactSource {
     fn as_str(self) -> &'static str {
         match self {
             FactSource::Store => "store",
+            FactSource::Export => "export",
         }
     }
 }
 
+/// An order as the figures keep it, before its customer is hashed.
+pub(super) struct NewFact<'a> {
+    pub(super) id: &'a str,
+    pub(super) email: Option<&'a str>,
+    /// The store's customer id.
+    pub(super) customer: Option<&'a str>,
+    pub(super) currency: shared::Currency,
+    pub(super) total_minor: u64,
+}
+
+impl<'a> NewFact<'a> {
+    pub(super) fn of(draft: &'a DraftOrder) -> NewFact<'a> {
+        NewFact {
+            id: &draft.id,
+            email: draft.contact.email.as_deref(),
+            customer: draft.customer.as_deref(),
+            currency: draft.currency,
+            total_minor: draft.total_minor,
+        }
+    }
+}
+
+/// The shop's own secret for customers' hashes.
+pub(super) struct FactKey(String);
+
+impl FactKey {
+    /// The customer as 52 bits of an HMAC under this shop's key: the same
+    /// customer hashes alike across orders, and nobody without the key can
+    /// test an address against it. By the address when the order has one
+    /// (guests have no account), else the store's customer id, else the
+    /// order itself (a customer of one order).
+    fn customer(&self, fact: &NewFact<'_>) -> i64 {
+        let who = match (fact.email, fact.customer) {
+            (Some(email), _) => format!("email:{}", email.trim().to_lowercase()),
+            (None, Some(id)) => format!("customer:{id}"),
+            (None, None) => format!("order:{}", fact.id),
+        };
+        let mac = crypto::hmac_sha256(self.0.as_bytes(), who.as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&mac[..8]);
+        // 52 bits: a JavaScript number holds them exactly.
+        i64::try_from(u64::from_be_bytes(first) >> 12).unwrap_or(0)
+    }
+}
+
 impl ShopRecords {
-    pub(super) fn analytics_routes(
+    pub(super) async fn analytics_routes(
         &self,
         method: &Method,
         parts: &[&str],
-        req: &Request,
+        req: &mut Request,
     ) -> Option<Result<Response, EdgeError>> {
         Some(match (method, parts) {
             (Method::Get, ["v1", "shops", _, "analytics"]) => self.analytics(req),
-            (_, ["v1", "shops", _, "analytics"]) => Err(EdgeError::MethodNotAllowed),
+            (Method::Post, ["v1", "shops", _, "order-history"]) => self.import_history(req).await,
+            (_, ["v1", "shops", _, "analytics" | "order-history"]) => {
+                Err(EdgeError::MethodNotAllowed)
+            }
             _ => return None,
         })
     }
@@ -59,23 +110,24 @@ impl ShopRecords {
     /// its total (refunds lower it), never its day.
     pub(super) fn keep_fact(
         &self,
-        draft: &DraftOrder,
+        key: &FactKey,
+        fact: &NewFact<'_>,
         backorder: bool,
         placed: Date,
         source: FactSource,
     ) -> Result<(), EdgeError> {
-        let customer = self.customer_key(draft)?;
+        let customer = key.customer(fact);
         self.run(
             "INSERT INTO order_facts (id, customer, placed, currency, total_minor, backorder, source)
                  VALUES (?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT(id) DO UPDATE SET total_minor = excluded.total_minor,
                  backorder = MAX(order_facts.backorder, excluded.backorder)",
             vec![
-                text_value(draft.id.as_str()),
+                text_value(fact.id),
                 customer.into(),
                 text_value(placed.to_string()),
-                text_value(draft.currency.as_str()),
-                i64::try_from(draft.total_minor).unwrap_or(i64::MAX).into(),
+                text_value(fact.currency.as_str()),
+                i64::try_from(fact.total_minor).unwrap_or(i64::MAX).into(),
                 i64::from(backorder).into(),
                 text_value(source.as_str()),
             ],
@@ -83,12 +135,8 @@ impl ShopRecords {
         Ok(())
     }
 
-    /// The customer as 52 bits of an HMAC keyed by this shop's own secret
-    /// (made on first use): the same customer hashes alike across orders,
-    /// and nobody without the key can test an address against it. By the
-    /// address when the order has one (guests have no account), else the
-    /// store's customer id, else the order itself (a customer of one order).
-    fn customer_key(&self, draft: &DraftOrder) -> Result<i64, EdgeError> {
+    /// This shop's key for customers' hashes, made on first use.
+    pub(super) fn fact_key(&self) -> Result<FactKey, EdgeError> {
         let key = match self.setting("fact_key")? {
             Some(key) => key,
             None => {
@@ -97,16 +145,7 @@ impl ShopRecords {
                 key
             }
         };
-        let who = match (&draft.contact.email, &draft.customer) {
-            (Some(email), _) => format!("email:{}", email.trim().to_lowercase()),
-            (None, Some(id)) => format!("customer:{id}"),
-            (None, None) => format!("order:{}", draft.id),
-        };
-        let mac = crypto::hmac_sha256(key.as_bytes(), who.as_bytes());
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&mac[..8]);
-        // 52 bits: a JavaScript number holds them exactly.
-        Ok(i64::try_from(u64::from_be_bytes(first) >> 12).unwrap_or(0))
+        Ok(FactKey(key))
     }
 
     /// `GET …/analytics?from=&to=&currency=[&format=csv]`.

@@ -14,6 +14,7 @@ mod analytics;
 mod banner;
 mod customers;
 mod dead;
+mod history;
 mod inbound;
 mod mail;
 mod orders;
@@ -351,7 +352,7 @@ impl ShopRecords {
         if let Some(answer) = self.dead_letter_routes(&method, parts, &mut req).await {
             return answer;
         }
-        if let Some(answer) = self.analytics_routes(&method, parts, &req) {
+        if let Some(answer) = self.analytics_routes(&method, parts, &mut req).await {
             return answer;
         }
         match (method, parts) {

@@ -9,7 +9,7 @@ use shared::lifecycle::{Event, NewLine, NewOrder, Stage};
 use shared::{Availability, CustomerId, OrderId, ProductSetting, ShipWindow, ShopId, Sku};
 use worker::{Method, Request, Response, SqlStorageValue};
 
-use super::analytics::FactSource;
+use super::analytics::{FactSource, NewFact};
 use super::sql::{Row, text_value, to_text};
 use super::{EARLY_NEWS_SECS, ShopRecords, parse_order, upkeep};
 use crate::calls::queue::{self, ActionJob, EmailJob, FAN_OUT_BATCH, FanOutJob, Job};
@@ -276,14 +276,23 @@ impl ShopRecords {
         // Every order names its products, tracked or not: emails about a
         // product (a watcher's) say its name.
         self.learn_names(&line_names(&draft))?;
+        let fact_key = self.fact_key()?;
+        let fact = NewFact::of(&draft);
         if self.is_tracked(&order_id)? {
             // Its total as it now stands (a refund lowers it).
-            self.keep_fact(&draft, true, clock::today(), FactSource::Store)?;
+            self.keep_fact(&fact_key, &fact, true, clock::today(), FactSource::Store)?;
             return Ok("known order".into());
         }
         let new = self.new_order(&order_id, &draft)?;
         // Every order counts in the analytics, backorder or not.
-        self.keep_fact(&draft, new.is_some(), clock::today(), FactSource::Store)?;
+        let backorder = new.is_some();
+        self.keep_fact(
+            &fact_key,
+            &fact,
+            backorder,
+            clock::today(),
+            FactSource::Store,
+        )?;
         let Some(new) = new else {
             return Ok("not tracked: no line is on backorder".into());
         };
