@@ -28,20 +28,24 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
-/// The largest body any route takes (a store's order webhook); the shop's
-/// Durable Object applies each route's own, smaller limit.
+/// The largest body any route takes but one (a store's order webhook);
+/// the shop's Durable Object applies each route's own, smaller limit.
 pub const MAX_FORWARDED_BYTES: usize = 512 * 1024;
+/// The one larger: a store's orders export. This holds about 40,000
+/// Shopify orders of one line; a larger history comes in several files
+/// (importing is idempotent).
+pub const MAX_EXPORT_BYTES: usize = 24 * 1024 * 1024;
 
 /// The same request with its body read into memory, to forward to a
 /// Durable Object: an object that answers without reading a streamed body
 /// (a 401, say) would otherwise leave the stream dangling, which workerd
 /// treats as an uncaught error.
-pub async fn buffered(mut req: Request) -> Result<Request, EdgeError> {
+pub async fn buffered(mut req: Request, max: usize) -> Result<Request, EdgeError> {
     let method = req.method();
     let body = if matches!(method, Method::Get | Method::Head | Method::Options) {
         None
     } else {
-        Some(body_bytes(&mut req, MAX_FORWARDED_BYTES).await?)
+        Some(body_bytes(&mut req, max).await?)
     };
     let mut init = RequestInit::new();
     init.with_method(method).with_headers(req.headers().clone());

@@ -96,7 +96,11 @@ async fn route(req: Request, env: &Env) -> Result<Response, EdgeError> {
         // says 404 or 405 for what it does not know.
         (_, ["v1", "shops", shop, _, ..]) | (_, ["v1", "shops", shop]) => {
             let shop = routes::products::parse_shop(shop)?;
-            let forwarded = http::buffered(req).await?;
+            let max = match parts.as_slice() {
+                [.., "order-history"] => http::MAX_EXPORT_BYTES,
+                _ => http::MAX_FORWARDED_BYTES,
+            };
+            let forwarded = http::buffered(req, max).await?;
             calls::ShopStub::get(env, &shop)?.forward(forwarded).await
         }
         _ => Err(EdgeError::NotFound),

@@ -95,6 +95,18 @@ pub struct Cohort {
     pub revenue_per_customer: Mean,
 }
 
+/// One customer's orders over a period, as the cohorts read them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CustomerOrders {
+    pub first: Date,
+    /// The day of their next order, if they came back.
+    pub second: Option<Date>,
+    pub orders: u64,
+    pub revenue_minor: i64,
+    /// Whether their first order had a line on backorder.
+    pub first_backorder: bool,
+}
+
 /// Backorder customers (a customer whose first order in the period had a
 /// line on backorder) against the others, over orders placed in
 /// `[from, to)`.
@@ -103,44 +115,61 @@ pub fn compare_cohorts(orders: &[OrderFact], from: Date, to: Date) -> (Cohort, C
     for order in orders.iter().filter(|o| o.placed >= from && o.placed < to) {
         by_customer.entry(order.customer).or_default().push(order);
     }
-    let mut groups: [Vec<Vec<&OrderFact>>; 2] = [Vec::new(), Vec::new()];
-    for (_, mut customer_orders) in by_customer {
-        customer_orders.sort_by_key(|o| o.placed);
-        let backorder = customer_orders.first().is_some_and(|o| o.backorder);
-        groups[usize::from(backorder)].push(customer_orders);
-    }
-    let cohort = |customers: &[Vec<&OrderFact>]| {
+    let customers: Vec<CustomerOrders> = by_customer
+        .into_values()
+        .filter_map(|mut orders| {
+            orders.sort_by_key(|o| o.placed);
+            let first = orders.first()?;
+            Some(CustomerOrders {
+                first: first.placed,
+                second: orders.get(1).map(|o| o.placed),
+                orders: orders.len() as u64,
+                revenue_minor: orders.iter().map(|o| o.total_minor).sum(),
+                first_backorder: first.backorder,
+            })
+        })
+        .collect();
+    compare_customers(&customers, to)
+}
+
+/// The two cohorts from each customer's summary over a period ending
+/// before `to` (the shop's object has SQL sum its orders up first).
+pub fn compare_customers(customers: &[CustomerOrders], to: Date) -> (Cohort, Cohort) {
+    let cohort = |backorder: bool| {
+        let group: Vec<&CustomerOrders> = customers
+            .iter()
+            .filter(|c| c.first_backorder == backorder)
+            .collect();
         let back_within = |days: i64| {
-            let judged: Vec<&Vec<&OrderFact>> = customers
+            let judged: Vec<&&CustomerOrders> = group
                 .iter()
-                .filter(|orders| orders[0].placed.days_until(to) >= days)
+                .filter(|c| c.first.days_until(to) >= days)
                 .collect();
             let back = judged
                 .iter()
-                .filter(|orders| {
-                    orders[1..]
-                        .iter()
-                        .any(|o| orders[0].placed.days_until(o.placed) <= days)
+                .filter(|c| {
+                    c.second
+                        .is_some_and(|second| c.first.days_until(second) <= days)
                 })
                 .count();
             Share::new(back as u64, judged.len() as u64)
         };
         Cohort {
-            customers: customers.len() as u64,
+            customers: group.len() as u64,
             orders_per_customer: Mean::of(
-                &customers.iter().map(|o| o.len() as f64).collect::<Vec<_>>(),
+                &group.iter().map(|c| c.orders as f64).collect::<Vec<_>>(),
             ),
             back_within_90_days: back_within(90),
             back_within_365_days: back_within(365),
             revenue_per_customer: Mean::of(
-                &customers
+                &group
                     .iter()
-                    .map(|o| o.iter().map(|order| order.total_minor as f64).sum())
+                    .map(|c| c.revenue_minor as f64)
                     .collect::<Vec<_>>(),
             ),
         }
     };
-    (cohort(&groups[1]), cohort(&groups[0]))
+    (cohort(true), cohort(false))
 }
 
 /// How a backorder order ended, for cancellations by lateness.

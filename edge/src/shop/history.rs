@@ -12,9 +12,6 @@ use super::analytics::{FactSource, NewFact};
 use crate::error::{EdgeError, invalid};
 use crate::{http, webhooks};
 
-/// An export of this size holds about 40,000 Shopify orders of one line;
-/// a larger history comes in several files (importing is idempotent).
-const MAX_EXPORT_BYTES: usize = 24 * 1024 * 1024;
 /// The tag that marks a backorder in a Shopify export, unless asked.
 const DEFAULT_BACKORDER_TAG: &str = "backorder";
 
@@ -67,7 +64,7 @@ impl ShopRecords {
             .transpose()?;
         let tag = http::query_param(req, "backorder_tag")
             .unwrap_or_else(|| DEFAULT_BACKORDER_TAG.to_string());
-        let body = http::body_bytes(req, MAX_EXPORT_BYTES).await?;
+        let body = http::body_bytes(req, http::MAX_EXPORT_BYTES).await?;
         let export =
             read_export(format, &body, currency, &tag).map_err(|bad| EdgeError::InvalidInput {
                 field: "body",

@@ -99,6 +99,8 @@ CREATE TABLE IF NOT EXISTS order_facts (
   id TEXT PRIMARY KEY, customer INTEGER NOT NULL, placed TEXT NOT NULL, currency TEXT NOT NULL,
   total_minor INTEGER NOT NULL, backorder INTEGER NOT NULL, source TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS order_facts_by_placed ON order_facts (placed);
+CREATE INDEX IF NOT EXISTS order_facts_by_customer
+  ON order_facts (currency, customer, placed, id, total_minor, backorder);
 CREATE TABLE IF NOT EXISTS dead_letters (
   letter TEXT PRIMARY KEY, kind TEXT NOT NULL, order_id TEXT, job TEXT NOT NULL,
   at INTEGER NOT NULL, replays INTEGER NOT NULL, replayed_at INTEGER);
