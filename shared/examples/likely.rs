@@ -422,7 +422,7 @@ fn export(nodes: &[DumpNode]) -> Vec<Node> {
         };
         (value, cover)
     }
-    let index = |i: usize| u16::try_from(i).expect("a tree under 65,536 nodes");
+    let index = |i: usize| u8::try_from(i).expect("a tree under 256 nodes");
     (0..nodes.len())
         .map(|at| {
             let node = &nodes[at];
@@ -484,7 +484,7 @@ fn model_source(model: &Model) -> String {
     )
     .ok();
     writeln!(out, "}};\n").ok();
-    writeln!(out, "const fn s(feature: u8, threshold: f32, value: f32, left: u16, right: u16, missing: u16) -> Node {{").ok();
+    writeln!(out, "const fn s(feature: u8, threshold: f32, value: f32, left: u8, right: u8, missing: u8) -> Node {{").ok();
     writeln!(
         out,
         "    Node {{ feature, threshold, value, left, right, missing }}"

@@ -170,15 +170,15 @@ impl Signals {
 /// `right`, and an unknown one to `missing`; its `value` is the expected
 /// weight below it (its leaves' weights, weighted by the training rows that
 /// reached them), which the attribution needs. Children are indices into
-/// the same tree.
+/// the same tree (of depth 5 at most: 63 nodes); 12 bytes a node.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Node {
     pub feature: u8,
+    pub left: u8,
+    pub right: u8,
+    pub missing: u8,
     pub threshold: f32,
     pub value: f32,
-    pub left: u16,
-    pub right: u16,
-    pub missing: u16,
 }
 
 /// The `feature` of a leaf.
@@ -282,7 +282,7 @@ impl Model {
 }
 
 impl Node {
-    fn next(&self, features: &[f64; Feature::ALL.len()]) -> u16 {
+    fn next(&self, features: &[f64; Feature::ALL.len()]) -> u8 {
         match features.get(usize::from(self.feature)) {
             Some(value) if value.is_nan() => self.missing,
             Some(&value) if value < f64::from(self.threshold) => self.left,
@@ -405,7 +405,7 @@ mod tests {
         assert!(features[Feature::CoverBeyondLeadTime as usize].is_nan());
     }
 
-    const fn split(feature: u8, threshold: f32, value: f32, left: u16, right: u16) -> Node {
+    const fn split(feature: u8, threshold: f32, value: f32, left: u8, right: u8) -> Node {
         Node {
             feature,
             threshold,

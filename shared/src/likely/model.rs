@@ -213,7 +213,7 @@ pub const MODEL: Model = Model {
     trained_positive_rate: 0.11891729774312064,
 };
 
-const fn s(feature: u8, threshold: f32, value: f32, left: u16, right: u16, missing: u16) -> Node {
+const fn s(feature: u8, threshold: f32, value: f32, left: u8, right: u8, missing: u8) -> Node {
     Node { feature, threshold, value, left, right, missing }
 }
 
