@@ -144,12 +144,13 @@ fn main() {
         .collect();
     report("logistic regression", &scores);
 
-    let trained = train_trees(&train, &CONFIG);
+    let mut trained = train_trees(&train, &CONFIG);
     let scores: Vec<f64> = test
         .iter()
         .map(|p| trained.log_odds(&p.signals.features()))
         .collect();
-    report("boosted trees (trained now)", &scores);
+    (trained.held_out_roc_auc, trained.held_out_pr_auc) =
+        report("boosted trees (trained now)", &scores);
     let source = model_source(&trained);
     if write {
         std::fs::write(MODEL_FILE, &source).expect("write the model");
@@ -252,6 +253,8 @@ fn train_trees(train: &[&Product], config: &Config) -> Model {
         base: dump.base_score,
         trees: Vec::leak(trees),
         trained_positive_rate: positives / labels.len() as f64,
+        held_out_roc_auc: 0.0,
+        held_out_pr_auc: 0.0,
     }
 }
 
@@ -483,6 +486,8 @@ fn model_source(model: &Model) -> String {
         model.trained_positive_rate
     )
     .ok();
+    writeln!(out, "    held_out_roc_auc: {:.4},", model.held_out_roc_auc).ok();
+    writeln!(out, "    held_out_pr_auc: {:.4},", model.held_out_pr_auc).ok();
     writeln!(out, "}};\n").ok();
     writeln!(out, "const fn s(feature: u8, threshold: f32, value: f32, left: u8, right: u8, missing: u8) -> Node {{").ok();
     writeln!(

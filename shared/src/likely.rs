@@ -193,6 +193,10 @@ pub struct Model {
     pub trees: &'static [&'static [Node]],
     /// The share of products that went on backorder in its training rows.
     pub trained_positive_rate: f64,
+    /// What it scored on the sample's 30 % held out (the harness checks
+    /// these are what it measures).
+    pub held_out_roc_auc: f64,
+    pub held_out_pr_auc: f64,
 }
 
 /// A product's score and what drove it.
@@ -443,6 +447,8 @@ mod tests {
         base: -2.0,
         trees: &[COVER, LEAD],
         trained_positive_rate: 0.5,
+        held_out_roc_auc: 0.5,
+        held_out_pr_auc: 0.5,
     };
 
     #[test]
