@@ -112,6 +112,13 @@ pub enum Inbound {
         item: String,
         available: Option<i64>,
     },
+    /// Units on hand (and on their way, where the store knows) for a SKU:
+    /// what the likely-backorder flags read.
+    StockLevel {
+        sku: String,
+        on_hand: i64,
+        in_transit: Option<i64>,
+    },
     Ignored {
         topic: String,
     },
@@ -360,10 +367,25 @@ fn woocommerce(topic: &str, body: &Value) -> Result<Vec<Inbound>, Unreadable> {
             order: order_id(&body["id"])?,
         }],
         "product.created" | "product.updated" | "product.restored" => {
-            match (text(&body["sku"]), body["stock_status"].as_str()) {
-                (Some(sku), Some("instock")) => vec![Inbound::Restocked { sku }],
-                _ => Vec::new(),
+            let mut news = Vec::new();
+            // A product whose stock WooCommerce manages says how much.
+            if let (Some(sku), true, Some(on_hand)) = (
+                text(&body["sku"]),
+                body["manage_stock"].as_bool() == Some(true),
+                body["stock_quantity"].as_i64(),
+            ) {
+                news.push(Inbound::StockLevel {
+                    sku,
+                    on_hand,
+                    in_transit: None,
+                });
             }
+            if let (Some(sku), Some("instock")) =
+                (text(&body["sku"]), body["stock_status"].as_str())
+            {
+                news.push(Inbound::Restocked { sku });
+            }
+            news
         }
         other => vec![Inbound::Ignored {
             topic: other.to_owned(),
@@ -509,6 +531,18 @@ fn standard(body: &Value) -> Result<Vec<Inbound>, Unreadable> {
         "order.delivered" => vec![Inbound::Delivered { order: order()? }],
         "order.cancelled" => vec![Inbound::Cancelled { order: order()? }],
         "stock.arrived" => vec![Inbound::Restocked { sku: sku()? }],
+        "stock.level" => vec![Inbound::StockLevel {
+            sku: sku()?,
+            on_hand: data["on_hand"]
+                .as_i64()
+                .ok_or_else(|| unreadable("data.on_hand: a whole number of units"))?,
+            in_transit: match &data["in_transit"] {
+                Value::Null => None,
+                value => Some(value.as_i64().filter(|n| *n >= 0).ok_or_else(|| {
+                    unreadable("data.in_transit: a whole number of units, 0 or more")
+                })?),
+            },
+        }],
         "window.changed" => {
             let window = if data["window"].is_null() {
                 None

@@ -264,3 +264,152 @@ async fn a_stores_order_export_gives_the_figures_a_past_once_and_a_bad_file_give
         3_000.0
     );
 }
+
+fn product<'a>(flags: &'a Value, sku: &str) -> &'a Value {
+    flags["products"]
+        .as_array()
+        .and_then(|products| products.iter().find(|p| p["sku"] == sku))
+        .unwrap_or(&Value::Null)
+}
+
+/// A product selling fast with a week of stock and an eight-week lead
+/// time is flagged with its reasons; one with years of stock is not; a
+/// supplier whose last deliveries came late is flagged slipping.
+#[tokio::test(flavor = "multi_thread")]
+async fn flags_name_the_product_about_to_run_out_and_the_supplier_that_slips() {
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, "flags-shop").await;
+    let store = Store::connect(&admin).await;
+    for sku in [TENT, LAMP] {
+        admin
+            .put_product_json(sku, &json!({"status": "in_stock"}))
+            .await;
+    }
+    let (status, supply) = admin
+        .put(
+            &format!("/products/{TENT}/supply"),
+            &json!({"supplier": "Ridge", "lead_time_days": 56}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{supply}");
+    assert_eq!(supply, json!({"supplier": "Ridge", "lead_time_days": 56}));
+    for (body, field) in [
+        (json!({"supplier": "", "lead_time_days": 56}), "supplier"),
+        (
+            json!({"supplier": "Ridge", "lead_time_days": 0}),
+            "lead_time_days",
+        ),
+    ] {
+        let (status, answer) = admin.put(&format!("/products/{TENT}/supply"), &body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        let message = answer["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with(&format!("{field}:")), "{answer}");
+    }
+    let (status, _) = admin
+        .put(
+            &format!("/products/{TENT}/supply"),
+            &json!({"supplier": "Ridge", "color": "red"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Ridge was on time, then its last four deliveries came late.
+    let today = e2e::today();
+    let day = |offset: i64| today.add_days(offset).expect("a date").to_string();
+    let mut deliveries = Vec::new();
+    for i in 0..6 {
+        deliveries.push(json!({"supplier": "Ridge", "mode": "Ocean",
+            "promised": day(-200 + i * 10), "received": day(-200 + i * 10)}));
+    }
+    for i in 0..4 {
+        deliveries.push(json!({"supplier": "Ridge", "mode": "Ocean",
+            "promised": day(-60 + i * 10), "received": day(-50 + i * 10)}));
+    }
+    let (status, answer) = admin
+        .post("/deliveries", &json!({"deliveries": deliveries}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+
+    // The stores say what is on hand: the tent through a Standard
+    // webhook, the lamp through WooCommerce, which manages its stock.
+    let level = payloads::standard("stock.level", json!({"sku": TENT, "on_hand": 3}));
+    assert_eq!(store.standard("msg_level", &level).await.status(), 200);
+    let lamp = payloads::woocommerce_stocked_product(LAMP, 400);
+    assert_eq!(
+        store.woocommerce("product.updated", &lamp).await.status(),
+        200
+    );
+    let bad = payloads::standard("stock.level", json!({"sku": TENT, "on_hand": "three"}));
+    assert_eq!(
+        store.standard("msg_bad_level", &bad).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+
+    // Eight customers bought two tents each this month; one bought a lamp.
+    for n in 0..8 {
+        let placed = payloads::standard(
+            "order.placed",
+            json!({"id": format!("F-{n}"), "currency": "EUR", "total": "398.00",
+                   "lines": [{"sku": TENT, "quantity": 2, "unit_price": "199.00"}],
+                   "customer": {"id": format!("c-{n}"), "email": format!("f{n}@example.com")}}),
+        );
+        assert_eq!(
+            store.standard(&format!("msg_f{n}"), &placed).await.status(),
+            200
+        );
+    }
+    place(&store, "F-LAMP", "lamp@example.com", LAMP, "25.00").await;
+    // A webhook delivered again sells nothing more.
+    place(&store, "F-LAMP", "lamp@example.com", LAMP, "25.00").await;
+
+    let flags = admin.get("/flags").await;
+    let tent = product(&flags, TENT);
+    assert_eq!(tent["flagged"], true, "{flags}");
+    assert!(tent["probability"].as_f64().unwrap_or(0.0) >= 0.5, "{tent}");
+    assert_eq!(tent["supplier"], "Ridge");
+    assert_eq!(tent["signals"]["sold_1_month"], 16.0, "{tent}");
+    assert_eq!(tent["signals"]["on_hand"], 3.0);
+    assert_eq!(tent["signals"]["lead_time_weeks"], 8.0);
+    // Half of Ridge's deliveries of the last 182 days were on time (four
+    // of the six early ones fall inside), six of ten over the year.
+    assert_eq!(tent["signals"]["supplier_on_time_6_months"], 0.5, "{tent}");
+    assert_eq!(tent["signals"]["supplier_on_time_12_months"], 0.6, "{tent}");
+    let first_reason = tent["reasons"][0]["signal"].as_str().unwrap_or_default();
+    assert!(
+        first_reason.contains("cover") || first_reason.contains("short"),
+        "low cover leads the reasons: {tent}"
+    );
+    let lamp = product(&flags, LAMP);
+    assert_eq!(lamp["flagged"], false, "{flags}");
+    assert_eq!(
+        lamp["signals"]["on_hand"], 400.0,
+        "WooCommerce's stock: {lamp}"
+    );
+    assert_eq!(lamp["signals"]["sold_1_month"], 1.0, "sold once: {lamp}");
+    assert_eq!(flags["products"][0]["sku"], TENT, "most likely first");
+    assert_eq!(flags["model"]["trees"], 200);
+    assert!(flags["model"]["held_out_roc_auc"].as_f64().unwrap_or(0.0) >= 0.94);
+
+    let suppliers = admin.get("/suppliers").await;
+    let ridge = &suppliers["suppliers"][0];
+    assert_eq!(ridge["supplier"], "Ridge", "{suppliers}");
+    assert_eq!(ridge["deliveries"], 10);
+    assert_eq!(ridge["on_time"], 6);
+    assert!(
+        ridge["on_time_lower_95"].as_f64().unwrap_or(1.0) < 0.6,
+        "{ridge}"
+    );
+    assert_eq!(ridge["slipping"]["late_of_last_ten"], 4, "{ridge}");
+    assert_eq!(ridge["slipping"]["since"], day(-30).as_str(), "{ridge}");
+
+    // On backorder now: no longer a prediction.
+    admin
+        .put_product_json(
+            TENT,
+            &json!({"status": "backorder", "window": {"earliest": "2030-02-01", "latest": "2030-02-14"}}),
+        )
+        .await;
+    let flags = admin.get("/flags").await;
+    assert_eq!(product(&flags, TENT), &Value::Null, "{flags}");
+    assert_eq!(flags["already_on_backorder"], json!([TENT]));
+}

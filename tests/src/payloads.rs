@@ -117,6 +117,20 @@ pub fn woocommerce_order(id: u64, status: &str, sku: &str, email: &str) -> Strin
 }
 
 /// A WooCommerce `product.updated` body for `sku` with `stock_status`.
+/// A product whose stock WooCommerce manages, with `quantity` on hand.
+pub fn woocommerce_stocked_product(sku: &str, quantity: i64) -> String {
+    let mut product = fixture("woocommerce/docs-example_product-retrieve-response_v3.json");
+    product["sku"] = json!(sku);
+    product["manage_stock"] = json!(true);
+    product["stock_quantity"] = json!(quantity);
+    product["stock_status"] = json!(if quantity > 0 {
+        "instock"
+    } else {
+        "outofstock"
+    });
+    php_json(&product)
+}
+
 pub fn woocommerce_product(sku: &str, stock_status: &str) -> String {
     let mut product = fixture("woocommerce/docs-example_product-retrieve-response_v3.json");
     product["sku"] = json!(sku);

@@ -33,6 +33,8 @@ pub(super) struct HistoricOrder {
     pub(super) email: Option<String>,
     pub(super) customer: Option<String>,
     pub(super) backorder: bool,
+    /// SKUs and units (Shopify's exports have them, a line each).
+    pub(super) lines: Vec<(String, u32)>,
 }
 
 /// What an export held.
@@ -41,6 +43,10 @@ pub(super) struct Export {
     pub(super) orders: Vec<HistoricOrder>,
     /// Cancelled, voided or failed orders: no sale, not kept.
     pub(super) not_sales: usize,
+    /// The `Name` of the last order read, and whether it was kept: the
+    /// lines after it that carry no order columns are its items.
+    last_name: Option<String>,
+    last_was_sale: bool,
 }
 
 /// A bad file: the line (1 is the header) and what is wrong there.
@@ -85,6 +91,7 @@ impl ShopRecords {
                 order.placed,
                 FactSource::Export,
             )?;
+            self.keep_lines(&order.id, order.placed, &order.lines)?;
         }
         http::json(
             &json!({
@@ -113,9 +120,9 @@ pub(super) fn read_export(
     };
     let columns = Columns::of(format, header)?;
     let mut export = Export::default();
-    for (line, record) in records.iter().skip(1) {
+    for (number, record) in records.iter().skip(1) {
         let bad = |reason: String| BadLine {
-            line: *line,
+            line: *number,
             reason,
         };
         if record.iter().all(|field| field.trim().is_empty()) {
@@ -130,14 +137,36 @@ pub(super) fn read_export(
         let id = field(columns.id)
             .or(field(columns.name))
             .ok_or_else(|| bad(format!("{} is empty", columns.id_name())))?;
+        let item = match (field(columns.line_sku), field(columns.line_quantity)) {
+            (Some(sku), Some(quantity)) => Some((
+                sku.to_string(),
+                quantity
+                    .parse::<u32>()
+                    .map_err(|_| bad(format!("Lineitem quantity: not a number ({quantity})")))?,
+            )),
+            _ => None,
+        };
         // Shopify writes an order's own columns on its first line only;
         // the lines after it name the order and one more item.
+        // They are matched by `Name`: `Id`, where the file has it, is on
+        // the first line only.
+        let name = field(columns.name);
         let Some(placed) = field(columns.placed) else {
-            if format == ExportFormat::Shopify && export.orders.last().is_some_and(|o| o.id == id) {
+            if format == ExportFormat::Shopify
+                && name.is_some()
+                && export.last_name.as_deref() == name
+            {
+                if export.last_was_sale
+                    && let Some(order) = export.orders.last_mut()
+                {
+                    order.lines.extend(item);
+                }
                 continue;
             }
             return Err(bad(format!("{} is empty", columns.placed_name())));
         };
+        export.last_name = name.map(str::to_string);
+        export.last_was_sale = false;
         let placed = day(placed)
             .ok_or_else(|| bad(format!("{}: not a date ({placed})", columns.placed_name())))?;
         let currency = match (field(columns.currency), currency) {
@@ -176,6 +205,7 @@ pub(super) fn read_export(
             export.not_sales += 1;
             continue;
         }
+        export.last_was_sale = true;
         let tags = field(columns.tags).unwrap_or_default();
         export.orders.push(HistoricOrder {
             id: id.to_string(),
@@ -189,6 +219,7 @@ pub(super) fn read_export(
             backorder: tags
                 .split(',')
                 .any(|tag| tag.trim().eq_ignore_ascii_case(backorder_tag)),
+            lines: item.into_iter().collect(),
         });
     }
     Ok(export)
@@ -208,6 +239,8 @@ struct Columns {
     status: Option<usize>,
     cancelled: Option<usize>,
     tags: Option<usize>,
+    line_sku: Option<usize>,
+    line_quantity: Option<usize>,
 }
 
 impl Columns {
@@ -231,6 +264,8 @@ impl Columns {
                 status: find(&["Financial Status"]),
                 cancelled: find(&["Cancelled at"]),
                 tags: find(&["Tags"]),
+                line_sku: find(&["Lineitem sku"]),
+                line_quantity: find(&["Lineitem quantity"]),
             },
             ExportFormat::WooCommerce => Columns {
                 format,
@@ -245,6 +280,8 @@ impl Columns {
                 status: find(&["status"]),
                 cancelled: None,
                 tags: None,
+                line_sku: None,
+                line_quantity: None,
             },
         };
         let missing: Vec<&str> = [
@@ -360,7 +397,7 @@ mod tests {
 
     const SHOPIFY: &str = "Name,Email,Financial Status,Paid at,Fulfillment Status,Fulfilled at,Accepts Marketing,Currency,Subtotal,Shipping,Taxes,Total,Discount Code,Discount Amount,Shipping Method,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem compare at price,Lineitem sku,Lineitem requires shipping,Lineitem taxable,Lineitem fulfillment status,Billing Name,Notes,Cancelled at,Refunded Amount,Id,Tags
 #1001,ann@example.com,paid,2026-05-01 10:00:00 +0200,fulfilled,,no,EUR,100.90,0.00,8.33,100.90,,0.00,Standard,2026-05-01 09:59:00 +0200,1,Tent,62.95,,TENT-2P,true,true,fulfilled,Ann,,,,5551,backorder
-#1001,,,,,,,,,,,,,,,,1,Lamp,37.95,,LAMP-01,true,true,fulfilled,,,,,5551,
+#1001,,,,,,,,,,,,,,,,1,Lamp,37.95,,LAMP-01,true,true,fulfilled,,,,,,
 #1002,\"bo@example.com\",partially_refunded,2026-05-02 10:00:00 +0200,fulfilled,,no,EUR,50.00,0.00,0.00,50.00,,0.00,Standard,2026-05-02 09:00:00 +0200,1,\"Lamp, brass\",50.00,,LAMP-01,true,true,fulfilled,Bo,\"a note
 on two lines\",,20.00,5552,\"vip, Backorder\"
 #1003,cy@example.com,voided,,,,no,EUR,9.00,0.00,0.00,9.00,,0.00,Standard,2026-05-03 09:00:00 +0200,1,Mug,9.00,,MUG,true,true,,Cy,,2026-05-03 10:00:00 +0200,,5553,
@@ -383,6 +420,7 @@ on two lines\",,20.00,5552,\"vip, Backorder\"
                     email: Some("ann@example.com".into()),
                     customer: None,
                     backorder: true,
+                    lines: vec![("TENT-2P".into(), 1), ("LAMP-01".into(), 1)],
                 },
                 HistoricOrder {
                     id: "5552".into(),
@@ -392,6 +430,7 @@ on two lines\",,20.00,5552,\"vip, Backorder\"
                     email: Some("bo@example.com".into()),
                     customer: None,
                     backorder: true,
+                    lines: vec![("LAMP-01".into(), 1)],
                 },
             ]
         );

@@ -120,6 +120,17 @@ impl ShopRecords {
             Inbound::InventoryLevel { item, available } => {
                 self.inventory_level(shop, item, available).await
             }
+            Inbound::StockLevel {
+                sku,
+                on_hand,
+                in_transit,
+            } => match Sku::parse(&sku) {
+                Ok(sku) => {
+                    self.keep_stock(&sku, on_hand, in_transit)?;
+                    Ok("stock level kept".into())
+                }
+                Err(_) => Ok("ignored: not a SKU we track".into()),
+            },
             Inbound::Ignored { topic } => Ok(format!("ignored: {topic}")),
         }
     }
@@ -181,6 +192,9 @@ impl ShopRecords {
             .into_iter()
             .next()
             .and_then(|row| Sku::parse(&row.value).ok());
+        if let (Some(sku), Some(available)) = (&sku, available) {
+            self.keep_stock(sku, available, None)?;
+        }
         match (sku, available) {
             (Some(sku), Some(available)) if available > 0 => {
                 self.restock_from_store(shop, &sku, clock::today()).await

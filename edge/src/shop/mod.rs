@@ -14,6 +14,7 @@ mod analytics;
 mod banner;
 mod customers;
 mod dead;
+mod flags;
 mod history;
 mod inbound;
 mod mail;
@@ -101,6 +102,16 @@ CREATE TABLE IF NOT EXISTS order_facts (
 CREATE INDEX IF NOT EXISTS order_facts_by_placed ON order_facts (placed);
 CREATE INDEX IF NOT EXISTS order_facts_by_customer
   ON order_facts (currency, customer, placed, id, total_minor, backorder);
+CREATE TABLE IF NOT EXISTS deliveries (
+  supplier TEXT NOT NULL, mode TEXT NOT NULL, promised TEXT NOT NULL, received TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS stock (
+  sku TEXT PRIMARY KEY, on_hand INTEGER NOT NULL, in_transit INTEGER, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS order_lines (
+  order_id TEXT NOT NULL, sku TEXT NOT NULL, units INTEGER NOT NULL, day TEXT NOT NULL,
+  PRIMARY KEY (order_id, sku));
+CREATE INDEX IF NOT EXISTS order_lines_by_day ON order_lines (day, sku, units);
+CREATE TABLE IF NOT EXISTS product_supply (
+  sku TEXT PRIMARY KEY, supplier TEXT NOT NULL, lead_time_days INTEGER);
 CREATE TABLE IF NOT EXISTS dead_letters (
   letter TEXT PRIMARY KEY, kind TEXT NOT NULL, order_id TEXT, job TEXT NOT NULL,
   at INTEGER NOT NULL, replays INTEGER NOT NULL, replayed_at INTEGER);
@@ -355,6 +366,9 @@ impl ShopRecords {
             return answer;
         }
         if let Some(answer) = self.analytics_routes(&method, parts, &mut req).await {
+            return answer;
+        }
+        if let Some(answer) = self.flag_routes(&method, parts, &mut req).await {
             return answer;
         }
         match (method, parts) {

@@ -278,6 +278,13 @@ impl ShopRecords {
         self.learn_names(&line_names(&draft))?;
         let fact_key = self.fact_key()?;
         let fact = NewFact::of(&draft);
+        // What each SKU sold, for the likely-backorder flags (once per order).
+        let lines: Vec<(String, u32)> = draft
+            .lines
+            .iter()
+            .filter_map(|line| Some((line.sku.clone()?, line.quantity)))
+            .collect();
+        self.keep_lines(&draft.id, clock::today(), &lines)?;
         if self.is_tracked(&order_id)? {
             // Its total as it now stands (a refund lowers it).
             self.keep_fact(&fact_key, &fact, true, clock::today(), FactSource::Store)?;

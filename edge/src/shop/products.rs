@@ -92,6 +92,14 @@ impl ShopRecords {
                  ON CONFLICT(sku) DO UPDATE SET setting = excluded.setting",
             vec![text_value(sku.as_str()), text_value(to_text(setting)?)],
         )?;
+        // Its supplier stays known once it is back in stock, for the flags.
+        if let ProductSetting::Backorder {
+            supply: Some(facts),
+            ..
+        } = setting
+        {
+            self.remember_supplier(sku, &facts.supplier, None)?;
+        }
         let read;
         let history = match history {
             Some(history) => history,
@@ -199,6 +207,7 @@ impl ShopRecords {
         for delivery in deliveries {
             history.record(delivery);
         }
+        self.keep_deliveries(deliveries)?;
         self.set_setting("history", &to_text(&history)?)?;
         storage::put_history(&self.env, shop, &history.for_reading()).await?;
         self.refresh_shown(shop, true).await?;
