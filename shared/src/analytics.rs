@@ -230,8 +230,8 @@ pub struct BackorderRecord {
     pub returned_minor: i64,
     /// The lines sold on backorder: SKU, units and value in minor units.
     pub backordered: Vec<(String, u32, i64)>,
-    /// Whether some of them still wait.
-    pub waiting: bool,
+    /// The SKUs of those still waiting for stock.
+    pub waiting: Vec<String>,
     pub offers: Vec<OfferRecord>,
 }
 
@@ -361,8 +361,10 @@ pub struct BackorderFigures {
     pub revenue_kept_minor: i64,
     pub revenue_returned_minor: i64,
     pub accuracy: Accuracy,
-    /// Per SKU, the period's shipped orders that held it.
+    /// Per SKU, the period's shipped orders that held it; per supplier,
+    /// those that held one of its SKUs.
     pub accuracy_by_sku: Vec<(String, Accuracy)>,
+    pub accuracy_by_supplier: Vec<(String, Accuracy)>,
     /// Orders waiting on `today` (any period), and how long the period's
     /// settled orders waited.
     pub waiting_now: Waits,
@@ -371,9 +373,11 @@ pub struct BackorderFigures {
     pub demand: Vec<Demand>,
 }
 
-/// The figures of backorder orders placed in `[from, to)`, as of `today`.
+/// The figures of backorder orders placed in `[from, to)`, as of `today`;
+/// `suppliers` names each SKU's supplier, where the shop knows it.
 pub fn backorder_figures(
     records: &[BackorderRecord],
+    suppliers: &BTreeMap<String, String>,
     from: Date,
     to: Date,
     today: Date,
@@ -430,15 +434,29 @@ pub fn backorder_figures(
         }
     };
     let mut by_sku: BTreeMap<&str, Vec<&&BackorderRecord>> = BTreeMap::new();
+    let mut by_supplier: BTreeMap<&str, Vec<&&BackorderRecord>> = BTreeMap::new();
     for record in &shipped {
+        let mut its_suppliers: Vec<&str> = Vec::new();
         for (sku, _, _) in &record.backordered {
             by_sku.entry(sku).or_default().push(record);
+            if let Some(supplier) = suppliers.get(sku)
+                && !its_suppliers.contains(&supplier.as_str())
+            {
+                its_suppliers.push(supplier);
+            }
+        }
+        for supplier in its_suppliers {
+            by_supplier.entry(supplier).or_default().push(record);
         }
     }
 
     let mut demand: BTreeMap<&str, Demand> = BTreeMap::new();
-    for record in records.iter().filter(|r| r.waiting && r.settled.is_none()) {
-        for (sku, units, value) in &record.backordered {
+    for record in records.iter().filter(|r| r.settled.is_none()) {
+        let waiting = record
+            .backordered
+            .iter()
+            .filter(|(sku, _, _)| record.waiting.contains(sku));
+        for (sku, units, value) in waiting {
             let entry = demand.entry(sku).or_insert_with(|| Demand {
                 sku: sku.clone(),
                 orders: 0,
@@ -467,6 +485,10 @@ pub fn backorder_figures(
         accuracy_by_sku: by_sku
             .into_iter()
             .map(|(sku, orders)| (sku.to_string(), accuracy(&orders)))
+            .collect(),
+        accuracy_by_supplier: by_supplier
+            .into_iter()
+            .map(|(supplier, orders)| (supplier.to_string(), accuracy(&orders)))
             .collect(),
         waiting_now: Waits::of(
             records
@@ -576,7 +598,7 @@ mod tests {
             paid_minor: 10_000,
             returned_minor: 0,
             backordered: vec![("TENT".into(), 1, 8_000)],
-            waiting: true,
+            waiting: vec!["TENT".into()],
             offers: Vec::new(),
         }
     }
@@ -610,29 +632,38 @@ mod tests {
         cancelled.slips = 1;
         cancelled.settled = Some((day("2030-01-25"), Settled::Cancelled));
         cancelled.returned_minor = 10_000;
-        cancelled.waiting = false;
+        cancelled.waiting = Vec::new();
         cancelled.offers = vec![OfferRecord {
             opened: day("2030-01-21"),
             end: OfferEnd::Chosen(OptionKind::Cancel),
         }];
         let mut on_time = record("2030-01-02", "2030-01-20");
         on_time.settled = Some((day("2030-01-19"), Settled::Shipped));
-        on_time.waiting = false;
+        on_time.waiting = Vec::new();
         let mut late = record("2030-01-03", "2030-01-20");
         late.settled = Some((day("2030-01-30"), Settled::Shipped));
-        late.waiting = false;
+        late.waiting = Vec::new();
         late.offers = vec![OfferRecord {
             opened: day("2030-01-21"),
             end: OfferEnd::Lapsed,
         }];
         let open = BackorderRecord {
-            backordered: vec![("LAMP".into(), 3, 6_000)],
+            backordered: vec![("LAMP".into(), 3, 6_000), ("MUG".into(), 1, 900)],
+            // The mug came in already.
+            waiting: vec!["LAMP".into()],
             ..record("2030-02-10", "2030-03-10")
         };
         let before = record("2029-12-01", "2029-12-20");
         let records = [cancelled, on_time, late, open, before];
 
-        let figures = backorder_figures(&records, day("2030-01-01"), day("2030-03-01"), today);
+        let suppliers = BTreeMap::from([("TENT".to_string(), "Ridge".to_string())]);
+        let figures = backorder_figures(
+            &records,
+            &suppliers,
+            day("2030-01-01"),
+            day("2030-03-01"),
+            today,
+        );
         assert_eq!(figures.orders, 4);
         let lateness: Vec<(u64, f64)> = figures
             .cancelled_by_lateness
@@ -653,6 +684,9 @@ mod tests {
         assert_eq!(figures.accuracy.mean_days_late, 5.0);
         assert_eq!(figures.accuracy.p90_days_late, 10);
         assert_eq!(figures.accuracy_by_sku.len(), 1);
+        assert_eq!(figures.accuracy_by_supplier.len(), 1);
+        assert_eq!(figures.accuracy_by_supplier[0].0, "Ridge");
+        assert_eq!(figures.accuracy_by_supplier[0].1, figures.accuracy);
         // Waiting now: the open order (19 days) and the one before the
         // period (90 days); settled in the period: 24, 17 and 27 days.
         assert_eq!(
@@ -684,5 +718,70 @@ mod tests {
                 },
             ]
         );
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn facts() -> impl Strategy<Value = Vec<OrderFact>> {
+            prop::collection::vec((0u64..12, 0i64..500, 0i64..50_000, any::<bool>()), 0..60)
+                .prop_map(|orders| {
+                    orders
+                        .into_iter()
+                        .map(|(customer, day, total_minor, backorder)| OrderFact {
+                            customer,
+                            placed: day_of(day),
+                            total_minor,
+                            backorder,
+                        })
+                        .collect()
+                })
+        }
+
+        fn day_of(offset: i64) -> Date {
+            day("2030-01-01")
+                .add_days(offset)
+                .unwrap_or(day("2030-01-01"))
+        }
+
+        proptest! {
+            /// Every customer of the period is in exactly one cohort, and
+            /// the cohorts' orders and revenue add up to the period's.
+            #[test]
+            fn cohorts_split_the_periods_customers_orders_and_revenue(
+                orders in facts(),
+                from in 0i64..250,
+                length in 1i64..400,
+            ) {
+                let (from, to) = (day_of(from), day_of(from + length));
+                let in_period: Vec<&OrderFact> =
+                    orders.iter().filter(|o| o.placed >= from && o.placed < to).collect();
+                let mut customers: Vec<u64> = in_period.iter().map(|o| o.customer).collect();
+                customers.sort_unstable();
+                customers.dedup();
+                let (backorder, others) = compare_cohorts(&orders, from, to);
+                prop_assert_eq!(backorder.customers + others.customers, customers.len() as u64);
+                let sum = |cohort: &Cohort, mean: &Mean| mean.mean * cohort.customers as f64;
+                let orders_counted = sum(&backorder, &backorder.orders_per_customer)
+                    + sum(&others, &others.orders_per_customer);
+                prop_assert!((orders_counted - in_period.len() as f64).abs() < 1e-6);
+                let revenue = sum(&backorder, &backorder.revenue_per_customer)
+                    + sum(&others, &others.revenue_per_customer);
+                let expected: i64 = in_period.iter().map(|o| o.total_minor).sum();
+                prop_assert!((revenue - expected as f64).abs() < 1e-3 * (1.0 + expected as f64));
+                for share in [
+                    backorder.back_within_90_days,
+                    backorder.back_within_365_days,
+                    others.back_within_90_days,
+                    others.back_within_365_days,
+                ] {
+                    prop_assert!(share.low <= share.share && share.share <= share.high);
+                    prop_assert!(share.of <= customers.len() as u64);
+                }
+                // A customer judged over 365 days is judged over 90 too.
+                prop_assert!(backorder.back_within_365_days.of <= backorder.back_within_90_days.of);
+            }
+        }
     }
 }

@@ -182,6 +182,41 @@ async fn analytics_compare_backorder_customers_and_count_a_cancellation_after_a_
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     let (status, _) = admin.post("/analytics", &json!({})).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    // Cy's tent arrives and ships: on time against the first promise, for
+    // the tent and for its supplier.
+    let (status, _) = admin
+        .put(
+            &format!("/products/{TENT}/supply"),
+            &json!({"supplier": "Ridge"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    admin
+        .put_product_json(TENT, &json!({"status": "in_stock"}))
+        .await;
+    let shipped = payloads::standard(
+        "order.shipped",
+        json!({"order": "A-4", "carrier": "DHL", "tracking": "JD1"}),
+    );
+    assert_eq!(store.standard("msg_ship_4", &shipped).await.status(), 200);
+    let figures = eventually("the shipment in the figures", || async {
+        let figures = admin.get("/analytics").await;
+        (figures["backorders"]["promise_accuracy"]["shipped"] == 1).then_some(figures)
+    })
+    .await;
+    let backorders = &figures["backorders"];
+    assert_eq!(
+        backorders["promise_accuracy"]["on_time"]["share"], 1.0,
+        "{figures}"
+    );
+    assert_eq!(backorders["promise_accuracy_by_sku"][0]["sku"], TENT);
+    let ridge = &backorders["promise_accuracy_by_supplier"][0];
+    assert_eq!(ridge["supplier"], "Ridge", "{figures}");
+    assert_eq!(ridge["accuracy"]["shipped"], 1);
+    assert_eq!(backorders["demand_waiting"], json!([]));
+    assert_eq!(backorders["waiting_now"]["orders"], 0);
+    assert_eq!(backorders["waited"]["orders"], 2, "Ann's and Cy's");
+
     // A period before any order: nothing counted.
     let empty = admin.get("/analytics?from=2020-01-01&to=2020-02-01").await;
     assert_eq!(empty["orders"]["all"], 0, "{empty}");

@@ -164,8 +164,9 @@ impl ShopRecords {
         };
         let customers = self.customer_orders(&currency, from, to)?;
         let (backorder_customers, other_customers) = compare_customers(&customers.summaries, to);
-        let records = self.backorder_records(&currency)?;
-        let figures = backorder_figures(&records, from, to, today);
+        let records = self.backorder_records(Some(&currency))?;
+        let suppliers = self.suppliers_by_sku()?;
+        let figures = backorder_figures(&records, &suppliers, from, to, today);
         let body = json!({
             "from": from,
             "to": to,
@@ -206,6 +207,9 @@ impl ShopRecords {
                 "promise_accuracy": accuracy_json(&figures.accuracy),
                 "promise_accuracy_by_sku": figures.accuracy_by_sku.iter()
                     .map(|(sku, accuracy)| json!({ "sku": sku, "accuracy": accuracy_json(accuracy) }))
+                    .collect::<Vec<_>>(),
+                "promise_accuracy_by_supplier": figures.accuracy_by_supplier.iter()
+                    .map(|(supplier, accuracy)| json!({ "supplier": supplier, "accuracy": accuracy_json(accuracy) }))
                     .collect::<Vec<_>>(),
                 "waiting_now": waits_json(&figures.waiting_now),
                 "waited": waits_json(&figures.waited),
@@ -300,25 +304,60 @@ impl ShopRecords {
         Ok(summaries)
     }
 
-    /// Every backorder order the index holds facts for, in `currency`.
-    fn backorder_records(&self, currency: &str) -> Result<Vec<BackorderRecord>, EdgeError> {
+    /// Each SKU's supplier, where the shop knows it.
+    fn suppliers_by_sku(&self) -> Result<std::collections::BTreeMap<String, String>, EdgeError> {
+        #[derive(Deserialize)]
+        struct SupplierRow {
+            sku: String,
+            supplier: String,
+        }
+        let rows: Vec<SupplierRow> =
+            self.rows("SELECT sku, supplier FROM product_supply", Vec::new())?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.sku, row.supplier))
+            .collect())
+    }
+
+    /// Every backorder order the index holds facts for, in `currency`
+    /// (`None`: any), with the SKUs it still waits for.
+    pub(super) fn backorder_records(
+        &self,
+        currency: Option<&str>,
+    ) -> Result<Vec<BackorderRecord>, EdgeError> {
         #[derive(Deserialize)]
         struct IndexRow {
             placed_at: f64,
             facts: String,
             settled_at: Option<f64>,
             stage: String,
+            waiting: Option<String>,
         }
         let rows: Vec<IndexRow> = self.rows(
-            "SELECT placed_at, facts, settled_at, stage FROM orders WHERE facts IS NOT NULL",
+            "SELECT placed_at, facts, settled_at, stage,
+                    (SELECT group_concat(sku) FROM waiting WHERE waiting.order_id = orders.id)
+                      AS waiting
+             FROM orders WHERE facts IS NOT NULL",
             Vec::new(),
         )?;
         Ok(rows
             .into_iter()
             .filter_map(|row| {
                 let facts: OrderFacts = serde_json::from_str(&row.facts).ok()?;
-                (facts.currency == currency)
-                    .then(|| record(&row.stage, row.placed_at, row.settled_at, facts))
+                if currency.is_some_and(|c| c != facts.currency) {
+                    return None;
+                }
+                let waiting = row
+                    .waiting
+                    .map(|skus| skus.split(',').map(str::to_string).collect())
+                    .unwrap_or_default();
+                Some(record(
+                    &row.stage,
+                    row.placed_at,
+                    row.settled_at,
+                    waiting,
+                    facts,
+                ))
             })
             .collect())
     }
@@ -328,6 +367,7 @@ fn record(
     stage: &str,
     placed_at: f64,
     settled_at: Option<f64>,
+    waiting: Vec<String>,
     facts: OrderFacts,
 ) -> BackorderRecord {
     let day = |seconds: f64| shared::Timestamp::from_unix_seconds(seconds as i64).date();
@@ -347,7 +387,7 @@ fn record(
         settled,
         paid_minor: i64::try_from(facts.paid_minor).unwrap_or(i64::MAX),
         returned_minor: i64::try_from(facts.returned_minor).unwrap_or(i64::MAX),
-        waiting: stage == "waiting",
+        waiting,
         backordered: facts
             .backordered
             .into_iter()
@@ -523,7 +563,7 @@ fn flatten(prefix: &str, value: &Value, out: &mut String) {
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                let label = ["sku", "month", "days_late", "slips", "currency"]
+                let label = ["sku", "supplier", "month", "days_late", "slips", "currency"]
                     .iter()
                     .find_map(|key| item.get(key).and_then(Value::as_str))
                     .map_or_else(|| i.to_string(), str::to_string);

@@ -12,9 +12,8 @@ use shared::scorecard::{SupplierCard, scorecards};
 use shared::{Date, ProductSetting, Sku};
 use worker::{Method, Request, Response};
 
-use super::sql::{Row, text_value};
+use super::sql::text_value;
 use super::{MAX_SETTING_BYTES, ShopRecords, parse_sku};
-use crate::calls::OrderFacts;
 use crate::error::{EdgeError, invalid};
 use crate::{clock, http};
 
@@ -369,21 +368,20 @@ impl ShopRecords {
         )
     }
 
-    /// Units waiting orders wait for, per SKU.
+    /// Units open orders still wait for, per SKU.
     fn waiting_units(&self) -> Result<Vec<(String, u64)>, EdgeError> {
-        let rows: Vec<Row<String>> = self.rows(
-            "SELECT facts AS value FROM orders WHERE stage = 'waiting' AND facts IS NOT NULL",
-            Vec::new(),
-        )?;
         let mut units: Vec<(String, u64)> = Vec::new();
-        for row in rows {
-            let Ok(facts) = serde_json::from_str::<OrderFacts>(&row.value) else {
+        for record in self.backorder_records(None)? {
+            if record.settled.is_some() {
                 continue;
-            };
-            for (sku, quantity, _) in facts.backordered {
-                match units.iter_mut().find(|(known, _)| known == sku.as_str()) {
-                    Some(entry) => entry.1 += u64::from(quantity),
-                    None => units.push((sku.to_string(), u64::from(quantity))),
+            }
+            for (sku, quantity, _) in &record.backordered {
+                if !record.waiting.contains(sku) {
+                    continue;
+                }
+                match units.iter_mut().find(|(known, _)| known == sku) {
+                    Some(entry) => entry.1 += u64::from(*quantity),
+                    None => units.push((sku.clone(), u64::from(*quantity))),
                 }
             }
         }

@@ -14,7 +14,7 @@ use super::sql::{Row, text_value, to_text};
 use super::{EARLY_NEWS_SECS, ShopRecords, parse_order, upkeep};
 use crate::calls::queue::{self, ActionJob, EmailJob, FAN_OUT_BATCH, FanOutJob, Job};
 use crate::calls::shop::Indexed;
-use crate::calls::{Answer, Command, News, OrderIndex, OrderStub, Outcome};
+use crate::calls::{Answer, Command, News, OrderFacts, OrderIndex, OrderStub, Outcome};
 use crate::error::EdgeError;
 use crate::webhooks::{self, DraftOrder};
 
@@ -133,7 +133,12 @@ impl ShopRecords {
         )
         .then(|| index.facts.as_ref().map(|f| f.last_event_at.unix_seconds()))
         .flatten();
-        let facts = index.facts.as_ref().map(to_text).transpose()?;
+        let facts = match &index.facts {
+            Some(facts) => Some(to_text(
+                &self.with_earlier_backorders(&index.order, facts)?,
+            )?),
+            None => None,
+        };
         let changed = self.run(
             "INSERT INTO orders (id, seq, stage, customer, placed_at, window_earliest,
                    window_latest, tags, facts, settled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -169,6 +174,31 @@ impl ShopRecords {
             }
         }
         Ok(changed > 0)
+    }
+
+    /// An order forgets a line's window once its stock arrives; the
+    /// analytics keep that it was sold on backorder.
+    fn with_earlier_backorders(
+        &self,
+        order: &OrderId,
+        facts: &OrderFacts,
+    ) -> Result<OrderFacts, EdgeError> {
+        let rows: Vec<Row<Option<String>>> = self.rows(
+            "SELECT facts AS value FROM orders WHERE id = ?",
+            vec![text_value(order.as_str())],
+        )?;
+        let mut merged = facts.clone();
+        let earlier = rows
+            .into_iter()
+            .next()
+            .and_then(|row| row.value)
+            .and_then(|text| serde_json::from_str::<OrderFacts>(&text).ok());
+        for line in earlier.map(|e| e.backordered).unwrap_or_default() {
+            if !merged.backordered.iter().any(|known| known.0 == line.0) {
+                merged.backordered.push(line);
+            }
+        }
+        Ok(merged)
     }
 
     pub(super) fn is_tracked(&self, order: &OrderId) -> Result<bool, EdgeError> {
