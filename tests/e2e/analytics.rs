@@ -3,6 +3,7 @@
 //! delay, a customer who keeps waiting.
 
 use e2e::admin::{AdminApi, choices_url};
+use e2e::back_office::BackOffice;
 use e2e::payloads;
 use e2e::store::Store;
 use reqwest::StatusCode;
@@ -447,4 +448,61 @@ async fn flags_name_the_product_about_to_run_out_and_the_supplier_that_slips() {
     let flags = admin.get("/flags").await;
     assert_eq!(product(&flags, TENT), &Value::Null, "{flags}");
     assert_eq!(flags["already_on_backorder"], json!([TENT]));
+}
+
+/// What the demo shows a newcomer: a year handed over by the store, then
+/// the insights page, with a product about to run out and a slipping
+/// supplier.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_back_office_shows_what_a_year_of_the_store_says() {
+    const INSIGHTS_SHOP: &str = "insights-shop";
+    let world = World::start().await;
+    let admin = AdminApi::create_shop(&world.worker, INSIGHTS_SHOP).await;
+    admin
+        .record_deliveries(INSIGHTS_SHOP, &e2e::shop::demo_history(e2e::today()))
+        .await;
+    let back_office = BackOffice::serve(
+        e2e::free_port(),
+        admin.clone(),
+        "http://127.0.0.1:9/",
+        json!({"status": "in_stock"}),
+    )
+    .await;
+    let http = e2e::http();
+    let before = http
+        .get(format!("{}insights", back_office.url()))
+        .send()
+        .await
+        .expect("the page")
+        .text()
+        .await
+        .expect("text");
+    assert!(!before.contains("LANTERN-01"), "{before}");
+    let home = http
+        .post(format!("{}history", back_office.url()))
+        .send()
+        .await
+        .expect("the back office answers")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        home.contains("handed over 900 past orders"),
+        "the import's answer: {home}"
+    );
+    let page = http
+        .get(format!("{}insights", back_office.url()))
+        .send()
+        .await
+        .expect("the page")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        page.contains("<td>LANTERN-01</td>") && page.contains("likely to run out"),
+        "{page}"
+    );
+    assert!(page.contains("<td>STOVE-01</td><td>0 %</td>"), "{page}");
+    assert!(page.contains("<b>slipping</b> since"), "{page}");
+    assert!(page.contains("backorder customers"), "{page}");
 }

@@ -14,6 +14,7 @@ use tokio::runtime::Handle;
 
 use crate::admin::AdminApi;
 use crate::payloads;
+use crate::sample_history;
 use crate::shop::{BACKORDER_SKU, IN_STOCK_SKU};
 use crate::store::Store;
 
@@ -143,6 +144,8 @@ impl Desk {
                 return redirect(&self.order_page_url(&path["/orders/".len()..], &lang).await);
             }
             (Get, "/email") => return html(self.email_page(query).await),
+            (Get, "/insights") => return html(self.insights().await),
+            (Post, "/history") => self.history().await,
             (Post, "/place") => {
                 self.place(&field(query, "lang").unwrap_or_else(|| "en".into()))
                     .await
@@ -468,12 +471,209 @@ impl Desk {
                  <form method=post action=/lantern-out><button>Lanterns sold out (no backorder)</button></form>\
                  <form method=post action=/lantern-in><button>Lanterns back in stock</button></form>\
                  <form method=post action=/banner-on><button>Turn on the shop's backorder banner</button></form>\
-                 <form method=post action=/banner-off><button>… and off</button></form></div>\
+                 <form method=post action=/banner-off><button>… and off</button></form>\
+                 <form method=post action=/history><button>Hand over last year's orders and today's stock levels</button></form></div>\
+                 <p><a href=/insights>Insights: does selling on backorder pay? Which products will run out? Which suppliers slip?</a></p>\
                  <h2>Backorder orders</h2><table><tr><th>order</th><th>stage</th><th>ships</th><th>customer chose</th><th>tags</th><th>fulfilment</th></tr>{rows}</table>\
                  <h2>Outbox: emails sent to customers (click one to read it)</h2><ul>{emails}</ul>\
                  <h2>Actions for the back office</h2><ul>{todo}</ul>\
                  <h2>Dead letters: jobs the queues gave up on</h2><ul>{letters}</ul>",
                 shop = escape(&self.shop_url),
+            ),
+        )
+    }
+
+    /// What a store hands over when it connects: a year of orders as its
+    /// own export, today's stock levels (as webhooks), who supplies what.
+    async fn history(&self) -> String {
+        let today = crate::today();
+        let response = crate::http()
+            .post(self.admin.url("/order-history?format=shopify"))
+            .bearer_auth(self.admin.api_key())
+            .header("Content-Type", "text/csv")
+            .body(sample_history::shopify_export(today))
+            .send()
+            .await;
+        let imported = match response {
+            Ok(response) => response.json::<Value>().await.unwrap_or_default(),
+            Err(err) => return format!("The import failed: {err}"),
+        };
+        for (sku, on_hand) in sample_history::stock_levels() {
+            let level = payloads::standard("stock.level", json!({"sku": sku, "on_hand": on_hand}));
+            let id = format!("msg_level_{sku}_{on_hand}");
+            self.store.standard(&id, &level).await;
+        }
+        for (sku, supplier, days) in sample_history::supply() {
+            self.admin
+                .put(
+                    &format!("/products/{sku}/supply"),
+                    &json!({"supplier": supplier, "lead_time_days": days}),
+                )
+                .await;
+        }
+        format!(
+            "The store handed over {} past orders ({} on backorder, {} not sales) and the stock of {} products: see Insights.",
+            imported["orders"],
+            imported["with_backorder"],
+            imported["not_sales"],
+            sample_history::stock_levels().len()
+        )
+    }
+
+    /// The shop's figures, its suppliers and the products likely to run
+    /// out, as the edge's API gives them.
+    async fn insights(&self) -> String {
+        let today = crate::today();
+        let from = today.add_days(-365).unwrap_or(today);
+        let to = today.add_days(1).unwrap_or(today);
+        let figures = self
+            .admin
+            .get(&format!("/analytics?from={from}&to={to}"))
+            .await;
+        let suppliers = self.admin.get("/suppliers").await;
+        let flags = self.admin.get("/flags").await;
+        let money = |minor: &Value| {
+            minor
+                .as_f64()
+                .map_or("—".to_owned(), |minor| format!("£{:.2}", minor / 100.0))
+        };
+        let share = |share: &Value| match share["share"].as_f64() {
+            Some(value) => format!(
+                "{:.0} % <small>({:.0}–{:.0} %, of {})</small>",
+                value * 100.0,
+                share["low"].as_f64().unwrap_or(0.0) * 100.0,
+                share["high"].as_f64().unwrap_or(0.0) * 100.0,
+                share["of"]
+            ),
+            None => "— <small>(none yet)</small>".to_owned(),
+        };
+        let mean = |mean: &Value, as_money: bool| match mean["mean"].as_f64() {
+            Some(value) if as_money => format!(
+                "{} <small>({}–{})</small>",
+                money(&json!(value)),
+                money(&mean["low"]),
+                money(&mean["high"])
+            ),
+            Some(value) => format!(
+                "{value:.2} <small>({:.2}–{:.2})</small>",
+                mean["low"].as_f64().unwrap_or(0.0),
+                mean["high"].as_f64().unwrap_or(0.0)
+            ),
+            None => "—".to_owned(),
+        };
+        let cohorts = &figures["customers"];
+        let mut cohort_rows = String::new();
+        for (label, key) in [
+            ("Customers", "customers"),
+            ("Orders per customer", "orders_per_customer"),
+            ("Came back within 90 days", "back_within_90_days"),
+            ("Came back within 365 days", "back_within_365_days"),
+            ("Revenue per customer", "revenue_per_customer_minor"),
+        ] {
+            let cell = |cohort: &Value| match key {
+                "customers" => cohort[key].to_string(),
+                "orders_per_customer" => mean(&cohort[key], false),
+                "revenue_per_customer_minor" => mean(&cohort[key], true),
+                _ => share(&cohort[key]),
+            };
+            cohort_rows.push_str(&format!(
+                "<tr><th scope=row>{label}</th><td>{}</td><td>{}</td></tr>",
+                cell(&cohorts["backorder"]),
+                cell(&cohorts["others"])
+            ));
+        }
+        let backorders = &figures["backorders"];
+        let mut cancellations = String::new();
+        for band in backorders["cancelled_by_lateness"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            cancellations.push_str(&format!(
+                "<tr><th scope=row>{} days late</th><td>{}</td></tr>",
+                escape(band["days_late"].as_str().unwrap_or_default()),
+                share(&band["cancelled"])
+            ));
+        }
+        let mut flagged = String::new();
+        for product in flags["products"].as_array().into_iter().flatten() {
+            let reasons: Vec<String> = product["reasons"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|reason| {
+                    format!(
+                        "{} = {}",
+                        escape(
+                            &reason["signal"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .replace('_', " ")
+                        ),
+                        reason["value"]
+                            .as_f64()
+                            .map_or("unknown".to_owned(), |v| format!("{v:.1}"))
+                    )
+                })
+                .collect();
+            flagged.push_str(&format!(
+                "<tr><td>{}</td><td>{:.0} %{}</td><td>{}</td><td>{}</td></tr>",
+                escape(product["sku"].as_str().unwrap_or_default()),
+                product["probability"].as_f64().unwrap_or(0.0) * 100.0,
+                if product["flagged"] == true {
+                    " <b>likely to run out</b>"
+                } else {
+                    ""
+                },
+                escape(product["supplier"].as_str().unwrap_or("—")),
+                reasons.join("; ")
+            ));
+        }
+        if flagged.is_empty() {
+            flagged = "<tr><td colspan=4>No stock levels yet: hand over the store's data on the back office.</td></tr>".into();
+        }
+        let mut cards = String::new();
+        for card in suppliers["suppliers"].as_array().into_iter().flatten() {
+            let slipping = match card["slipping"]["since"].as_str() {
+                Some(since) => format!(
+                    "<b>slipping</b> since {} ({} of the last ten late)",
+                    escape(since),
+                    card["slipping"]["late_of_last_ten"]
+                ),
+                None => "keeping its dates".to_owned(),
+            };
+            cards.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{:.0} % <small>(at least {:.0} %)</small></td><td>{:.1} days</td><td>{slipping}</td></tr>",
+                escape(card["supplier"].as_str().unwrap_or_default()),
+                card["deliveries"],
+                card["on_time_rate"].as_f64().unwrap_or(0.0) * 100.0,
+                card["on_time_lower_95"].as_f64().unwrap_or(0.0) * 100.0,
+                card["mean_slip_days"].as_f64().unwrap_or(0.0),
+            ));
+        }
+        page(
+            "Insights",
+            &format!(
+                "<p><a href=/>Back office</a> · the last 365 days ({from} to {today}), {orders} orders in {currency}. \
+                 The year's orders are made-up sample data the back office hands over as a Shopify export.</p> \
+                 <h2>Does selling on backorder pay?</h2> \
+                 <p>Customers whose first order of the period was on backorder, against the others (95 % intervals).</p> \
+                 <table><tr><th></th><th scope=col>backorder customers</th><th scope=col>the others</th></tr>{cohort_rows}</table> \
+                 <p>Of the backorder orders the edge tracked ({tracked}): revenue kept <b>{kept}</b>, given back (refunds and credit) <b>{returned}</b>. \
+                 Promises kept (shipped by the first date promised): {accuracy}.</p> \
+                 <h2>Cancellations by how late</h2><table>{cancellations}</table> \
+                 <h2>Likely to go on backorder</h2> \
+                 <p>From today's stock, the year's sales, the supplier's lead time and record (trees measured at ROC-AUC {auc} on public data).</p> \
+                 <table><tr><th scope=col>product</th><th scope=col>chance</th><th scope=col>supplier</th><th scope=col>why</th></tr>{flagged}</table> \
+                 <h2>Suppliers</h2> \
+                 <table><tr><th scope=col>supplier</th><th scope=col>deliveries</th><th scope=col>on time</th><th scope=col>mean slip</th><th scope=col>flag</th></tr>{cards}</table>",
+                orders = figures["orders"]["all"],
+                currency = escape(figures["currency"].as_str().unwrap_or("—")),
+                tracked = backorders["orders"],
+                kept = money(&backorders["revenue_kept_minor"]),
+                returned = money(&backorders["revenue_returned_minor"]),
+                accuracy = share(&backorders["promise_accuracy"]["on_time"]),
+                auc = flags["model"]["held_out_roc_auc"],
             ),
         )
     }

@@ -15,6 +15,7 @@ pub mod endpoint;
 pub mod mail_server;
 pub mod payloads;
 pub mod process;
+pub mod sample_history;
 pub mod shop;
 pub mod store;
 pub mod worker;
