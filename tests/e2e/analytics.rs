@@ -468,36 +468,25 @@ async fn the_demo_back_office_shows_what_a_year_of_the_store_says() {
         json!({"status": "in_stock"}),
     )
     .await;
-    let http = e2e::http();
-    let before = http
-        .get(format!("{}insights", back_office.url()))
-        .send()
-        .await
-        .expect("the page")
-        .text()
-        .await
-        .expect("text");
+    let page = |method: reqwest::Method, path: &'static str| {
+        let url = format!("{}{path}", back_office.url());
+        async move {
+            let response = e2e::http().request(method, url).send().await;
+            response
+                .expect("the back office answers")
+                .text()
+                .await
+                .expect("text")
+        }
+    };
+    let before = page(reqwest::Method::GET, "insights").await;
     assert!(!before.contains("LANTERN-01"), "{before}");
-    let home = http
-        .post(format!("{}history", back_office.url()))
-        .send()
-        .await
-        .expect("the back office answers")
-        .text()
-        .await
-        .expect("text");
+    let home = page(reqwest::Method::POST, "history").await;
     assert!(
         home.contains("handed over 900 past orders"),
         "the import's answer: {home}"
     );
-    let page = http
-        .get(format!("{}insights", back_office.url()))
-        .send()
-        .await
-        .expect("the page")
-        .text()
-        .await
-        .expect("text");
+    let page = page(reqwest::Method::GET, "insights").await;
     assert!(
         page.contains("<td>LANTERN-01</td>") && page.contains("likely to run out"),
         "{page}"

@@ -61,6 +61,23 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The bytes of the files under `path` (or of `path`, a file): the state
+/// a benchmark's worker left.
+pub fn bytes_under(path: &std::path::Path) -> u64 {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return 0;
+    };
+    if !meta.is_dir() {
+        return meta.len();
+    }
+    std::fs::read_dir(path)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| bytes_under(&entry.path()))
+        .sum()
+}
+
 /// A port on 127.0.0.1 that was free a moment ago.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

@@ -129,27 +129,12 @@ async fn main() {
         asked.elapsed().as_secs_f64() * 1e3,
         csv.lines().count() - 1
     );
-    let stored = bytes_under(state.path()) - bytes_under(&state.path().join("wrangler.log"));
+    let stored =
+        e2e::bytes_under(state.path()) - e2e::bytes_under(&state.path().join("wrangler.log"));
     println!(
         "  state on disk                    {:>8.1} MB  ({:.0} bytes per order)",
         stored as f64 / 1e6,
         stored as f64 / orders as f64
     );
     drop(worker);
-}
-
-/// The bytes of the files under `path` (or of `path`, a file).
-fn bytes_under(path: &std::path::Path) -> u64 {
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return 0;
-    };
-    if !meta.is_dir() {
-        return meta.len();
-    }
-    std::fs::read_dir(path)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|entry| bytes_under(&entry.path()))
-        .sum()
 }

@@ -234,26 +234,11 @@ async fn main() {
         "  slowest read of the shop's summary {:>6.1} s",
         slowest.as_secs_f64()
     );
-    let stored = bytes_under(state.path()) - bytes_under(&state.path().join("wrangler.log"));
+    let stored =
+        e2e::bytes_under(state.path()) - e2e::bytes_under(&state.path().join("wrangler.log"));
     println!(
         "  state on disk (objects, KV, queues) {:>6.1} MB  ({:.1} KB per order)",
         stored as f64 / 1e6,
         stored as f64 / 1e3 / orders as f64
     );
-}
-
-/// The bytes of the files under `path` (or of `path`, a file).
-fn bytes_under(path: &std::path::Path) -> u64 {
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return 0;
-    };
-    if !meta.is_dir() {
-        return meta.len();
-    }
-    std::fs::read_dir(path)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|entry| bytes_under(&entry.path()))
-        .sum()
 }
