@@ -25,6 +25,9 @@ pub const CUSUM_H: f64 = 2.0;
 #[derive(Clone, Debug, PartialEq)]
 pub struct SupplierCard {
     pub supplier: String,
+    /// The mode of transport, for a card of one supplier's mode; `None`
+    /// for the supplier's card over every mode.
+    pub mode: Option<String>,
     pub deliveries: u64,
     /// Received on or before the promised day.
     pub on_time: u64,
@@ -81,11 +84,30 @@ struct Tally {
 /// Each supplier's card from the deliveries received before `before`,
 /// suppliers in name order.
 pub fn scorecards(deliveries: &[Delivery], before: Date) -> Vec<SupplierCard> {
+    cards(deliveries, before, |_| None)
+}
+
+/// A card for each supplier and mode of transport (a supplier may keep
+/// its dates by air and slip by sea), in name order; modes compared
+/// without case, as the estimator does.
+pub fn scorecards_by_mode(deliveries: &[Delivery], before: Date) -> Vec<SupplierCard> {
+    cards(deliveries, before, |delivery| {
+        Some(delivery.mode.to_lowercase())
+    })
+}
+
+fn cards(
+    deliveries: &[Delivery],
+    before: Date,
+    mode: impl Fn(&Delivery) -> Option<String>,
+) -> Vec<SupplierCard> {
     let mut known: Vec<&Delivery> = deliveries.iter().filter(|d| d.received < before).collect();
     known.sort_by_key(|d| d.received);
-    let mut tallies: BTreeMap<&str, Tally> = BTreeMap::new();
+    let mut tallies: BTreeMap<(&str, Option<String>), Tally> = BTreeMap::new();
     for delivery in known {
-        let tally = tallies.entry(delivery.supplier.as_str()).or_default();
+        let tally = tallies
+            .entry((delivery.supplier.as_str(), mode(delivery)))
+            .or_default();
         let slip = delivery.promised.days_until(delivery.received);
         let late = slip > 0;
         tally.slips.push(slip);
@@ -106,7 +128,7 @@ pub fn scorecards(deliveries: &[Delivery], before: Date) -> Vec<SupplierCard> {
     }
     tallies
         .into_iter()
-        .map(|(supplier, tally)| {
+        .map(|((supplier, mode), tally)| {
             let deliveries = tally.slips.len() as u64;
             let mut slips = tally.slips.clone();
             slips.sort_unstable();
@@ -116,6 +138,7 @@ pub fn scorecards(deliveries: &[Delivery], before: Date) -> Vec<SupplierCard> {
                 .unwrap_or(0);
             SupplierCard {
                 supplier: supplier.to_owned(),
+                mode,
                 deliveries,
                 on_time: tally.on_time,
                 on_time_rate: tally.on_time as f64 / deliveries.max(1) as f64,
@@ -216,6 +239,34 @@ mod tests {
             scorecards(&deliveries, day("2031-01-01"))[0]
                 .slipping
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn a_supplier_that_slips_by_sea_only_is_flagged_for_that_mode() {
+        let start = day("2030-01-01");
+        let mut deliveries: Vec<Delivery> = Vec::new();
+        for i in 0..6 {
+            deliveries.push(Delivery {
+                mode: "Air".to_owned(),
+                ..delivery("Acme", plus(start, i), 0)
+            });
+            // Written with either case: one mode.
+            deliveries.push(Delivery {
+                mode: if i % 2 == 0 { "ocean" } else { "Ocean" }.to_owned(),
+                ..delivery("Acme", plus(start, i), 5)
+            });
+        }
+        let cards = scorecards_by_mode(&deliveries, day("2031-01-01"));
+        let modes: Vec<(Option<&str>, u64, bool)> = cards
+            .iter()
+            .map(|c| (c.mode.as_deref(), c.deliveries, c.slipping.is_some()))
+            .collect();
+        assert_eq!(modes, [(Some("air"), 6, false), (Some("ocean"), 6, true)]);
+        let all = scorecards(&deliveries, day("2031-01-01"));
+        assert_eq!(
+            (all.len(), all[0].mode.as_deref(), all[0].deliveries),
+            (1, None, 12)
         );
     }
 }

@@ -437,6 +437,10 @@ async fn flags_name_the_product_about_to_run_out_and_the_supplier_that_slips() {
     );
     assert_eq!(ridge["slipping"]["late_of_last_ten"], 4, "{ridge}");
     assert_eq!(ridge["slipping"]["since"], day(-30).as_str(), "{ridge}");
+    // All of Ridge's deliveries came by sea: one mode, the same record.
+    assert_eq!(ridge["modes"][0]["mode"], "ocean", "{ridge}");
+    assert_eq!(ridge["modes"][0]["deliveries"], 10);
+    assert_eq!(ridge["modes"][0]["slipping"], ridge["slipping"]);
 
     // On backorder now: no longer a prediction.
     admin

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::estimate::Delivery;
 use shared::likely::{Feature, MODEL, Signals};
-use shared::scorecard::{SupplierCard, scorecards};
+use shared::scorecard::{SupplierCard, scorecards, scorecards_by_mode};
 use shared::{Date, ProductSetting, Sku};
 use worker::{Method, Request, Response};
 
@@ -228,14 +228,21 @@ impl ShopRecords {
     fn suppliers(&self) -> Result<Response, EdgeError> {
         let today = clock::today();
         let before = today.add_days(1).unwrap_or(today);
-        let cards = scorecards(&self.deliveries()?, before);
-        http::json(
-            &json!({
-                "today": today,
-                "suppliers": cards.iter().map(card_json).collect::<Vec<_>>(),
-            }),
-            200,
-        )
+        let deliveries = self.deliveries()?;
+        let by_mode = scorecards_by_mode(&deliveries, before);
+        let suppliers: Vec<Value> = scorecards(&deliveries, before)
+            .iter()
+            .map(|card| {
+                let mut json = card_json(card);
+                json["modes"] = by_mode
+                    .iter()
+                    .filter(|mode| mode.supplier == card.supplier)
+                    .map(card_json)
+                    .collect();
+                json
+            })
+            .collect();
+        http::json(&json!({ "today": today, "suppliers": suppliers }), 200)
     }
 
     /// `GET …/flags`: every product with a known stock level that is not
@@ -390,7 +397,7 @@ impl ShopRecords {
 }
 
 fn card_json(card: &SupplierCard) -> Value {
-    json!({
+    let mut json = json!({
         "supplier": card.supplier,
         "deliveries": card.deliveries,
         "on_time": card.on_time,
@@ -403,5 +410,9 @@ fn card_json(card: &SupplierCard) -> Value {
             "score": s.score,
             "late_of_last_ten": s.late_of_last_ten,
         })),
-    })
+    });
+    if let Some(mode) = &card.mode {
+        json["mode"] = json!(mode);
+    }
+    json
 }
