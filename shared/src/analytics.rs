@@ -531,6 +531,11 @@ mod tests {
         let many = Share::new(500, 1000);
         assert!(many.high - many.low < 0.07);
         assert_eq!(Share::new(0, 0).of, 0);
+        // None or all: the interval holds the share, whatever the rounding.
+        for n in 1..200 {
+            assert_eq!(Share::new(0, n).low, 0.0, "0 of {n}");
+            assert_eq!(Share::new(n, n).high, 1.0, "{n} of {n}");
+        }
     }
 
     #[test]

@@ -69,7 +69,12 @@ pub fn wilson_interval(successes: u64, trials: u64, z: f64) -> (f64, f64) {
     let z2 = z * z;
     let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
     let spread = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    ((centre - spread).max(0.0), (centre + spread).min(1.0))
+    // At 0 % or 100 % the bound meets the share; rounding must not put it
+    // a hair on the wrong side (found by the cohorts' property test).
+    (
+        (centre - spread).clamp(0.0, p),
+        (centre + spread).clamp(p, 1.0),
+    )
 }
 
 #[derive(Default)]
