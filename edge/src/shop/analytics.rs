@@ -156,9 +156,9 @@ impl ShopRecords {
         let currencies = self.currency_counts(from, to)?;
         let currency = match &query.currency {
             Some(asked) => asked.clone(),
+            // The query gives the most frequent first.
             None => currencies
-                .iter()
-                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+                .first()
                 .map(|(code, _)| code.clone())
                 .unwrap_or_default(),
         };

@@ -294,14 +294,18 @@ impl ShopRecords {
         )?;
         let waiting = self.waiting_units()?;
         let deliveries = self.deliveries()?;
+        // The scorecard's on-time rate over the deliveries of the window.
+        let before = today.add_days(1).unwrap_or(today);
         let on_time_since = |supplier: &str, days: i64| {
             let from = today.add_days(-days).unwrap_or(today);
-            let recent: Vec<&Delivery> = deliveries
+            let recent: Vec<Delivery> = deliveries
                 .iter()
                 .filter(|d| d.supplier == supplier && d.received >= from)
+                .cloned()
                 .collect();
-            let on_time = recent.iter().filter(|d| d.received <= d.promised).count();
-            (!recent.is_empty()).then(|| on_time as f64 / recent.len() as f64)
+            scorecards(&recent, before)
+                .first()
+                .map(|card| card.on_time_rate)
         };
 
         let mut products = Vec::new();
