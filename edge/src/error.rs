@@ -13,8 +13,12 @@ pub enum EdgeError {
     MethodNotAllowed,
     #[error("no product {sku} is known for this shop")]
     UnknownProduct { sku: String },
-    #[error("a valid bearer token is required")]
+    #[error("a valid bearer token, or a console session, is required")]
     Unauthorized,
+    #[error("your role may not do this; ask the shop's owner")]
+    Forbidden,
+    #[error("a change made with a session must come from the console's own page")]
+    CrossSite,
     #[error("the webhook's signature is missing or does not match: {0}")]
     BadSignature(&'static str),
     #[error("this link is not valid for this order, or it has expired")]
@@ -100,6 +104,8 @@ impl EdgeError {
             EdgeError::MethodNotAllowed => (405, "method_not_allowed"),
             EdgeError::UnknownProduct { .. } => (404, "unknown_product"),
             EdgeError::Unauthorized => (401, "unauthorized"),
+            EdgeError::Forbidden => (403, "forbidden"),
+            EdgeError::CrossSite => (403, "cross_site"),
             EdgeError::BadSignature(_) => (401, "bad_signature"),
             EdgeError::InvalidLink => (403, "invalid_link"),
             EdgeError::ShopExists(_) => (409, "shop_exists"),

@@ -10,6 +10,7 @@ mod api;
 mod customers;
 mod demo;
 mod deploy;
+mod desk;
 mod hardening;
 mod mail;
 mod notify;

@@ -18,7 +18,7 @@ const SHOP: &str = "fuzz-shop";
 /// Operations with a rule JSON Schema cannot state (written in the
 /// operation's description instead): data the document allows may still be
 /// refused there, with a 4xx that says why.
-const CROSS_FIELD_RULES: [(&str, &str, &str); 8] = [
+const CROSS_FIELD_RULES: [(&str, &str, &str); 11] = [
     (
         "/v1/shops/{shop}/policy",
         "PUT",
@@ -49,6 +49,21 @@ const CROSS_FIELD_RULES: [(&str, &str, &str); 8] = [
         "/v1/shops/{shop}/products/{sku}/watchers",
         "POST",
         "the product must be one the shop has and cannot sell now",
+    ),
+    (
+        "/v1/shops/{shop}/agents",
+        "POST",
+        "a name with no invisible characters",
+    ),
+    (
+        "/v1/shops/{shop}/support/lookup",
+        "GET",
+        "exactly one of email and order",
+    ),
+    (
+        "/v1/shops/{shop}/orders/{order}/notes",
+        "POST",
+        "no invisible characters but line breaks",
     ),
     (
         "/v1/shops/{shop}/orders/{order}/live",
@@ -137,24 +152,32 @@ async fn the_worker_keeps_to_its_openapi_document() {
              checks.positive_data_acceptance.enabled = false\n"
         ));
     }
-    std::fs::write(&config, text).expect("the config is written");
+    std::fs::write(&config, &text).expect("the config is written");
+    // With an agent key, most operations are refused (403, as documented):
+    // every check runs but "allowed data is taken".
+    let agent_config = folder.path().join("schemathesis-agent.toml");
+    std::fs::write(
+        &agent_config,
+        text.replace(
+            "positive_data_acceptance.enabled = true",
+            "positive_data_acceptance.enabled = false",
+        ),
+    )
+    .expect("the config is written");
     let schemathesis = e2e::repo_root().join("target/venv/bin/schemathesis");
     assert!(
         schemathesis.exists(),
         "{} is missing: scripts/setup installs it",
         schemathesis.display()
     );
-    let run = || {
+    let run = |config: &std::path::Path, key: &str| {
         let output = Command::new(&schemathesis)
             .arg("--config-file")
-            .arg(&config)
+            .arg(config)
             .arg("run")
             .arg(format!("{base}/openapi.json"))
             .args(["--url", base])
-            .args([
-                "--header",
-                &format!("Authorization: Bearer {}", admin.api_key()),
-            ])
+            .args(["--header", &format!("Authorization: Bearer {key}")])
             // Rotating the key or link secret mid-run would lock the fuzzer out
             // of everything after it; rotation has its own test.
             .args(["--exclude-path-regex", "api-key|link-secret"])
@@ -171,7 +194,7 @@ async fn the_worker_keeps_to_its_openapi_document() {
         );
         (output.status.success(), report)
     };
-    let (mut passed, mut report) = run();
+    let (mut passed, mut report) = run(&config, admin.api_key());
     // `wrangler dev` itself answers 503 to a POST in flight while it reloads
     // the worker (its log says so); that answer is not ours, so the run is
     // made once more, and only then.
@@ -179,7 +202,7 @@ async fn the_worker_keeps_to_its_openapi_document() {
         eprintln!(
             "wrangler reloaded the worker during the run; running schemathesis again:\n{report}"
         );
-        (passed, report) = run();
+        (passed, report) = run(&config, admin.api_key());
     }
     assert!(passed, "schemathesis found problems:\n{report}");
     // Its summary (how many cases, which warnings), for whoever reads the log.
@@ -189,4 +212,15 @@ async fn the_worker_keeps_to_its_openapi_document() {
         .collect::<Vec<_>>()
         .join("\n");
     println!("{summary}");
+
+    // The same operations with a support agent's key: nothing answers 5xx,
+    // and every refusal is one the document names.
+    let (status, agent) = admin.post("/agents", &json!({"name": "Fuzz"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{agent}");
+    let agent_key = agent["key"].as_str().expect("an agent key");
+    let (passed, report) = run(&agent_config, agent_key);
+    assert!(
+        passed || (report.contains(WRANGLER_RELOAD_ANSWER) && world.worker.reloaded()),
+        "schemathesis found problems with an agent key:\n{report}"
+    );
 }

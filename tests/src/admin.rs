@@ -74,6 +74,11 @@ impl AdminApi {
         admin
     }
 
+    /// Holds `key` from now on: the shop's key after a rotation.
+    pub fn use_key(&mut self, key: &str) {
+        key.clone_into(&mut self.key);
+    }
+
     pub fn api_key(&self) -> &str {
         &self.key
     }

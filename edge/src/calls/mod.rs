@@ -22,7 +22,9 @@ pub mod order;
 pub mod queue;
 pub mod shop;
 
-pub use order::{Answer, Command, News, OrderFacts, OrderIndex, OrderRoute, OrderStub, Outcome};
+pub use order::{
+    Answer, Command, News, OrderFacts, OrderIndex, OrderRoute, OrderStub, Outcome, SupportView,
+};
 pub use queue::{ActionJob, EmailJob, FanOutJob, Job};
 pub use shop::{ShopCall, ShopStub};
 

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 use shared::lifecycle::{
-    Choice, Event, NewOrder, OfferOutcome, Order, OrderView, Rejection, RejectionCode, ShopPolicy,
-    Stage,
+    Choice, Consent, Event, NewOrder, OfferOutcome, Order, OrderView, Rejection, RejectionCode,
+    ShopPolicy, Stage,
 };
 use shared::{CustomerId, Date, OrderId, ShipWindow, ShopId, Sku, Timestamp};
 use worker::{Env, Headers, Response, Stub};
@@ -24,16 +24,25 @@ pub enum OrderRoute {
     /// Say what the order is, with the emails and actions the shop may not
     /// have kept yet, as a duplicate's answer does; applies nothing.
     Report,
+    /// The view its customer sees and their contact, for the shop's
+    /// support desk; answers a [`SupportView`].
+    Support,
 }
 
 impl OrderRoute {
-    pub const ALL: [OrderRoute; 3] = [OrderRoute::Apply, OrderRoute::Live, OrderRoute::Report];
+    pub const ALL: [OrderRoute; 4] = [
+        OrderRoute::Apply,
+        OrderRoute::Live,
+        OrderRoute::Report,
+        OrderRoute::Support,
+    ];
 
     pub fn path(self) -> &'static str {
         match self {
             OrderRoute::Apply => "/internal/apply",
             OrderRoute::Live => "/internal/live",
             OrderRoute::Report => "/internal/report",
+            OrderRoute::Support => "/internal/support",
         }
     }
 
@@ -136,6 +145,14 @@ impl From<&Rejection> for RejectionBody {
     }
 }
 
+/// What support sees of an order that the shop's records do not keep: the
+/// customer's own view of it, and how to reach them.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SupportView {
+    pub view: OrderView,
+    pub contact: Contact,
+}
+
 /// What the shop's records keep of an order: no PII.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderIndex {
@@ -151,6 +168,9 @@ pub struct OrderIndex {
     /// they were kept).
     #[serde(default)]
     pub facts: Option<OrderFacts>,
+    /// Under the US rule, by when the customer must say they wait on.
+    #[serde(default)]
+    pub consent_by: Option<Timestamp>,
 }
 
 /// What the shop's analytics need of a backorder order: promises, slips,
@@ -223,6 +243,10 @@ impl OrderIndex {
             window: order.window(),
             tags: tags.to_vec(),
             facts: Some(OrderFacts::of(order)),
+            consent_by: match order.consent() {
+                Consent::Required { by } if order.stage().is_open() => Some(by),
+                _ => None,
+            },
         }
     }
 }
@@ -248,6 +272,11 @@ impl OrderStub {
     /// know: for the shop's sweep after a command whose answer was lost.
     pub async fn report(&self) -> Result<Answer, EdgeError> {
         super::post(&self.0, OrderRoute::Report.path(), &serde_json::json!({})).await
+    }
+
+    /// The customer's view and contact, or `None` for an order not placed.
+    pub async fn support(&self) -> Result<Option<SupportView>, EdgeError> {
+        super::post(&self.0, OrderRoute::Support.path(), &serde_json::json!({})).await
     }
 
     /// Hands an order page's WebSocket upgrade (its headers) to the order.

@@ -26,7 +26,7 @@ use worker::{
 
 use crate::calls::queue::{self, ActionJob, EmailJob, Job};
 use crate::calls::shop::Taken;
-use crate::calls::{Answer, Command, News, OrderIndex, OrderRoute, Outcome, ShopStub};
+use crate::calls::{Answer, Command, News, OrderIndex, OrderRoute, Outcome, ShopStub, SupportView};
 use crate::error::EdgeError;
 use crate::webhooks::Contact;
 use crate::{clock, http, logs, storage};
@@ -112,6 +112,16 @@ impl DurableObject for OrderShell {
                     Some(&Rejection::UnknownOrder),
                     None,
                     clock::now(),
+                ),
+                Err(err) => Err(err),
+            },
+            Some(OrderRoute::Support) => match self.load().await {
+                Ok(record) => http::json(
+                    &record.map(|record| SupportView {
+                        view: public_view(&record, clock::now()),
+                        contact: record.contact,
+                    }),
+                    200,
                 ),
                 Err(err) => Err(err),
             },

@@ -68,6 +68,11 @@ impl<'a> NewFact<'a> {
 pub(super) struct FactKey(String);
 
 impl FactKey {
+    /// The key itself, for the shop's other keyed hashes (`desk.rs`).
+    pub(super) fn secret(&self) -> &str {
+        &self.0
+    }
+
     /// The customer as 52 bits of an HMAC under this shop's key: the same
     /// customer hashes alike across orders, and nobody without the key can
     /// test an address against it. By the address when the order has one

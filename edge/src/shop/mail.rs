@@ -419,6 +419,15 @@ impl ShopRecords {
         http::json(&json!({ "emails": emails }), 200)
     }
 
+    /// Every email of one order, oldest first, as the log lists them.
+    pub(super) fn emails_of(&self, order: &str) -> Result<Vec<Value>, EdgeError> {
+        let rows: Vec<LogRow> = self.rows(
+            &format!("SELECT {LOG_COLUMNS} FROM mails WHERE order_id = ? ORDER BY rowid"),
+            vec![text_value(order)],
+        )?;
+        Ok(rows.iter().map(log_entry).collect())
+    }
+
     /// One email of the log by its key, or 404.
     fn log_row(&self, key: &str) -> Result<LogRow, EdgeError> {
         let rows: Vec<LogRow> = self.rows(

@@ -9,11 +9,13 @@
 //! batches at once both count. Every public route that reaches it is
 //! authenticated here, in one place.
 
+mod access;
 mod actions;
 mod analytics;
 mod banner;
 mod customers;
 mod dead;
+mod desk;
 mod flags;
 mod history;
 mod inbound;
@@ -143,8 +145,10 @@ impl std::fmt::Debug for ShopRecords {
 impl DurableObject for ShopRecords {
     fn new(state: State, env: Env) -> Self {
         let sql = state.storage().sql();
-        if let Err(err) = sql.exec(SCHEMA, None) {
-            worker::console_error!("shop schema: {err}");
+        for schema in [SCHEMA, access::SCHEMA, desk::SCHEMA] {
+            if let Err(err) = sql.exec(schema, None) {
+                worker::console_error!("shop schema: {err}");
+            }
         }
         // Columns added since a table was first made; SQLite has no
         // `ADD COLUMN IF NOT EXISTS`, and a second add fails harmlessly.
@@ -155,6 +159,12 @@ impl DurableObject for ShopRecords {
             "ALTER TABLE mails ADD COLUMN tries INTEGER NOT NULL DEFAULT 0",
             "ALTER TABLE orders ADD COLUMN facts TEXT",
             "ALTER TABLE orders ADD COLUMN settled_at INTEGER",
+            "ALTER TABLE orders ADD COLUMN needs_decision INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE orders ADD COLUMN consent_by INTEGER",
+            "ALTER TABLE orders ADD COLUMN chosen TEXT",
+            // The console's list pages through orders oldest first.
+            "CREATE INDEX IF NOT EXISTS orders_by_placed ON orders (placed_at, id)",
+            "CREATE INDEX IF NOT EXISTS orders_by_stage ON orders (stage, placed_at, id)",
         ] {
             let _ = sql.exec(added, None);
         }
@@ -244,19 +254,6 @@ impl ShopRecords {
         ShopId::parse(&shop).map_err(|err| EdgeError::Internal(format!("stored shop id: {err}")))
     }
 
-    /// Lets the request through only with this shop's API key.
-    fn require_key(&self, req: &Request) -> Result<ShopId, EdgeError> {
-        let presented = crate::auth::bearer(req);
-        let expected = self.setting("api_key_hash")?.unwrap_or_default();
-        if presented.is_empty()
-            || expected.is_empty()
-            || !crypto::same(&crypto::sha256_hex(presented.as_bytes()), &expected)
-        {
-            return Err(EdgeError::Unauthorized);
-        }
-        self.shop_id()
-    }
-
     /// The policy as the merchant wrote it (what `GET …/policy` shows).
     fn raw_policy(&self) -> Result<RawShopPolicy, EdgeError> {
         match self.setting("policy")? {
@@ -300,8 +297,33 @@ impl ShopRecords {
             let source = Source::parse(source).ok_or(EdgeError::NotFound)?;
             return self.webhook(req, source).await;
         }
-        let shop = self.require_key(&req)?;
-        self.merchant(method, &parts, req, shop).await
+        let caller = self.caller(&req)?;
+        let shop = self.shop_id()?;
+        let rest = parts.get(3..).unwrap_or_default();
+        self.check_role(&caller, &method, rest)?;
+        let what = format!("{method} /{}", rest.join("/"));
+        let answer = match self
+            .access_routes(&method, &parts, &mut req, &shop, &caller)
+            .await
+        {
+            Some(answer) => answer,
+            None => match self
+                .desk_routes(&method, &parts, &mut req, &shop, &caller)
+                .await
+            {
+                Some(answer) => answer,
+                None => self.merchant(method.clone(), &parts, req, shop).await,
+            },
+        };
+        // Every change that was made goes into the audit log; a refused
+        // one changed nothing.
+        if let Ok(response) = &answer
+            && method != Method::Get
+            && response.status_code() < 400
+        {
+            self.audit(&caller, &what, response.status_code())?;
+        }
+        answer
     }
 
     /// The worker's own calls (see `calls/`): never forwarded from outside.
@@ -461,9 +483,12 @@ impl ShopRecords {
         )
     }
 
+    /// `POST …/api-key`: a new key, shown once; the old one and every
+    /// console session end now.
     fn rotate_key(&self) -> Result<Response, EdgeError> {
         let key = new_api_key()?;
         self.set_setting("api_key_hash", &crypto::sha256_hex(key.as_bytes()))?;
+        self.end_all_sessions()?;
         http::json(&json!({ "api_key": key }), 200)
     }
 

@@ -139,14 +139,31 @@ impl ShopRecords {
             )?),
             None => None,
         };
+        // An offer still open waits for the customer's decision; the last
+        // one answered says what they chose.
+        let offers = index
+            .facts
+            .as_ref()
+            .map(|f| f.offers.as_slice())
+            .unwrap_or_default();
+        let needs_decision = index.stage.is_open() && offers.iter().any(|(_, end)| end == "open");
+        let chosen = offers
+            .iter()
+            .rev()
+            .map(|(_, end)| end.as_str())
+            .find(|end| !matches!(*end, "open" | "lapsed" | "replaced"))
+            .map(str::to_owned);
         let changed = self.run(
             "INSERT INTO orders (id, seq, stage, customer, placed_at, window_earliest,
-                   window_latest, tags, facts, settled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   window_latest, tags, facts, settled_at, needs_decision, consent_by, chosen)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                  ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, stage = excluded.stage,
                    window_earliest = excluded.window_earliest,
                    window_latest = excluded.window_latest, tags = excluded.tags,
                    facts = excluded.facts,
-                   settled_at = COALESCE(orders.settled_at, excluded.settled_at)
+                   settled_at = COALESCE(orders.settled_at, excluded.settled_at),
+                   needs_decision = excluded.needs_decision,
+                   consent_by = excluded.consent_by, chosen = excluded.chosen
                  WHERE excluded.seq > orders.seq",
             vec![
                 text_value(index.order.as_str()),
@@ -159,6 +176,9 @@ impl ShopRecords {
                 text_value(index.tags.join(",")),
                 facts.into(),
                 settled_at.into(),
+                i64::from(needs_decision).into(),
+                index.consent_by.map(|at| at.unix_seconds()).into(),
+                chosen.into(),
             ],
         )?;
         if changed > 0 {
@@ -333,6 +353,9 @@ impl ShopRecords {
         let Some(new) = new else {
             return Ok("not tracked: no line is on backorder".into());
         };
+        if let Some(email) = draft.contact.email.as_deref() {
+            self.index_email(&order_id, email)?;
+        }
         let answer = self
             .command(
                 shop,
@@ -554,71 +577,6 @@ impl ShopRecords {
             vec![text_value(note)],
         )?;
         Ok(answer)
-    }
-
-    pub(super) fn list_orders(&self, req: &Request) -> Result<Response, EdgeError> {
-        #[derive(Deserialize)]
-        struct OrderRow {
-            id: String,
-            stage: String,
-            customer: String,
-            placed_at: i64,
-            window_earliest: Option<String>,
-            window_latest: Option<String>,
-            tags: String,
-        }
-        // A stage the lifecycle does not know finds nothing, as before; it
-        // is not an error to filter by it.
-        let csv = match http::query_param(req, "format").as_deref() {
-            None | Some("json") => false,
-            Some("csv") => true,
-            Some(_) => return Err(super::invalid("format", "json or csv")),
-        };
-        let stage = http::query_param(req, "stage");
-        let tag = http::query_param(req, "tag");
-        let rows: Vec<OrderRow> = self.rows(
-            "SELECT id, stage, customer, placed_at, window_earliest, window_latest, tags
-                 FROM orders WHERE (? IS NULL OR stage = ?)
-                   AND (? IS NULL OR (',' || tags || ',') LIKE ('%,' || ? || ',%'))
-                 ORDER BY placed_at, id",
-            vec![
-                stage.clone().into(),
-                stage.into(),
-                tag.clone().into(),
-                tag.into(),
-            ],
-        )?;
-        if csv {
-            let mut csv =
-                String::from("order,stage,customer,placed_at,window_earliest,window_latest,tags\n");
-            for row in &rows {
-                let placed = shared::Timestamp::from_unix_seconds(row.placed_at);
-                csv.push_str(&format!(
-                    "{},{},{},{},{},{},\"{}\"\n",
-                    row.id,
-                    row.stage,
-                    row.customer,
-                    placed,
-                    row.window_earliest.as_deref().unwrap_or_default(),
-                    row.window_latest.as_deref().unwrap_or_default(),
-                    row.tags.replace('"', "\"\""),
-                ));
-            }
-            return http::csv(csv);
-        }
-        let orders: Vec<Value> = rows
-            .into_iter()
-            .map(|row| {
-                json!({
-                    "order": row.id, "stage": row.stage, "customer": row.customer,
-                    "placed_at": shared::Timestamp::from_unix_seconds(row.placed_at).to_string(),
-                    "window": row.window_earliest.zip(row.window_latest)
-                        .map(|(earliest, latest)| json!({"earliest": earliest, "latest": latest})),
-                    "tags": row.tags.split(',').filter(|t| !t.is_empty()).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        http::json(&json!({ "orders": orders }), 200)
     }
 }
 
