@@ -15,7 +15,7 @@ use crate::World;
 
 /// Runs axe on the whole page (it enters open shadow roots) and returns its
 /// violations, each with the rule, its impact and the nodes it found.
-async fn violations(client: &Client) -> Vec<Value> {
+pub(crate) async fn violations(client: &Client) -> Vec<Value> {
     let axe = std::fs::read_to_string(e2e::repo_root().join("node_modules/axe-core/axe.min.js"))
         .expect("axe-core is installed (scripts/setup runs npm ci)");
     client

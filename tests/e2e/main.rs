@@ -7,6 +7,7 @@
 mod accessibility;
 mod analytics;
 mod api;
+mod console;
 mod customers;
 mod demo;
 mod deploy;

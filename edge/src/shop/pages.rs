@@ -28,12 +28,13 @@ fn page_response(html: String, status: u16) -> Result<Response, EdgeError> {
 }
 
 /// The order's page: as `page_response`, and our widget's script, its
-/// wasm and its connections to this origin.
+/// wasm and its connections to this origin; framed by nothing but our own
+/// console (same origin), where support sees what the customer sees.
 fn order_page_response(html: String) -> Result<Response, EdgeError> {
     secured(
         html,
         200,
-        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'",
     )
 }
 
