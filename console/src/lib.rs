@@ -174,11 +174,18 @@ fn App() -> impl IntoView {
         }
         ctx.checked.set(true);
     });
-    let main = move || match (ctx.checked.get(), ctx.who.get(), ctx.route.get()) {
-        (false, _, _) => view! { <p role="status">{ctx.words().loading}</p> }.into_any(),
-        (true, None, _) => view! { <SignIn /> }.into_any(),
-        (true, Some(_), Route::Orders(query)) => view! { <orders::Orders query /> }.into_any(),
-        (true, Some(_), Route::Order(order)) => view! { <order::OrderDesk order /> }.into_any(),
+    // A page is drawn again in a newly chosen language (its words are read
+    // once, where it is drawn).
+    let main = move || match (
+        ctx.checked.get(),
+        ctx.who.get(),
+        ctx.route.get(),
+        ctx.lang.get(),
+    ) {
+        (false, _, _, _) => view! { <p role="status">{ctx.words().loading}</p> }.into_any(),
+        (true, None, _, _) => view! { <SignIn /> }.into_any(),
+        (true, Some(_), Route::Orders(query), _) => view! { <orders::Orders query /> }.into_any(),
+        (true, Some(_), Route::Order(order), _) => view! { <order::OrderDesk order /> }.into_any(),
     };
     view! {
         <a class="skip" href="#main" on:click=move |ev| {

@@ -98,12 +98,24 @@ fn shown(value: &Value) -> String {
     value.as_str().map_or_else(|| "—".to_owned(), str::to_owned)
 }
 
+/// An RFC 3339 instant as support reads it: `2027-01-30 00:00 UTC`.
+fn instant(value: &Value) -> Option<String> {
+    let text = value.as_str()?;
+    let (date, time) = text.split_once('T')?;
+    Some(format!("{date} {} UTC", time.get(..5)?))
+}
+
+/// A wire code (`delay_notice`) as words (`delay notice`).
+fn code_words(value: &Value) -> String {
+    value.as_str().unwrap_or_default().replace('_', " ")
+}
+
 #[component]
 fn Contact(support: Value) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let words = ctx.words();
     let contact = &support["contact"];
-    let deadline = |value: &Value| value.as_str().map_or(words.none.to_owned(), str::to_owned);
+    let deadline = |value: &Value| instant(value).unwrap_or_else(|| words.none.to_owned());
     view! {
         <section aria-labelledby="contact">
             <h3 id="contact">{words.contact}</h3>
@@ -159,7 +171,7 @@ fn Emails(support: Value) -> impl IntoView {
                 .unwrap_or_default();
             view! {
                 <tr data-email=email["kind"].as_str().unwrap_or_default().to_owned()>
-                    <th scope="row">{email["kind"].as_str().unwrap_or_default().to_owned()}</th>
+                    <th scope="row">{code_words(&email["kind"])}</th>
                     <td>{email["state"].as_str().unwrap_or_default().to_owned()}</td>
                     <td>{shown(&email["subject"])}</td>
                     <td dir="ltr">{when}</td>
@@ -208,10 +220,10 @@ fn Actions(support: Value) -> impl IntoView {
         .map(|action| {
             view! {
                 <tr>
-                    <th scope="row">{action["kind"].as_str().unwrap_or_default().to_owned()}</th>
+                    <th scope="row">{code_words(&action["kind"])}</th>
                     <td>{action["state"].as_str().unwrap_or_default().to_owned()}</td>
                     <td class="number">{action["attempts"].as_i64().unwrap_or(0)}</td>
-                    <td dir="ltr">{shown(&action["deadline"])}</td>
+                    <td dir="ltr">{instant(&action["deadline"]).unwrap_or_else(|| "—".to_owned())}</td>
                 </tr>
             }
         })
@@ -221,7 +233,7 @@ fn Actions(support: Value) -> impl IntoView {
             <h3 id="actions">{words.actions}</h3>
             <table>
                 <thead><tr>
-                    <th scope="col">{words.col_kind}</th>
+                    <th scope="col">{words.col_action}</th>
                     <th scope="col">{words.col_state}</th>
                     <th scope="col">{words.col_attempts}</th>
                     <th scope="col">{words.col_deadline}</th>

@@ -237,6 +237,16 @@ async fn the_owner_signs_in_finds_an_order_sees_its_page_notes_it_and_signs_out(
     )
     .await;
     assert_ne!(dir, "Backorder console", "the title is in Arabic too");
+    // The order's own part is drawn again in Arabic, its contact still there.
+    let heading = wait_js(
+        client,
+        "the order's contact in Arabic",
+        "const h = document.querySelector('h3#contact');\
+         const e = document.querySelector('.contact-email');\
+         return h && e && e.innerText === 'ada@example.com' && h.innerText;",
+    )
+    .await;
+    assert_eq!(heading, "التواصل");
     wait_js(
         client,
         "the customer's page in Arabic",

@@ -360,6 +360,7 @@ impl Desk {
         let outbox = self.admin.get("/outbox").await;
         let actions = self.admin.get("/actions").await;
         let dead = self.admin.get("/dead-letters").await;
+        let console = self.console_url();
         let mut rows = String::new();
         for order in orders["orders"].as_array().into_iter().flatten() {
             let id = order["order"].as_str().unwrap_or_default();
@@ -376,7 +377,8 @@ impl Desk {
             let chosen = self.chosen(id).await;
             rows.push_str(&format!(
                 "<tr><td>#{id}<br><small>customer's page: <a href=\"/orders/{id}?lang=en-GB\">en</a> · \
-                 <a href=\"/orders/{id}?lang=it\">it</a> · <a href=\"/orders/{id}?lang=ar\">ar</a></small></td><td>{}</td><td>{window}</td><td>{}</td><td>{}</td>\
+                 <a href=\"/orders/{id}?lang=it\">it</a> · <a href=\"/orders/{id}?lang=ar\">ar</a> · \
+                 <a href=\"{console}#/orders/{id}\">in the console</a></small></td><td>{}</td><td>{window}</td><td>{}</td><td>{}</td>\
                  <td><form method=post action=\"/ship?order={id}\"><button>Ship</button></form>\
                  <form method=post action=\"/deliver?order={id}\"><button>Delivered</button></form></td></tr>",
                 escape(order["stage"].as_str().unwrap_or_default()),
@@ -473,13 +475,25 @@ impl Desk {
                  <form method=post action=/banner-on><button>Turn on the shop's backorder banner</button></form>\
                  <form method=post action=/banner-off><button>… and off</button></form>\
                  <form method=post action=/history><button>Hand over last year's orders and today's stock levels</button></form></div>\
+                 <p><a href=\"{console}#signin={key}\">Open the console</a> (signs the shop's owner in with one click): \
+                 every backorder order, searchable by email, each beside its customer's own page, with its emails, actions and notes.</p>\
                  <p><a href=/insights>Insights: does selling on backorder pay? Which products will run out? Which suppliers slip?</a></p>\
                  <h2>Backorder orders</h2><table><tr><th>order</th><th>stage</th><th>ships</th><th>customer chose</th><th>tags</th><th>fulfilment</th></tr>{rows}</table>\
                  <h2>Outbox: emails sent to customers (click one to read it)</h2><ul>{emails}</ul>\
                  <h2>Actions for the back office</h2><ul>{todo}</ul>\
                  <h2>Dead letters: jobs the queues gave up on</h2><ul>{letters}</ul>",
                 shop = escape(&self.shop_url),
+                key = escape(self.admin.api_key()),
             ),
+        )
+    }
+
+    /// The edge's console for the demo's shop (a fragment names the page).
+    fn console_url(&self) -> String {
+        format!(
+            "{}/console/?shop={}",
+            self.admin.base_url(),
+            self.admin.shop()
         )
     }
 

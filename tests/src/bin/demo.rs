@@ -154,6 +154,11 @@ async fn start() -> Demo {
         "  Back office:     {} (orders, signed webhooks, outbox)",
         back_office.url()
     );
+    println!(
+        "  Console:         {}/console/?shop={SHOP}#signin={} (signs the owner in)",
+        worker.base_url(),
+        admin.api_key()
+    );
     println!("  Edge worker:     {}", worker.base_url());
     println!(
         "  Try the API:     curl {}",
