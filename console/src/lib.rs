@@ -287,10 +287,10 @@ fn SignIn() -> impl IntoView {
             <p>{move || ctx.words().sign_in_what}</p>
             <form on:submit=submit>
                 <label for="shop">{move || ctx.words().shop}</label>
-                <input id="shop" name="shop" required autocomplete="organization"
+                <input id="shop" name="shop" required autocomplete="organization" dir="ltr"
                     prop:value=shop on:input=move |ev| shop.set(event_target_value(&ev)) />
                 <label for="key">{move || ctx.words().key}</label>
-                <input id="key" name="key" type="password" required autocomplete="current-password"
+                <input id="key" name="key" type="password" required autocomplete="current-password" dir="ltr"
                     aria-describedby="key-hint"
                     prop:value=key on:input=move |ev| key.set(event_target_value(&ev)) />
                 <p id="key-hint" class="hint">{move || ctx.words().key_hint}</p>
