@@ -46,6 +46,26 @@ async fn fetch_status(client: &Client, url: &str, init: Value) -> Value {
         .expect("the fetch runs")
 }
 
+async fn click(client: &Client, selector: &str) {
+    client
+        .find(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|err| panic!("{selector} is on the page: {err}"))
+        .click()
+        .await
+        .unwrap_or_else(|err| panic!("{selector} takes a click: {err}"));
+}
+
+async fn type_into(client: &Client, selector: &str, text: &str) {
+    client
+        .find(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|err| panic!("{selector} is on the page: {err}"))
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|err| panic!("{selector} takes keys: {err}"));
+}
+
 async fn no_violations(client: &Client, page: &str) {
     let found = violations(client).await;
     assert!(found.is_empty(), "axe on {page}: {found:#?}");
@@ -101,13 +121,7 @@ async fn the_owner_signs_in_finds_an_order_sees_its_page_notes_it_and_signs_out(
         .await
         .expect("a key field");
     key.send_keys("bk_not_the_key").await.expect("types");
-    client
-        .find(Locator::Css(".sign-in button[type=submit]"))
-        .await
-        .expect("a button")
-        .click()
-        .await
-        .expect("clicks");
+    click(client, ".sign-in button[type=submit]").await;
     let refused = wait_js(
         client,
         "a refusal",
@@ -120,13 +134,7 @@ async fn the_owner_signs_in_finds_an_order_sees_its_page_notes_it_and_signs_out(
     );
     key.clear().await.expect("clears");
     key.send_keys(admin.api_key()).await.expect("types");
-    client
-        .find(Locator::Css(".sign-in button[type=submit]"))
-        .await
-        .expect("a button")
-        .click()
-        .await
-        .expect("clicks");
+    click(client, ".sign-in button[type=submit]").await;
 
     // Every order, who has waited longest first; the owner named; the key
     // is not in the page.
@@ -149,13 +157,7 @@ async fn the_owner_signs_in_finds_an_order_sees_its_page_notes_it_and_signs_out(
     // Search by the customer's email, in any case.
     let q = client.find(Locator::Css("#q")).await.expect("a search box");
     q.send_keys("ADA@example.com").await.expect("types");
-    client
-        .find(Locator::Css(".filters button[type=submit]"))
-        .await
-        .expect("a button")
-        .click()
-        .await
-        .expect("clicks");
+    click(client, ".filters button[type=submit]").await;
     shown = wait_js(
         client,
         "the search's result",
@@ -166,13 +168,7 @@ async fn the_owner_signs_in_finds_an_order_sees_its_page_notes_it_and_signs_out(
     assert_eq!(shown, json!(["C-2"]));
 
     // The order: its contact, and its customer's own page in the frame.
-    client
-        .find(Locator::Css("tr[data-order='C-2'] a"))
-        .await
-        .expect("a link")
-        .click()
-        .await
-        .expect("clicks");
+    click(client, "tr[data-order='C-2'] a").await;
     let email = wait_js(
         client,
         "the contact",
@@ -192,20 +188,8 @@ async fn the_owner_signs_in_finds_an_order_sees_its_page_notes_it_and_signs_out(
     assert_eq!(stage, "waiting");
 
     // A note, kept on the order with who wrote it.
-    client
-        .find(Locator::Css("#note"))
-        .await
-        .expect("a note field")
-        .send_keys("Called her: she keeps waiting.")
-        .await
-        .expect("types");
-    client
-        .find(Locator::Css(".notes + form button[type=submit]"))
-        .await
-        .expect("a button")
-        .click()
-        .await
-        .expect("clicks");
+    type_into(client, "#note", "Called her: she keeps waiting.").await;
+    click(client, ".notes + form button[type=submit]").await;
     wait_js(
         client,
         "the note shown",
@@ -265,13 +249,7 @@ async fn the_owner_signs_in_finds_an_order_sees_its_page_notes_it_and_signs_out(
     no_violations(client, "the order list (ar)").await;
 
     // Signing out ends the session on the edge, not only in the page.
-    client
-        .find(Locator::Css(".sign-out"))
-        .await
-        .expect("a sign-out button")
-        .click()
-        .await
-        .expect("clicks");
+    click(client, ".sign-out").await;
     wait_js(
         client,
         "the sign-in form again",
