@@ -87,6 +87,10 @@ struct ErrorDetail<'a> {
     template: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     line: Option<usize>,
+    /// The field of the request that is not valid, for `invalid_input`, so
+    /// that a form shows the reason beside it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'static str>,
 }
 
 /// A field of the request that is not valid, and why.
@@ -133,6 +137,10 @@ impl EdgeError {
             EdgeError::InvalidTemplate(err) => (Some(err.template.clone()), err.line),
             _ => (None, None),
         };
+        let field = match &self {
+            EdgeError::InvalidInput { field, .. } => Some(*field),
+            _ => None,
+        };
         let chosen = match self {
             EdgeError::Rejected { chosen, .. } => chosen,
             _ => None,
@@ -144,6 +152,7 @@ impl EdgeError {
                 chosen,
                 template,
                 line,
+                field,
             },
         };
         let mut response = Response::from_json(&body)?.with_status(status);

@@ -97,7 +97,7 @@ async fn route(req: Request, env: &Env) -> Result<Response, EdgeError> {
         (_, ["v1", "shops", shop, _, ..]) | (_, ["v1", "shops", shop]) => {
             let shop = routes::products::parse_shop(shop)?;
             let max = match parts.as_slice() {
-                [.., "order-history"] => http::MAX_EXPORT_BYTES,
+                [.., "order-history" | "deliveries"] => http::MAX_EXPORT_BYTES,
                 _ => http::MAX_FORWARDED_BYTES,
             };
             let forwarded = http::buffered(req, max).await?;

@@ -49,6 +49,8 @@ const BUILT_IN: &[(&str, &str)] = mail_templates![
 
 const PAGE: &str = include_str!("../../../templates/pages/page.html");
 const ORDER_PAGE: &str = include_str!("../../../templates/pages/order.html");
+const FAQ_HTML: &str = include_str!("../../../templates/pages/faq.html");
+const FAQ_MARKDOWN: &str = include_str!("../../../templates/pages/faq.md");
 
 /// The longest template a merchant may store.
 pub const MAX_TEMPLATE_BYTES: usize = 64 * 1024;
@@ -237,6 +239,8 @@ fn environment<'a>(
                 let source = match *name {
                     "page.html" => Some(PAGE),
                     "order.html" => Some(ORDER_PAGE),
+                    "faq.html" => Some(FAQ_HTML),
+                    "faq.md" => Some(FAQ_MARKDOWN),
                     _ => built_in(name),
                 };
                 if let Some(source) = source {
@@ -302,6 +306,13 @@ pub fn page(facts: &serde_json::Value) -> Result<String, TemplateError> {
 /// The order's own page, with the live widget in it, from its facts.
 pub fn order_page(facts: &serde_json::Value) -> Result<String, TemplateError> {
     render_page("order.html", facts)
+}
+
+/// The shop's FAQ from its facts: an HTML fragment (`faq.html`) or
+/// Markdown (`faq.md`).
+pub fn faq(name: &str, facts: &serde_json::Value) -> Result<String, TemplateError> {
+    let env = environment(&[name], &[])?;
+    Ok(env.get_template(name)?.render(Value::from(Serde(facts)))?)
 }
 
 fn render_page(name: &str, facts: &serde_json::Value) -> Result<String, TemplateError> {

@@ -352,7 +352,7 @@ fn day(text: &str) -> Option<Date> {
 /// Every record of a CSV file with the line it starts on (RFC 4180:
 /// quoted fields may hold commas, quotes and line breaks; a byte-order mark
 /// is skipped).
-fn records(body: &[u8]) -> Result<Vec<(u64, Vec<String>)>, BadLine> {
+pub(super) fn records(body: &[u8]) -> Result<Vec<(u64, Vec<String>)>, BadLine> {
     let mut reader = csv_core::Reader::new();
     let mut input = body;
     let mut output = vec![0u8; 4096];

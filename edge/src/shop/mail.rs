@@ -15,7 +15,7 @@ use crate::calls::queue::{self, EmailJob, Job};
 use crate::calls::shop::{EmailClaim, EmailReport, EmailSettled, EmailState};
 use crate::error::EdgeError;
 use crate::mail::facts;
-use crate::mail::provider::{Attempt, MailConfig, Provider};
+use crate::mail::provider::{self, Attempt, MailConfig, Outgoing, Provider};
 use crate::mail::{self, LEASE_SECONDS, MAX_ATTEMPTS, MAX_UNREACHED};
 use crate::{clock, crypto, http, links};
 
@@ -157,6 +157,53 @@ impl ShopRecords {
         };
         self.set_setting("mail", &super::to_text(&config)?)?;
         http::json(&self.mail_settings_view()?, 200)
+    }
+
+    /// `POST …/mail/test {to, locale?}`: a sample receipt, as the shop's
+    /// templates write it, sent at once through the shop's provider to
+    /// `to`; the answer is the provider's (sent with its id, or why not).
+    /// Nothing is kept but the audit line.
+    async fn send_test_email(
+        &self,
+        req: &mut Request,
+        shop: &ShopId,
+    ) -> Result<Response, EdgeError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Test {
+            to: String,
+            #[serde(default)]
+            locale: Option<String>,
+        }
+        let test: Test = http::json_body(req, MAX_SETTING_BYTES).await?;
+        check_address(&test.to).map_err(|_| invalid("to", "an email address"))?;
+        let locale = match test.locale.as_deref() {
+            Some(locale) => locale_param(locale)?,
+            None => self.policy()?.locale(),
+        };
+        let config = self
+            .mail_config()?
+            .unwrap_or_else(|| MailConfig::outbox(&self.shop_name(shop).unwrap_or_default()));
+        let kind = shared::lifecycle::EmailKind::Receipt;
+        let sample = self.render_sample(shop, kind, locale, &self.overrides(locale)?)?;
+        let text = |name: &str| sample[name].as_str().unwrap_or_default().to_owned();
+        let outgoing = Outgoing {
+            key: format!("test-{}", clock::now_millis()),
+            kind: kind.code().to_owned(),
+            to_email: test.to,
+            to_name: None,
+            subject: text("subject"),
+            html: text("html"),
+            text: text("text"),
+            headers: Vec::new(),
+        };
+        let attempt = provider::send(&config, &mail::endpoints(&self.env), &outgoing).await;
+        let mut answer = serde_json::to_value(&attempt)
+            .map_err(|err| EdgeError::Internal(format!("the attempt: {err}")))?;
+        if let Some(object) = answer.as_object_mut() {
+            object.insert("provider".into(), json!(config.provider));
+        }
+        http::json(&answer, 200)
     }
 
     // ---- the email log ---------------------------------------------------------
@@ -545,6 +592,12 @@ impl ShopRecords {
                 .mail_settings_view()
                 .and_then(|view| http::json(&view, 200)),
             (Method::Put, ["v1", "shops", _, "mail"]) => self.put_mail_settings(req).await,
+            (Method::Post, ["v1", "shops", _, "mail", "test"]) => {
+                self.send_test_email(req, shop).await
+            }
+            (Method::Post, ["v1", "shops", _, "emails", "preview"]) => {
+                self.preview_draft(req, shop).await
+            }
             (method, ["v1", "shops", _, "templates", locale, name]) => {
                 let checked =
                     locale_param(locale).and_then(|locale| Ok((locale, template_name(name)?)));

@@ -16,6 +16,7 @@ mod banner;
 mod customers;
 mod dead;
 mod desk;
+mod faq;
 mod flags;
 mod history;
 mod inbound;
@@ -291,6 +292,10 @@ impl ShopRecords {
         // A shopper asking to hear of a product, and the links of those emails.
         if let Some(answer) = self.watcher_routes(&method, &parts, &mut req).await {
             return answer;
+        }
+        // The FAQ is public: a help centre shows it to anyone.
+        if let (Method::Get, ["v1", "shops", _, "faq"]) = (&method, parts.as_slice()) {
+            return self.faq(&req, &self.shop_id()?);
         }
         if let (Method::Post, ["v1", "shops", _, "webhooks", source]) = (&method, parts.as_slice())
         {

@@ -11,13 +11,21 @@ use shared::text::MerchantText;
 use shared::{Availability, ProductSetting, ShipWindow, ShopId, Sku, StoredProduct};
 use worker::{Method, Request, Response};
 
+use super::history::BadLine;
 use super::sql::{Row, text_value, to_text};
 use super::upkeep::Task;
 use super::{
     MAX_DELIVERY_BYTES, MAX_DELIVERY_RECORDS, MAX_SETTING_BYTES, ShopRecords, invalid, parse_sku,
 };
 use crate::error::EdgeError;
-use crate::{clock, http, storage};
+use crate::{clock, crypto, http, storage};
+
+/// The largest delivery history file taken, and its most rows: the whole
+/// of `shared/data/deliveries` (8,498 rows, 686 KiB) fits with room.
+const MAX_DELIVERY_CSV_BYTES: usize = 4 * 1024 * 1024;
+const MAX_DELIVERY_CSV_ROWS: usize = 50_000;
+/// The most products one catalog read lists.
+const MAX_CATALOG: usize = 1000;
 
 /// When the day-turn alarm failed, it tries again this soon.
 pub(super) const RETRY_MS: i64 = 60_000;
@@ -50,6 +58,7 @@ impl ShopRecords {
             (Method::Post, ["v1", "shops", _, "deliveries"]) => {
                 self.post_deliveries(req, shop).await
             }
+            (Method::Get, ["v1", "shops", _, "catalog"]) => self.catalog(),
             (Method::Get, ["v1", "shops", _, "deliveries"]) => self.history().and_then(|history| {
                 http::json(
                     &json!({ "deliveries_in_history": history.deliveries() }),
@@ -61,6 +70,62 @@ impl ShopRecords {
             }
             _ => return None,
         })
+    }
+
+    /// `GET …/catalog`: every product the shop has set (the first
+    /// `MAX_CATALOG` by SKU), with what its page says today and why (the
+    /// window, stated or estimated with its confidence and any
+    /// uncertainty), and how many orders wait for it.
+    fn catalog(&self) -> Result<Response, EdgeError> {
+        #[derive(Deserialize)]
+        struct Stored {
+            sku: String,
+            setting: String,
+        }
+        #[derive(Deserialize)]
+        struct Waiting {
+            sku: String,
+            n: i64,
+        }
+        let rows: Vec<Stored> = self.rows(
+            "SELECT sku, setting FROM products ORDER BY sku LIMIT ?",
+            vec![(MAX_CATALOG as i64 + 1).into()],
+        )?;
+        let waiting: std::collections::HashMap<String, i64> = self
+            .rows::<Waiting>(
+                "SELECT sku, COUNT(*) AS n FROM waiting GROUP BY sku",
+                vec![],
+            )?
+            .into_iter()
+            .map(|row| (row.sku, row.n))
+            .collect();
+        let history = self.history()?;
+        let today = clock::today();
+        let more = rows.len() > MAX_CATALOG;
+        let products: Vec<Value> = rows
+            .into_iter()
+            .take(MAX_CATALOG)
+            .filter_map(|row| {
+                let sku = Sku::parse(&row.sku).ok()?;
+                let setting: ProductSetting = serde_json::from_str(&row.setting).ok()?;
+                let shown = StoredProduct::resolved(sku, setting, &history, today);
+                let waiting = waiting.get(&row.sku).copied().unwrap_or(0);
+                Some(json!({
+                    "sku": shown.sku,
+                    "setting": shown.setting,
+                    "shown": shown.shown.map(|shown| shown.availability),
+                    "waiting_orders": waiting,
+                }))
+            })
+            .collect();
+        http::json(
+            &json!({
+                "products": products,
+                "more": more,
+                "deliveries_in_history": history.deliveries(),
+            }),
+            200,
+        )
     }
 
     pub(super) fn product(&self, sku: &Sku) -> Result<Option<ProductSetting>, EdgeError> {
@@ -299,25 +364,62 @@ impl ShopRecords {
         struct Batch {
             deliveries: Vec<Value>,
         }
-        let batch: Batch = http::json_body(req, MAX_DELIVERY_BYTES).await?;
-        if batch.deliveries.is_empty() || batch.deliveries.len() > MAX_DELIVERY_RECORDS {
-            return Err(invalid(
-                "deliveries",
-                format!("send 1 to {MAX_DELIVERY_RECORDS} records"),
-            ));
-        }
-        let mut deliveries = Vec::with_capacity(batch.deliveries.len());
-        for (index, value) in batch.deliveries.into_iter().enumerate() {
-            let delivery: Delivery = serde_json::from_value(value)
-                .map_err(|err| EdgeError::InvalidBody(format!("deliveries[{index}]: {err}")))?;
-            delivery.validate().map_err(|reason| {
-                EdgeError::InvalidBody(format!("deliveries[{index}]: {reason}"))
-            })?;
-            deliveries.push(delivery);
-        }
+        let csv = req
+            .headers()
+            .get("Content-Type")
+            .ok()
+            .flatten()
+            .is_some_and(|kind| kind.trim_start().starts_with("text/csv"));
+        let mut file_seen = None;
+        let mut deliveries = match csv {
+            true => {
+                let body = http::body_bytes(req, MAX_DELIVERY_CSV_BYTES).await?;
+                // The same file sent again (a retry, a second click) is
+                // learnt once.
+                let digest = crypto::sha256_hex(&body);
+                let seen = format!("deliveries_file:{digest}");
+                if self.setting(&seen)?.is_some() {
+                    return http::json(
+                        &json!({
+                            "recorded": 0,
+                            "already_learnt": true,
+                            "deliveries_in_history": self.history()?.deliveries(),
+                        }),
+                        200,
+                    );
+                }
+                let deliveries = read_deliveries_csv(&body)
+                    .map_err(|bad| invalid("body", format!("line {}: {}", bad.line, bad.reason)))?;
+                file_seen = Some(seen);
+                deliveries
+            }
+            false => {
+                let batch: Batch = http::json_body(req, MAX_DELIVERY_BYTES).await?;
+                if batch.deliveries.is_empty() || batch.deliveries.len() > MAX_DELIVERY_RECORDS {
+                    return Err(invalid(
+                        "deliveries",
+                        format!("send 1 to {MAX_DELIVERY_RECORDS} records"),
+                    ));
+                }
+                let mut deliveries = Vec::with_capacity(batch.deliveries.len());
+                for (index, value) in batch.deliveries.into_iter().enumerate() {
+                    let delivery: Delivery = serde_json::from_value(value).map_err(|err| {
+                        EdgeError::InvalidBody(format!("deliveries[{index}]: {err}"))
+                    })?;
+                    delivery.validate().map_err(|reason| {
+                        EdgeError::InvalidBody(format!("deliveries[{index}]: {reason}"))
+                    })?;
+                    deliveries.push(delivery);
+                }
+                deliveries
+            }
+        };
         // Learnt in the order they arrived, as the calibration expects.
         deliveries.sort_by_key(|delivery| delivery.received);
         let total = self.learn(shop, &deliveries).await?;
+        if let Some(seen) = file_seen {
+            self.set_setting(&seen, &clock::now_millis().to_string())?;
+        }
         http::json(
             &json!({ "recorded": deliveries.len(), "deliveries_in_history": total }),
             200,
@@ -445,6 +547,65 @@ fn check_delay_text(field: &'static str, text: &str) -> Result<(), EdgeError> {
     Ok(())
 }
 
+/// A delivery history file: the columns of `shared/data/deliveries`
+/// (`vendor`, `mode`, `scheduled`, `delivered`; `supplier`, `promised`,
+/// `received` are taken too), other columns ignored, every row checked;
+/// the first bad row fails the file, so nothing is learnt from it.
+fn read_deliveries_csv(body: &[u8]) -> Result<Vec<Delivery>, BadLine> {
+    let records = super::history::records(body)?;
+    let Some((_, header)) = records.first() else {
+        return Err(BadLine {
+            line: 1,
+            reason: "the file is empty".into(),
+        });
+    };
+    let column = |names: &[&str]| {
+        header
+            .iter()
+            .position(|name| names.contains(&name.trim().to_ascii_lowercase().as_str()))
+            .ok_or_else(|| BadLine {
+                line: 1,
+                reason: format!("no {} column", names.join(" or ")),
+            })
+    };
+    let supplier = column(&["vendor", "supplier"])?;
+    let mode = column(&["mode"])?;
+    let promised = column(&["scheduled", "promised"])?;
+    let received = column(&["delivered", "received"])?;
+    let rows = records.len() - 1;
+    if rows == 0 || rows > MAX_DELIVERY_CSV_ROWS {
+        return Err(BadLine {
+            line: 1,
+            reason: format!("send 1 to {MAX_DELIVERY_CSV_ROWS} rows"),
+        });
+    }
+    let mut deliveries = Vec::with_capacity(rows);
+    for (line, record) in records.iter().skip(1) {
+        let bad = |reason: String| BadLine {
+            line: *line,
+            reason,
+        };
+        let cell = |index: usize| record.get(index).map_or("", |text| text.trim());
+        let date = |index: usize, name: &str| {
+            cell(index).parse().map_err(|_| {
+                bad(format!(
+                    "{name} is not a date (YYYY-MM-DD): {:?}",
+                    cell(index)
+                ))
+            })
+        };
+        let delivery = Delivery {
+            supplier: cell(supplier).to_owned(),
+            mode: cell(mode).to_owned(),
+            promised: date(promised, "scheduled")?,
+            received: date(received, "delivered")?,
+        };
+        delivery.validate().map_err(bad)?;
+        deliveries.push(delivery);
+    }
+    Ok(deliveries)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,5 +620,41 @@ mod tests {
             day_turn_in_millis(midnight + 3_600_000),
             82_800_000 + DAY_TURN_SLACK_MS
         );
+    }
+
+    #[test]
+    fn a_delivery_file_is_read_by_its_column_names() {
+        let csv = "id,vendor,country,mode,product_group,fulfill_via,po_sent,scheduled,delivered\n\
+                   1,\"Acme, Inc.\",Kenya,Air,HRDT,Direct Drop,,2014-01-02,2014-01-09\n\
+                   2,Beta Ltd,Kenya,Ocean,ARV,From RDC,,2014-02-01,2014-01-30\n";
+        let deliveries = read_deliveries_csv(csv.as_bytes()).expect("a good file");
+        assert_eq!(deliveries.len(), 2);
+        assert_eq!(deliveries[0].supplier, "Acme, Inc.");
+        assert_eq!(deliveries[0].slip_days(), 7);
+        assert_eq!(deliveries[1].mode, "Ocean");
+        assert_eq!(deliveries[1].slip_days(), -2);
+    }
+
+    #[test]
+    fn a_bad_row_is_named_by_its_line_and_fails_the_file() {
+        let bad = |csv: &str| read_deliveries_csv(csv.as_bytes()).expect_err("a bad file");
+        let wrong_date = bad(
+            "vendor,mode,scheduled,delivered\nA,Air,2014-01-02,2014-01-09\nB,Air,2014-13-01,2014-01-09\n",
+        );
+        assert_eq!(wrong_date.line, 3);
+        assert!(
+            wrong_date.reason.contains("scheduled"),
+            "{}",
+            wrong_date.reason
+        );
+        let no_supplier = bad("vendor,mode,scheduled,delivered\n,Air,2014-01-02,2014-01-09\n");
+        assert_eq!(no_supplier.line, 2);
+        let no_column = bad("vendor,mode,delivered\nA,Air,2014-01-09\n");
+        assert_eq!(
+            (no_column.line, no_column.reason.as_str()),
+            (1, "no scheduled or promised column")
+        );
+        assert_eq!(bad("").line, 1);
+        assert_eq!(bad("vendor,mode,scheduled,delivered\n").line, 1);
     }
 }

@@ -22,6 +22,14 @@ pub(super) fn locale_param(locale: &str) -> Result<Locale, EdgeError> {
         .ok_or_else(|| invalid("locale", "one of en, it, ar"))
 }
 
+/// An email kind by its code.
+pub(super) fn kind_param(kind: Option<&str>) -> Result<EmailKind, EdgeError> {
+    kind.and_then(EmailKind::from_code).ok_or_else(|| {
+        let kinds: Vec<&str> = EmailKind::ALL.map(EmailKind::code).to_vec();
+        invalid("kind", format!("one of {}", kinds.join(", ")))
+    })
+}
+
 pub(super) fn template_name(name: &str) -> Result<&str, EdgeError> {
     if render::built_in(name).is_some() {
         Ok(name)
@@ -142,15 +150,62 @@ impl ShopRecords {
         )
     }
 
+    /// `GET …/emails/preview?kind=&locale=`: a sample as the shop's
+    /// templates write it.
     pub(super) fn preview(&self, req: &Request, shop: &ShopId) -> Result<Response, EdgeError> {
         let locale =
             locale_param(&http::query_param(req, "locale").unwrap_or_else(|| "en".into()))?;
-        let kind = http::query_param(req, "kind")
-            .and_then(|kind| EmailKind::from_code(&kind))
-            .ok_or_else(|| {
-                let kinds: Vec<&str> = EmailKind::ALL.map(EmailKind::code).to_vec();
-                invalid("kind", format!("one of {}", kinds.join(", ")))
-            })?;
+        let kind = kind_param(http::query_param(req, "kind").as_deref())?;
+        let sample = self.render_sample(shop, kind, locale, &self.overrides(locale)?)?;
+        http::json(&sample, 200)
+    }
+
+    /// `POST …/emails/preview {kind, locale, name, source}`: a sample with
+    /// a draft of one template in place of the shop's, kept nowhere; a
+    /// draft that does not compile or render is refused with its line.
+    pub(super) async fn preview_draft(
+        &self,
+        req: &mut Request,
+        shop: &ShopId,
+    ) -> Result<Response, EdgeError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Draft {
+            kind: String,
+            locale: String,
+            name: String,
+            source: String,
+        }
+        let draft: Draft = http::json_body(req, MAX_TEMPLATE_BYTES + 1024).await?;
+        let locale = locale_param(&draft.locale)?;
+        let kind = kind_param(Some(&draft.kind))?;
+        let name = template_name(&draft.name)?;
+        if draft.source.len() > MAX_TEMPLATE_BYTES {
+            return Err(invalid(
+                "source",
+                format!("at most {MAX_TEMPLATE_BYTES} bytes"),
+            ));
+        }
+        render::compile(name, &draft.source).map_err(EdgeError::InvalidTemplate)?;
+        let mut overrides: Vec<(String, String)> = self
+            .overrides(locale)?
+            .into_iter()
+            .filter(|(other, _)| other != name)
+            .collect();
+        overrides.push((name.to_owned(), draft.source));
+        let sample = self.render_sample(shop, kind, locale, &overrides)?;
+        http::json(&sample, 200)
+    }
+
+    /// One sample email rendered with `overrides`: subject, HTML, text,
+    /// headers and the fuel it took.
+    pub(super) fn render_sample(
+        &self,
+        shop: &ShopId,
+        kind: EmailKind,
+        locale: Locale,
+        overrides: &[(String, String)],
+    ) -> Result<Value, EdgeError> {
         let email = mail::sample(kind, locale)
             .ok_or_else(|| EdgeError::Internal(format!("no sample of {kind:?}")))?;
         let shop_name = self.shop_name(shop)?;
@@ -163,21 +218,18 @@ impl ShopRecords {
         )
         .ok_or_else(|| EdgeError::Internal("sample addressing".into()))?;
         let facts = facts::facts(&email, &to);
-        let rendered = render::render(kind.code(), &facts, &self.overrides(locale)?)
-            .map_err(EdgeError::InvalidTemplate)?;
+        let rendered =
+            render::render(kind.code(), &facts, overrides).map_err(EdgeError::InvalidTemplate)?;
         let headers: serde_json::Map<String, Value> = mail::headers_for(&email, &to)
             .into_iter()
             .map(|(name, value)| (name, Value::String(value)))
             .collect();
-        http::json(
-            &json!({
-                "subject": rendered.subject,
-                "html": rendered.html,
-                "text": rendered.text,
-                "headers": headers,
-                "fuel": { "used": rendered.fuel, "budget": render::TEMPLATE_FUEL },
-            }),
-            200,
-        )
+        Ok(json!({
+            "subject": rendered.subject,
+            "html": rendered.html,
+            "text": rendered.text,
+            "headers": headers,
+            "fuel": { "used": rendered.fuel, "budget": render::TEMPLATE_FUEL },
+        }))
     }
 }

@@ -14,7 +14,7 @@ mod offer;
 mod order;
 mod policy;
 mod rejection;
-mod us_rule;
+pub mod us_rule;
 mod view;
 
 pub use apply::{MAX_TEXT_CHARS, MISSED_FIX, MISSED_REASON, apply};
