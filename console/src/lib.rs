@@ -10,8 +10,12 @@
 //! one static page serves them all and a reload keeps the place.
 
 mod api;
+mod faq;
 mod order;
 mod orders;
+mod products;
+mod settings;
+mod team;
 mod words;
 
 use leptos::prelude::*;
@@ -34,11 +38,26 @@ pub enum Route {
     Orders(String),
     /// One order.
     Order(String),
+    /// Products and suppliers (the owner's).
+    Products,
+    /// The shop's FAQ.
+    Faq,
+    /// Agent keys and the audit log (the owner's).
+    Team,
+    /// The owner's settings.
+    Settings,
 }
 
 impl Route {
     fn from_hash(hash: &str) -> Route {
         let path = hash.trim_start_matches('#');
+        match path {
+            "/products" => return Route::Products,
+            "/faq" => return Route::Faq,
+            "/team" => return Route::Team,
+            "/settings" => return Route::Settings,
+            _ => {}
+        }
         if let Some(order) = path.strip_prefix("/orders/") {
             let order = js_sys::decode_uri_component(order)
                 .map(String::from)
@@ -186,6 +205,15 @@ fn App() -> impl IntoView {
         (true, None, _, _) => view! { <SignIn /> }.into_any(),
         (true, Some(_), Route::Orders(query), _) => view! { <orders::Orders query /> }.into_any(),
         (true, Some(_), Route::Order(order), _) => view! { <order::OrderDesk order /> }.into_any(),
+        (true, Some(_), Route::Faq, _) => view! { <faq::Faq /> }.into_any(),
+        // An agent's console has no link to these; one typed in says so
+        // (and the edge would refuse every call they make).
+        (true, Some(who), _, _) if who.role != "owner" => {
+            view! { <p class="error" role="alert">{ctx.words().owner_only}</p> }.into_any()
+        }
+        (true, Some(_), Route::Products, _) => view! { <products::Products /> }.into_any(),
+        (true, Some(_), Route::Team, _) => view! { <team::Team /> }.into_any(),
+        (true, Some(_), Route::Settings, _) => view! { <settings::Settings /> }.into_any(),
     };
     view! {
         <a class="skip" href="#main" on:click=move |ev| {
@@ -205,6 +233,9 @@ fn App() -> impl IntoView {
 #[component]
 fn Header() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    // `aria-current="page"` on the link to where we are.
+    let current =
+        move |is: fn(&Route) -> bool| move || ctx.route.with(|route| is(route)).then_some("page");
     let who = move || {
         ctx.who.get().map(|who| {
             let words = ctx.words();
@@ -217,7 +248,15 @@ fn Header() -> impl IntoView {
             };
             view! {
                 <nav aria-label=words.nav_label>
-                    <a href="#/orders">{words.orders}</a>
+                    <a href="#/orders" aria-current=current(|route| matches!(route, Route::Orders(_) | Route::Order(_)))>{words.orders}</a>
+                    {(who.role == "owner").then(|| view! {
+                        <a href="#/products" aria-current=current(|route| *route == Route::Products)>{words.products}</a>
+                    })}
+                    <a href="#/faq" aria-current=current(|route| *route == Route::Faq)>{words.faq}</a>
+                    {(who.role == "owner").then(|| view! {
+                        <a href="#/team" aria-current=current(|route| *route == Route::Team)>{words.team}</a>
+                        <a href="#/settings" aria-current=current(|route| *route == Route::Settings)>{words.settings}</a>
+                    })}
                 </nav>
                 <span class="who" data-role=who.role.clone()>{label}</span>
                 <button type="button" class="sign-out" on:click=move |_| {

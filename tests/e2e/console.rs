@@ -15,12 +15,12 @@ use serde_json::{Value, json};
 use crate::World;
 use crate::accessibility::violations;
 
-const SHOP: &str = "console-shop";
-const TENT: &str = "TENT-2P";
+pub(crate) const SHOP: &str = "console-shop";
+pub(crate) const TENT: &str = "TENT-2P";
 
 /// Runs `script` (its value returned) until it gives something other than
 /// `null` or `false`.
-async fn wait_js(client: &Client, what: &str, script: &str) -> Value {
+pub(crate) async fn wait_js(client: &Client, what: &str, script: &str) -> Value {
     crate::eventually(what, || async {
         match client.execute(script, vec![]).await {
             Ok(Value::Null | Value::Bool(false)) | Err(_) => None,
@@ -31,11 +31,11 @@ async fn wait_js(client: &Client, what: &str, script: &str) -> Value {
 }
 
 /// The ids of the orders the list shows.
-const SHOWN: &str = "const rows = document.querySelectorAll('table.orders tr[data-order]');\
+pub(crate) const SHOWN: &str = "const rows = document.querySelectorAll('table.orders tr[data-order]');\
      return rows.length ? Array.from(rows, r => r.dataset.order) : null;";
 
 /// A `fetch` from the page; its status.
-async fn fetch_status(client: &Client, url: &str, init: Value) -> Value {
+pub(crate) async fn fetch_status(client: &Client, url: &str, init: Value) -> Value {
     client
         .execute_async(
             "const done = arguments[arguments.length - 1];\
@@ -46,7 +46,7 @@ async fn fetch_status(client: &Client, url: &str, init: Value) -> Value {
         .expect("the fetch runs")
 }
 
-async fn click(client: &Client, selector: &str) {
+pub(crate) async fn click(client: &Client, selector: &str) {
     client
         .find(Locator::Css(selector))
         .await
@@ -56,7 +56,7 @@ async fn click(client: &Client, selector: &str) {
         .unwrap_or_else(|err| panic!("{selector} takes a click: {err}"));
 }
 
-async fn type_into(client: &Client, selector: &str, text: &str) {
+pub(crate) async fn type_into(client: &Client, selector: &str, text: &str) {
     client
         .find(Locator::Css(selector))
         .await
@@ -66,12 +66,12 @@ async fn type_into(client: &Client, selector: &str, text: &str) {
         .unwrap_or_else(|err| panic!("{selector} takes keys: {err}"));
 }
 
-async fn no_violations(client: &Client, page: &str) {
+pub(crate) async fn no_violations(client: &Client, page: &str) {
     let found = violations(client).await;
     assert!(found.is_empty(), "axe on {page}: {found:#?}");
 }
 
-async fn shop_with_orders(world: &World) -> AdminApi {
+pub(crate) async fn shop_with_orders(world: &World) -> AdminApi {
     let admin = AdminApi::create_shop(&world.worker, SHOP).await;
     let earliest = e2e::today().add_days(20).expect("a date");
     let latest = e2e::today().add_days(34).expect("a date");

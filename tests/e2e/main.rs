@@ -8,6 +8,7 @@ mod accessibility;
 mod analytics;
 mod api;
 mod console;
+mod console_pages;
 mod customers;
 mod demo;
 mod deploy;
