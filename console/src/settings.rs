@@ -698,7 +698,9 @@ fn Webhooks() -> impl IntoView {
     let words = move || ctx.words();
     let set = RwSignal::new(Value::Null);
     leptos::task::spawn_local(async move {
-        if let Ok(summary) = api::get(&ctx.url("")).await {
+        // With the trailing slash: the session's cookie is for the paths
+        // under the shop's.
+        if let Ok(summary) = api::get(&ctx.url("/")).await {
             set.set(summary["webhook_secrets"].clone());
         }
     });

@@ -127,11 +127,11 @@ async fn the_owner_sets_the_policy_a_template_a_delay_and_a_delivery_history_fro
         .expect("a source")
         .to_owned();
     let draft = ours.replacen(
-        "{% block main %}",
-        "{% block main %}<p>Thanks a million</p>",
+        "{% block body %}",
+        "{% block body %}<p>Thanks a million</p>",
         1,
     );
-    assert_ne!(draft, ours, "the receipt has a main block");
+    assert_ne!(draft, ours, "the receipt has a body block");
     set_value(client, "#template-source", &draft, "input").await;
     wait_js(
         client,
