@@ -57,7 +57,12 @@ fn said(words: &crate::words::Words, shown: &Value) -> (String, String) {
                 (Some(confidence), uncertain) => {
                     let mut why = fill(words.estimated, &[("confidence", &confidence.to_string())]);
                     if let Some(uncertain) = uncertain {
-                        why.push_str(&fill(words.uncertain_because, &[("why", uncertain)]));
+                        let said = words
+                            .uncertainties
+                            .iter()
+                            .find(|(code, _)| *code == uncertain)
+                            .map_or(uncertain, |(_, words)| words);
+                        why.push_str(&fill(words.uncertain_because, &[("why", said)]));
                     }
                     why
                 }

@@ -55,7 +55,11 @@ pub fn Team() -> impl IntoView {
     };
     let agent_rows = move || {
         let words = ctx.words();
-        agents.get().into_iter().map(|agent| {
+        let list = agents.get();
+        let none = list
+            .is_empty()
+            .then(|| view! { <tr><td colspan="3">{words.no_agents}</td></tr> });
+        let rows = list.into_iter().map(|agent| {
             let id = agent["id"].as_str().unwrap_or_default().to_owned();
             let agent_name = agent["name"].as_str().unwrap_or_default().to_owned();
             let revoked = agent["revoked_at"].as_str().map(str::to_owned);
@@ -72,7 +76,8 @@ pub fn Team() -> impl IntoView {
                     }}</td>
                 </tr>
             }
-        }).collect_view()
+        }).collect_view();
+        view! { {none} {rows} }
     };
     let audit_rows = move || {
         audit.get().into_iter().map(|entry| {

@@ -172,7 +172,7 @@ impl ShopRecords {
         #[serde(deny_unknown_fields)]
         struct Test {
             to: String,
-            #[serde(default)]
+            #[serde(default, deserialize_with = "shared::present")]
             locale: Option<String>,
         }
         let test: Test = http::json_body(req, MAX_SETTING_BYTES).await?;
