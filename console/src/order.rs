@@ -106,6 +106,16 @@ fn instant(value: &Value) -> Option<String> {
 }
 
 /// A wire code (`delay_notice`) as words (`delay notice`).
+/// An email's or an action's state in words.
+fn state_words(words: &crate::words::Words, value: &Value) -> String {
+    let code = value.as_str().unwrap_or_default();
+    words
+        .states
+        .iter()
+        .find(|(known, _)| *known == code)
+        .map_or_else(|| code.to_owned(), |(_, said)| (*said).to_owned())
+}
+
 fn code_words(value: &Value) -> String {
     value.as_str().unwrap_or_default().replace('_', " ")
 }
@@ -172,7 +182,7 @@ fn Emails(support: Value) -> impl IntoView {
             view! {
                 <tr data-email=email["kind"].as_str().unwrap_or_default().to_owned()>
                     <th scope="row">{code_words(&email["kind"])}</th>
-                    <td>{email["state"].as_str().unwrap_or_default().to_owned()}</td>
+                    <td data-state=email["state"].as_str().unwrap_or_default().to_owned()>{state_words(words, &email["state"])}</td>
                     <td>{shown(&email["subject"])}</td>
                     <td dir="ltr">{when}</td>
                     <td>
@@ -221,7 +231,7 @@ fn Actions(support: Value) -> impl IntoView {
             view! {
                 <tr>
                     <th scope="row">{code_words(&action["kind"])}</th>
-                    <td>{action["state"].as_str().unwrap_or_default().to_owned()}</td>
+                    <td data-state=action["state"].as_str().unwrap_or_default().to_owned()>{state_words(words, &action["state"])}</td>
                     <td class="number">{action["attempts"].as_i64().unwrap_or(0)}</td>
                     <td dir="ltr">{instant(&action["deadline"]).unwrap_or_else(|| "—".to_owned())}</td>
                 </tr>

@@ -14,12 +14,16 @@ use crate::{Ctx, api};
 pub fn Products() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let catalog = RwSignal::new(None::<Value>);
+    let suppliers = RwSignal::new(Vec::<Value>::new());
     let failed = RwSignal::new(None::<String>);
     let reload = move || {
         leptos::task::spawn_local(async move {
             match api::get(&ctx.url("/catalog")).await {
                 Ok(answer) => catalog.set(Some(answer)),
                 Err(failure) => failed.set(Some(failure.message)),
+            }
+            if let Ok(answer) = api::get(&ctx.url("/suppliers")).await {
+                suppliers.set(answer["suppliers"].as_array().cloned().unwrap_or_default());
             }
         });
     };
@@ -35,7 +39,60 @@ pub fn Products() -> impl IntoView {
             Some(catalog) => view! { <Catalog catalog /> }.into_any(),
         }}
         <SetProduct catalog reload=Callback::new(move |()| reload()) />
+        <Suppliers suppliers />
         <Deliveries reload=Callback::new(move |()| reload()) />
+    }
+}
+
+/// Each supplier's record from the deliveries learnt: on time, how late,
+/// and whether it is slipping now.
+#[component]
+fn Suppliers(suppliers: RwSignal<Vec<Value>>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let words = move || ctx.words();
+    let percent = |share: &Value| format!("{:.0} %", share.as_f64().unwrap_or(0.0) * 100.0);
+    let rows = move || {
+        suppliers
+            .get()
+            .into_iter()
+            .map(|card| {
+                let slipping = card["slipping"]["since"]
+                    .as_str()
+                    .map(|since| fill(ctx.words().slipping_since, &[("since", since)]))
+                    .unwrap_or_default();
+                view! {
+                    <tr>
+                        <th scope="row"><bdi>{card["supplier"].as_str().unwrap_or_default().to_owned()}</bdi></th>
+                        <td class="number">{card["deliveries"].as_u64().unwrap_or(0)}</td>
+                        <td class="number">{percent(&card["on_time_rate"])}</td>
+                        <td class="number">{format!("{:.1}", card["mean_slip_days"].as_f64().unwrap_or(0.0))}</td>
+                        <td class="number">{card["p90_slip_days"].as_i64().unwrap_or(0)}</td>
+                        <td>{slipping}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <section aria-labelledby="suppliers-title">
+            <h3 id="suppliers-title">{words().suppliers}</h3>
+            {move || match suppliers.get().is_empty() {
+                true => view! { <p>{words().no_suppliers}</p> }.into_any(),
+                false => view! {
+                    <table class="suppliers">
+                        <thead><tr>
+                            <th scope="col">{words().supplier}</th>
+                            <th scope="col">{words().col_deliveries}</th>
+                            <th scope="col">{words().col_on_time}</th>
+                            <th scope="col">{words().col_mean_slip}</th>
+                            <th scope="col">{words().col_p90_slip}</th>
+                            <th scope="col">{words().col_slipping}</th>
+                        </tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                }.into_any(),
+            }}
+        </section>
     }
 }
 
@@ -138,6 +195,10 @@ fn SetProduct(catalog: RwSignal<Option<Value>>, reload: Callback<()>) -> impl In
     let status = RwSignal::new("backorder".to_owned());
     let earliest = RwSignal::new(String::new());
     let latest = RwSignal::new(String::new());
+    let supplier = RwSignal::new(String::new());
+    let mode = RwSignal::new(String::new());
+    let arrival = RwSignal::new(String::new());
+    let handling = RwSignal::new("2".to_owned());
     let reason = RwSignal::new(String::new());
     let fix = RwSignal::new(String::new());
     let review = RwSignal::new(false);
@@ -162,6 +223,19 @@ fn SetProduct(catalog: RwSignal<Option<Value>>, reload: Callback<()>) -> impl In
             let (from, to) = (earliest.get_untracked(), latest.get_untracked());
             if !from.is_empty() || !to.is_empty() {
                 body["window"] = json!({ "earliest": from, "latest": to });
+            }
+            // Supply facts: the edge estimates the window from the
+            // supplier's history (a stated window, if given, is shown).
+            let who = supplier.get_untracked();
+            if !who.trim().is_empty() {
+                let arrival = arrival.get_untracked();
+                let handling = handling.get_untracked();
+                body["supply"] = json!({
+                    "supplier": who.trim(),
+                    "mode": mode.get_untracked().trim(),
+                    "promised_arrival": if arrival.is_empty() { Value::Null } else { json!(arrival) },
+                    "handling_business_days": handling.trim().parse::<u8>().map_or(json!(handling), |n| json!(n)),
+                });
             }
         }
         let (reason, fix) = (reason.get_untracked(), fix.get_untracked());
@@ -235,8 +309,19 @@ fn SetProduct(catalog: RwSignal<Option<Value>>, reload: Callback<()>) -> impl In
                         <option value="unavailable" selected=move || status.get() == "unavailable">{words().unavailable}</option>
                     </select>
                 </div>
-                {input("product-earliest", |w| w.earliest, earliest, "date")}
-                {input("product-latest", |w| w.latest, latest, "date")}
+                <fieldset>
+                    <legend>{words().stated_dates}</legend>
+                    {input("product-earliest", |w| w.earliest, earliest, "date")}
+                    {input("product-latest", |w| w.latest, latest, "date")}
+                </fieldset>
+                <fieldset>
+                    <legend>{words().supply_facts}</legend>
+                    <p class="hint">{words().supply_hint}</p>
+                    {input("supply-supplier", |w| w.supplier, supplier, "text")}
+                    {input("supply-mode", |w| w.mode, mode, "text")}
+                    {input("supply-arrival", |w| w.promised_arrival, arrival, "date")}
+                    {input("supply-handling", |w| w.handling_days, handling, "number")}
+                </fieldset>
                 <fieldset>
                     <legend>{words().delay}</legend>
                     <p class="hint">{words().delay_hint}</p>

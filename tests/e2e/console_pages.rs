@@ -256,6 +256,45 @@ async fn the_owner_sets_the_policy_a_template_a_delay_and_a_delivery_history_fro
     )
     .await;
     assert_eq!(admin.get("/deliveries").await["deliveries_in_history"], 200);
+    // The suppliers' record, from the deliveries just learnt.
+    let first = text_of(client, "the suppliers' record", "table.suppliers tbody th").await;
+    assert!(!first.is_empty());
+
+    // A product from supply facts: its page's dates are estimated from the
+    // history just learnt, and the list says so.
+    for field in [
+        "#product-sku",
+        "#product-earliest",
+        "#product-latest",
+        "#delay-reason",
+        "#delay-fix",
+    ] {
+        set_value(client, field, "", "input").await;
+    }
+    type_into(client, "#product-sku", "TEST-KIT").await;
+    type_into(client, "#supply-supplier", "Standard Diagnostics, Inc.").await;
+    type_into(client, "#supply-mode", "Air").await;
+    set_value(client, "#supply-arrival", &later(30), "input").await;
+    click(client, "#set-product-title ~ form button[type=submit]").await;
+    text_of(client, "the kit saved", "#set-product-title ~ form .done").await;
+    let why = text_of(
+        client,
+        "the kit's row",
+        "tr[data-sku='TEST-KIT'] td:nth-of-type(2)",
+    )
+    .await;
+    assert!(why.starts_with("Estimated"), "{why}");
+    let catalog = admin.get("/catalog").await;
+    let kit = catalog["products"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["sku"] == "TEST-KIT"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        kit["setting"]["supply"]["supplier"], "Standard Diagnostics, Inc.",
+        "{catalog}"
+    );
+    assert!(kit["shown"]["window"]["earliest"].is_string(), "{kit}");
     no_violations(client, "the products (en)").await;
     to_arabic(client).await;
     text_of(client, "the products in Arabic", "table.products caption").await;
@@ -429,6 +468,10 @@ async fn the_faq_a_test_email_an_agent_and_a_key_rotation_in_the_console() {
     assert!(key.starts_with("bka_"), "{key}");
     text_of(client, "the audit log", "table.audit tbody tr").await;
     no_violations(client, "the team (en)").await;
+    to_arabic(client).await;
+    text_of(client, "the team in Arabic", "#agents-title").await;
+    no_violations(client, "the team (ar)").await;
+    set_value(client, ".lang select", "en", "change").await;
 
     // A second session elsewhere; rotating the key ends both, and the old
     // key; the new one works.
@@ -497,5 +540,8 @@ async fn the_faq_a_test_email_an_agent_and_a_key_rotation_in_the_console() {
         "return document.querySelector('#key');",
     )
     .await;
+    to_arabic(client).await;
+    text_of(client, "the sign-in form in Arabic", "#sign-in-title").await;
+    no_violations(client, "the sign-in form (ar)").await;
     browser.close().await;
 }
