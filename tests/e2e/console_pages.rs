@@ -45,6 +45,16 @@ async fn text_of(client: &Client, what: &str, selector: &str) -> String {
         .to_owned()
 }
 
+/// The one-click sign-in the demo prints: the console's list, signed in
+/// with `key`, in English.
+async fn sign_in(client: &Client, base: &str, key: &str) {
+    client
+        .goto(&format!("{base}/console/?shop={SHOP}&lang=en#signin={key}"))
+        .await
+        .expect("loads");
+    wait_js(client, "the order list", SHOWN).await;
+}
+
 async fn go(client: &Client, hash: &str) {
     client
         .execute("location.hash = arguments[0];", vec![json!(hash)])
@@ -69,14 +79,7 @@ async fn the_owner_sets_the_policy_a_template_a_delay_and_a_delivery_history_fro
     let base = world.worker.base_url().to_owned();
     let browser = Browser::start().await;
     let client = &browser.client;
-    client
-        .goto(&format!(
-            "{base}/console/?shop={SHOP}&lang=en#signin={}",
-            admin.api_key()
-        ))
-        .await
-        .expect("loads");
-    wait_js(client, "the order list", SHOWN).await;
+    sign_in(client, &base, admin.api_key()).await;
 
     // The policy: a lifetime out of bounds is refused beside its field,
     // and nothing changes; a good one is kept.
@@ -387,14 +390,7 @@ async fn the_faq_a_test_email_an_agent_and_a_key_rotation_in_the_console() {
     assert_eq!(status, StatusCode::CREATED, "{agent}");
     let browser = Browser::start().await;
     let client = &browser.client;
-    client
-        .goto(&format!(
-            "{base}/console/?shop={SHOP}&lang=en#signin={}",
-            agent["key"].as_str().expect("a key")
-        ))
-        .await
-        .expect("loads");
-    wait_js(client, "the order list", SHOWN).await;
+    sign_in(client, &base, agent["key"].as_str().expect("a key")).await;
     let menu = wait_js(
         client,
         "the agent's menu",
@@ -435,14 +431,7 @@ async fn the_faq_a_test_email_an_agent_and_a_key_rotation_in_the_console() {
 
     // The owner sends a test email through the shop's provider: one
     // arrives; a refusal is said as the provider said it.
-    client
-        .goto(&format!(
-            "{base}/console/?shop={SHOP}&lang=en#signin={}",
-            admin.api_key()
-        ))
-        .await
-        .expect("loads");
-    wait_js(client, "the order list", SHOWN).await;
+    sign_in(client, &base, admin.api_key()).await;
     go(client, "#/settings").await;
     type_into(client, "#test-to", "owner@example.com").await;
     click(client, "form.inline button[type=submit]").await;

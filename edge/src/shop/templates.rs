@@ -55,6 +55,30 @@ impl ShopRecords {
         Ok(rows.into_iter().map(|row| (row.name, row.source)).collect())
     }
 
+    /// The shop's templates in `locale` with `source` in place of `name`,
+    /// once it is short enough and compiles on its own.
+    fn with_draft(
+        &self,
+        locale: Locale,
+        name: &str,
+        source: &str,
+    ) -> Result<Vec<(String, String)>, EdgeError> {
+        if source.len() > MAX_TEMPLATE_BYTES {
+            return Err(invalid(
+                "source",
+                format!("at most {MAX_TEMPLATE_BYTES} bytes"),
+            ));
+        }
+        render::compile(name, source).map_err(EdgeError::InvalidTemplate)?;
+        let mut overrides: Vec<(String, String)> = self
+            .overrides(locale)?
+            .into_iter()
+            .filter(|(other, _)| other != name)
+            .collect();
+        overrides.push((name.to_owned(), source.to_owned()));
+        Ok(overrides)
+    }
+
     /// Renders every sample the template takes part in, in its language.
     fn try_templates(
         &self,
@@ -104,19 +128,7 @@ impl ShopRecords {
             source: String,
         }
         let body: Source = http::json_body(req, MAX_TEMPLATE_BYTES + 1024).await?;
-        if body.source.len() > MAX_TEMPLATE_BYTES {
-            return Err(invalid(
-                "source",
-                format!("at most {MAX_TEMPLATE_BYTES} bytes"),
-            ));
-        }
-        render::compile(name, &body.source).map_err(EdgeError::InvalidTemplate)?;
-        let mut overrides: Vec<(String, String)> = self
-            .overrides(locale)?
-            .into_iter()
-            .filter(|(other, _)| other != name)
-            .collect();
-        overrides.push((name.to_owned(), body.source.clone()));
+        let overrides = self.with_draft(locale, name, &body.source)?;
         self.try_templates(shop, locale, name, &overrides)
             .map_err(EdgeError::InvalidTemplate)?;
         self.run(
@@ -180,19 +192,7 @@ impl ShopRecords {
         let locale = locale_param(&draft.locale)?;
         let kind = kind_param(Some(&draft.kind))?;
         let name = template_name(&draft.name)?;
-        if draft.source.len() > MAX_TEMPLATE_BYTES {
-            return Err(invalid(
-                "source",
-                format!("at most {MAX_TEMPLATE_BYTES} bytes"),
-            ));
-        }
-        render::compile(name, &draft.source).map_err(EdgeError::InvalidTemplate)?;
-        let mut overrides: Vec<(String, String)> = self
-            .overrides(locale)?
-            .into_iter()
-            .filter(|(other, _)| other != name)
-            .collect();
-        overrides.push((name.to_owned(), draft.source));
+        let overrides = self.with_draft(locale, name, &draft.source)?;
         let sample = self.render_sample(shop, kind, locale, &overrides)?;
         http::json(&sample, 200)
     }
