@@ -13,6 +13,7 @@ mod api;
 mod faq;
 mod order;
 mod orders;
+mod overview;
 mod products;
 mod settings;
 mod team;
@@ -46,6 +47,8 @@ pub enum Route {
     Team,
     /// The owner's settings.
     Settings,
+    /// "Does selling on backorder pay?", the flags and the suppliers.
+    Overview,
 }
 
 impl Route {
@@ -56,6 +59,7 @@ impl Route {
             "/faq" => return Route::Faq,
             "/team" => return Route::Team,
             "/settings" => return Route::Settings,
+            "/overview" => return Route::Overview,
             _ => {}
         }
         if let Some(order) = path.strip_prefix("/orders/") {
@@ -214,6 +218,7 @@ fn App() -> impl IntoView {
         (true, Some(_), Route::Products, _) => view! { <products::Products /> }.into_any(),
         (true, Some(_), Route::Team, _) => view! { <team::Team /> }.into_any(),
         (true, Some(_), Route::Settings, _) => view! { <settings::Settings /> }.into_any(),
+        (true, Some(_), Route::Overview, _) => view! { <overview::Overview /> }.into_any(),
     };
     view! {
         <a class="skip" href="#main" on:click=move |ev| {
@@ -250,6 +255,7 @@ fn Header() -> impl IntoView {
                 <nav aria-label=words.nav_label>
                     <a href="#/orders" aria-current=current(|route| matches!(route, Route::Orders(_) | Route::Order(_)))>{words.orders}</a>
                     {(who.role == "owner").then(|| view! {
+                        <a href="#/overview" aria-current=current(|route| *route == Route::Overview)>{words.overview}</a>
                         <a href="#/products" aria-current=current(|route| *route == Route::Products)>{words.products}</a>
                     })}
                     <a href="#/faq" aria-current=current(|route| *route == Route::Faq)>{words.faq}</a>

@@ -47,7 +47,7 @@ pub fn Products() -> impl IntoView {
 /// Each supplier's record from the deliveries learnt: on time, how late,
 /// and whether it is slipping now.
 #[component]
-fn Suppliers(suppliers: RwSignal<Vec<Value>>) -> impl IntoView {
+pub fn Suppliers(suppliers: RwSignal<Vec<Value>>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let words = move || ctx.words();
     let percent = |share: &Value| format!("{:.0} %", share.as_f64().unwrap_or(0.0) * 100.0);

@@ -9,6 +9,7 @@ use e2e::store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::console::{SHOWN, no_violations, wait_js};
 use crate::{World, eventually, get_json};
 
 const SHOP: &str = "analytics-shop";
@@ -222,6 +223,79 @@ async fn analytics_compare_backorder_customers_and_count_a_cancellation_after_a_
     let empty = admin.get("/analytics?from=2020-01-01&to=2020-02-01").await;
     assert_eq!(empty["orders"]["all"], 0, "{empty}");
     assert_eq!(empty["backorders"]["orders"], 0, "{empty}");
+
+    // The console's overview says the same, in English and Arabic.
+    let browser = e2e::browser::Browser::start().await;
+    let client = &browser.client;
+    client
+        .goto(&format!(
+            "{}/console/?shop={SHOP}&lang=en#signin={}",
+            world.worker.base_url(),
+            admin.api_key()
+        ))
+        .await
+        .expect("loads");
+    wait_js(client, "the order list", SHOWN).await;
+    client
+        .execute("location.hash = '#/overview';", vec![])
+        .await
+        .expect("runs");
+    let shown = wait_js(
+        client,
+        "the overview's figures",
+        "const s = document.querySelector('dd.shipped');\
+         const rows = document.querySelectorAll('table.cohorts tbody tr');\
+         const choices = Array.from(document.querySelectorAll('table.choices tbody tr'), r => r.innerText);\
+         return s && rows.length && [s.innerText, rows[0].cells[0].innerText, rows[0].cells[1].innerText, \
+           document.querySelector('dd.waiting-now').innerText, choices];",
+    )
+    .await;
+    let customers = &figures["customers"];
+    assert_eq!(shown[0], "1", "{shown}");
+    assert_eq!(
+        shown[1],
+        customers["backorder"]["customers"].to_string(),
+        "{shown}"
+    );
+    assert_eq!(
+        shown[2],
+        customers["others"]["customers"].to_string(),
+        "{shown}"
+    );
+    assert_eq!(shown[3], "0", "{shown}");
+    let kept: u64 = backorders["choices"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|month| month["keep_waiting"].as_u64().unwrap_or(0))
+        .sum();
+    assert!(kept >= 1, "{figures}");
+    let kept_row = shown[4]
+        .as_array()
+        .and_then(|rows| {
+            rows.iter()
+                .find_map(|row| row.as_str().filter(|r| r.starts_with("Kept waiting")))
+        })
+        .expect("a row for those who kept waiting")
+        .to_owned();
+    assert!(kept_row.ends_with(&kept.to_string()), "{kept_row}");
+    no_violations(client, "the overview (en)").await;
+    client
+        .execute(
+            "const s = document.querySelector('.lang select'); s.value = 'ar';\
+             s.dispatchEvent(new Event('change'));",
+            vec![],
+        )
+        .await
+        .expect("runs");
+    wait_js(
+        client,
+        "the overview in Arabic",
+        "return document.documentElement.dir === 'rtl' && document.querySelector('dd.shipped');",
+    )
+    .await;
+    no_violations(client, "the overview (ar)").await;
+    browser.close().await;
 }
 
 /// A Shopify orders export as the store writes it: the order's columns on
