@@ -246,7 +246,7 @@ async fn analytics_compare_backorder_customers_and_count_a_cancellation_after_a_
         "const s = document.querySelector('dd.shipped');\
          const rows = document.querySelectorAll('table.cohorts tbody tr');\
          const choices = Array.from(document.querySelectorAll('table.choices tbody tr'), r => r.innerText);\
-         return s && rows.length && [s.innerText, rows[0].cells[0].innerText, rows[0].cells[1].innerText, \
+         return s && rows.length && [s.innerText, rows[0].cells[1].innerText, rows[0].cells[2].innerText, \
            document.querySelector('dd.waiting-now').innerText, choices];",
     )
     .await;
