@@ -229,8 +229,74 @@ fn Figures(figures: Value) -> impl IntoView {
         .iter()
         .map(|(label, _, shown)| view! { <tr><th scope="row">{label.clone()}</th><td class="number">{shown.clone()}</td></tr> })
         .collect_view();
+    // The same, month by month.
+    let month_rows = months
+        .iter()
+        .map(|month| {
+            let cells = words
+                .choice_kinds
+                .iter()
+                .map(|(code, _)| view! { <td class="number">{month[*code].as_u64().unwrap_or(0)}</td> })
+                .collect_view();
+            view! { <tr><th scope="row" dir="ltr">{month["month"].as_str().unwrap_or_default().to_owned()}</th>{cells}</tr> }
+        })
+        .collect_view();
+    let month_heads = words
+        .choice_kinds
+        .iter()
+        .map(|(_, label)| view! { <th scope="col">{*label}</th> })
+        .collect_view();
+    // Promise accuracy per product and per supplier.
+    let accuracy_rows = ["sku", "supplier"]
+        .into_iter()
+        .flat_map(|by| {
+            backorders[format!("promise_accuracy_by_{by}")]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |row| (row[by].as_str().unwrap_or_default().to_owned(), row["accuracy"].clone()))
+        })
+        .map(|(name, accuracy)| view! {
+            <tr>
+                <th scope="row"><bdi>{name}</bdi></th>
+                <td class="number">{accuracy["shipped"].as_u64().unwrap_or(0)}</td>
+                <td class="number">{share(&accuracy["on_time"])}</td>
+                <td class="number">{accuracy["mean_days_late"].as_f64().map_or("—".to_owned(), |d| format!("{d:.1}"))}</td>
+                <td class="number">{accuracy["p90_days_late"].as_f64().map_or("—".to_owned(), |d| format!("{d:.0}"))}</td>
+            </tr>
+        })
+        .collect_view();
+    let demand_rows = backorders["demand_waiting"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|row| view! {
+            <tr>
+                <th scope="row" dir="ltr">{row["sku"].as_str().unwrap_or_default().to_owned()}</th>
+                <td class="number">{row["orders"].as_u64().unwrap_or(0)}</td>
+                <td class="number">{row["units"].as_u64().unwrap_or(0)}</td>
+                <td class="number">{format!("{:.2} {currency}", row["value_minor"].as_f64().unwrap_or(0.0) / 100.0)}</td>
+            </tr>
+        })
+        .collect_view();
+    let waits = |waits: &Value| {
+        let days = |name: &str| {
+            waits[name]
+                .as_f64()
+                .map_or("—".to_owned(), |d| format!("{d:.0}"))
+        };
+        (
+            waits["orders"].as_u64().unwrap_or(0),
+            days("median_days"),
+            days("p90_days"),
+            days("longest_days"),
+        )
+    };
+    let (now_n, now_median, now_p90, now_longest) = waits(&backorders["waiting_now"]);
+    let (was_n, was_median, was_p90, was_longest) = waits(&backorders["waited"]);
     let accuracy = &backorders["promise_accuracy"];
-    let waiting = &backorders["waiting_now"];
     let kept = backorders["revenue_kept_minor"].as_f64().unwrap_or(0.0) / 100.0;
     let returned = backorders["revenue_returned_minor"].as_f64().unwrap_or(0.0) / 100.0;
     let period = fill(
@@ -269,6 +335,11 @@ fn Figures(figures: Value) -> impl IntoView {
             <h3 id="choices-title">{words.choices_made}</h3>
             <Bars bars=choices />
             <table class="choices"><tbody>{choice_rows}</tbody></table>
+            <table class="months">
+                <caption>{words.by_month}</caption>
+                <thead><tr><th scope="col">{words.month}</th>{month_heads}</tr></thead>
+                <tbody>{month_rows}</tbody>
+            </table>
         </section>
         <section aria-labelledby="promise-title">
             <h3 id="promise-title">{words.promise_held}</h3>
@@ -276,10 +347,43 @@ fn Figures(figures: Value) -> impl IntoView {
                 <dt>{words.shipped}</dt><dd class="shipped">{accuracy["shipped"].as_u64().unwrap_or(0)}</dd>
                 <dt>{words.on_time}</dt><dd>{share(&accuracy["on_time"])}</dd>
                 <dt>{words.mean_days_late}</dt><dd>{accuracy["mean_days_late"].as_f64().map_or("—".to_owned(), |d| format!("{d:.1}"))}</dd>
-                <dt>{words.waiting_now}</dt><dd class="waiting-now">{waiting["orders"].as_u64().unwrap_or(0)}</dd>
-                <dt>{words.median_wait}</dt><dd>{waiting["median_days"].as_f64().map_or("—".to_owned(), |d| format!("{d:.0}"))}</dd>
-                <dt>{words.longest_wait}</dt><dd>{waiting["longest_days"].as_f64().map_or("—".to_owned(), |d| format!("{d:.0}"))}</dd>
             </dl>
+            <table class="accuracy">
+                <thead><tr>
+                    <th scope="col">{words.sku_or_supplier}</th>
+                    <th scope="col">{words.shipped}</th>
+                    <th scope="col">{words.on_time}</th>
+                    <th scope="col">{words.mean_days_late}</th>
+                    <th scope="col">{words.col_p90_slip}</th>
+                </tr></thead>
+                <tbody>{accuracy_rows}</tbody>
+            </table>
+        </section>
+        <section aria-labelledby="waits-title">
+            <h3 id="waits-title">{words.waits}</h3>
+            <table class="waits">
+                <thead><tr>
+                    <th scope="col"><span class="visually-hidden">{words.figure}</span></th>
+                    <th scope="col">{words.orders}</th>
+                    <th scope="col">{words.median_wait}</th>
+                    <th scope="col">{words.p90_wait}</th>
+                    <th scope="col">{words.longest_wait}</th>
+                </tr></thead>
+                <tbody>
+                    <tr><th scope="row">{words.waiting_now}</th><td class="number waiting-now">{now_n}</td><td class="number">{now_median}</td><td class="number">{now_p90}</td><td class="number">{now_longest}</td></tr>
+                    <tr><th scope="row">{words.waited}</th><td class="number">{was_n}</td><td class="number">{was_median}</td><td class="number">{was_p90}</td><td class="number">{was_longest}</td></tr>
+                </tbody>
+            </table>
+            <h4>{words.demand_waiting}</h4>
+            <table class="demand">
+                <thead><tr>
+                    <th scope="col">{words.sku}</th>
+                    <th scope="col">{words.orders}</th>
+                    <th scope="col">{words.units}</th>
+                    <th scope="col">{words.value}</th>
+                </tr></thead>
+                <tbody>{demand_rows}</tbody>
+            </table>
         </section>
     }
 }

@@ -247,7 +247,7 @@ async fn analytics_compare_backorder_customers_and_count_a_cancellation_after_a_
          const rows = document.querySelectorAll('table.cohorts tbody tr');\
          const choices = Array.from(document.querySelectorAll('table.choices tbody tr'), r => r.innerText);\
          return s && rows.length && [s.innerText, rows[0].cells[1].innerText, rows[0].cells[2].innerText, \
-           document.querySelector('dd.waiting-now').innerText, choices];",
+           document.querySelector('.waiting-now').innerText, choices];",
     )
     .await;
     let customers = &figures["customers"];

@@ -3,6 +3,7 @@
 //! and what it waits for, the fan-out of a restock or a delay, and the
 //! merchant's list of orders.
 
+use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::lifecycle::{Event, NewLine, NewOrder, Stage};
@@ -28,6 +29,9 @@ const MAX_IMPORT_BYTES: usize = 1024 * 1024;
 fn fan_out_key() -> Result<String, EdgeError> {
     Ok(format!("fan/{}", crypto::random_hex(12)?))
 }
+
+/// How many imported orders are placed at once.
+const PLACING_AT_ONCE: usize = 16;
 
 impl ShopRecords {
     /// The merchant's order routes; `None` when the path is not one of them.
@@ -78,11 +82,16 @@ impl ShopRecords {
             parse_order(&draft.id)?;
             drafts.push(draft);
         }
-        let placed = futures_util::future::join_all(drafts.into_iter().map(|draft| async move {
-            let key = format!("import:{}", draft.id);
-            self.place(shop, draft, &key).await
-        }))
-        .await;
+        // A few at a time: a hundred calls to order objects at once made
+        // the runtime answer 503 (overloaded) for the whole import.
+        let placed: Vec<_> =
+            futures_util::stream::iter(drafts.into_iter().map(|draft| async move {
+                let key = format!("import:{}", draft.id);
+                self.place(shop, draft, &key).await
+            }))
+            .buffered(PLACING_AT_ONCE)
+            .collect()
+            .await;
         let placed = placed.into_iter().collect::<Result<Vec<_>, _>>()?;
         http::json(&json!({ "received": placed }), 200)
     }
