@@ -24,7 +24,7 @@ const SHOP: &str = "desk-bench";
 const SKU: &str = "TENT-2P";
 const READS: usize = 7;
 /// The orders placed between two restarts of the local worker.
-const ORDERS_PER_RUN: usize = 6_000;
+const ORDERS_PER_RUN: usize = 3_000;
 
 /// Asks `rest` READS times; prints the best and the median and returns the
 /// last answer.
@@ -82,7 +82,7 @@ async fn main() {
                     "window": {"earliest": earliest.to_string(), "latest": latest.to_string()}}),
         )
         .await;
-    // Locally, workerd keeps every order's object open (two files or more each) until
+    // Locally, workerd keeps every order's object open (up to four files each) until
     // it stops, and this machine allows 20,000 open files: the orders go in
     // by chunks, with the worker restarted on the same state between them
     // (in production idle objects are evicted). The restarts are not timed.
