@@ -31,7 +31,7 @@ fn fan_out_key() -> Result<String, EdgeError> {
 }
 
 /// How many imported orders are placed at once.
-const PLACING_AT_ONCE: usize = 16;
+const PLACING_AT_ONCE: usize = 50;
 
 impl ShopRecords {
     /// The merchant's order routes; `None` when the path is not one of them.
@@ -82,8 +82,10 @@ impl ShopRecords {
             parse_order(&draft.id)?;
             drafts.push(draft);
         }
-        // A few at a time: a hundred calls to order objects at once made
-        // the runtime answer 503 (overloaded) for the whole import.
+        // Up to PLACING_AT_ONCE at a time: each answer also calls back
+        // into this object, whose queue the runtime bounds (it answers 503
+        // when it overflows; the importer sends the batch again, placed
+        // once).
         let placed: Vec<_> =
             futures_util::stream::iter(drafts.into_iter().map(|draft| async move {
                 let key = format!("import:{}", draft.id);
