@@ -297,6 +297,12 @@ fn Figures(figures: Value) -> impl IntoView {
     let (now_n, now_median, now_p90, now_longest) = waits(&backorders["waiting_now"]);
     let (was_n, was_median, was_p90, was_longest) = waits(&backorders["waited"]);
     let accuracy = &backorders["promise_accuracy"];
+    let shipped = accuracy["shipped"].as_u64().unwrap_or(0);
+    let any_accuracy = ["sku", "supplier"].iter().any(|by| {
+        backorders[format!("promise_accuracy_by_{by}")]
+            .as_array()
+            .is_some_and(|rows| !rows.is_empty())
+    });
     let kept = backorders["revenue_kept_minor"].as_f64().unwrap_or(0.0) / 100.0;
     let returned = backorders["revenue_returned_minor"].as_f64().unwrap_or(0.0) / 100.0;
     let period = fill(
@@ -344,11 +350,11 @@ fn Figures(figures: Value) -> impl IntoView {
         <section aria-labelledby="promise-title">
             <h3 id="promise-title">{words.promise_held}</h3>
             <dl>
-                <dt>{words.shipped}</dt><dd class="shipped">{accuracy["shipped"].as_u64().unwrap_or(0)}</dd>
+                <dt>{words.shipped}</dt><dd class="shipped">{shipped}</dd>
                 <dt>{words.on_time}</dt><dd>{share(&accuracy["on_time"])}</dd>
-                <dt>{words.mean_days_late}</dt><dd>{accuracy["mean_days_late"].as_f64().map_or("—".to_owned(), |d| format!("{d:.1}"))}</dd>
+                <dt>{words.mean_days_late}</dt><dd>{accuracy["mean_days_late"].as_f64().filter(|_| shipped > 0).map_or("—".to_owned(), |d| format!("{d:.1}"))}</dd>
             </dl>
-            <table class="accuracy">
+            <table class="accuracy" hidden=!any_accuracy>
                 <thead><tr>
                     <th scope="col">{words.sku_or_supplier}</th>
                     <th scope="col">{words.shipped}</th>
