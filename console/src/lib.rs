@@ -239,8 +239,7 @@ fn App() -> impl IntoView {
 fn Header() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     // `aria-current="page"` on the link to where we are.
-    let current =
-        move |is: fn(&Route) -> bool| move || ctx.route.with(|route| is(route)).then_some("page");
+    let current = move |is: fn(&Route) -> bool| move || ctx.route.with(is).then_some("page");
     let who = move || {
         ctx.who.get().map(|who| {
             let words = ctx.words();
