@@ -19,15 +19,21 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn network(err: impl std::fmt::Display) -> Failure {
+    /// A failure the console itself names (no answer from the edge, or an
+    /// answer it reads as one), for `field` when one is at fault.
+    pub fn here(code: &str, message: String, field: Option<&str>) -> Failure {
         Failure {
             status: 0,
-            code: "network".into(),
-            message: err.to_string(),
-            field: None,
+            code: code.to_owned(),
+            message,
+            field: field.map(str::to_owned),
             template: None,
             line: None,
         }
+    }
+
+    fn network(err: impl std::fmt::Display) -> Failure {
+        Failure::here("network", err.to_string(), None)
     }
 }
 

@@ -109,11 +109,7 @@ fn instant(value: &Value) -> Option<String> {
 /// An email's or an action's state in words.
 fn state_words(words: &crate::words::Words, value: &Value) -> String {
     let code = value.as_str().unwrap_or_default();
-    words
-        .states
-        .iter()
-        .find(|(known, _)| *known == code)
-        .map_or_else(|| code.to_owned(), |(_, said)| (*said).to_owned())
+    crate::words::named(&words.states, code).map_or_else(|| code.to_owned(), str::to_owned)
 }
 
 fn code_words(value: &Value) -> String {

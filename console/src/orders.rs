@@ -172,11 +172,9 @@ fn Table(
     let ctx = expect_context::<Ctx>();
     let words = ctx.words();
     let stage_name = move |code: &str| {
-        words
-            .stages
-            .iter()
-            .find(|(known, _)| *known == code)
-            .map_or(code.to_owned(), |(_, name)| (*name).to_owned())
+        crate::words::named(&words.stages, code)
+            .unwrap_or(code)
+            .to_owned()
     };
     let count = fill(words.total, &[("n", &total.to_string())]);
     if orders.is_empty() {

@@ -400,11 +400,8 @@ fn Flags(flags: Value) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let words = ctx.words();
     let signal = move |code: &str| {
-        words
-            .signals
-            .iter()
-            .find(|(known, _)| *known == code)
-            .map_or_else(|| code.replace('_', " "), |(_, said)| (*said).to_owned())
+        crate::words::named(&words.signals, code)
+            .map_or_else(|| code.replace('_', " "), str::to_owned)
     };
     let products = flags["products"].as_array().cloned().unwrap_or_default();
     let rows = products

@@ -114,11 +114,8 @@ fn said(words: &crate::words::Words, shown: &Value) -> (String, String) {
                 (Some(confidence), uncertain) => {
                     let mut why = fill(words.estimated, &[("confidence", &confidence.to_string())]);
                     if let Some(uncertain) = uncertain {
-                        let said = words
-                            .uncertainties
-                            .iter()
-                            .find(|(code, _)| *code == uncertain)
-                            .map_or(uncertain, |(_, words)| words);
+                        let said = crate::words::named(&words.uncertainties, uncertain)
+                            .unwrap_or(uncertain);
                         why.push_str(&fill(words.uncertain_because, &[("why", said)]));
                     }
                     why

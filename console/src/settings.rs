@@ -259,14 +259,11 @@ fn Policy() -> impl IntoView {
                             let text = event_target_value(&ev);
                             match serde_json::from_str::<Value>(&text) {
                                 Ok(list) => policy.update(|p| if let Some(p) = p { p["alternatives"] = list; }),
-                                Err(err) => outcome.set(Outcome::Refused(Failure {
-                                    status: 400,
-                                    code: "invalid_input".into(),
-                                    message: err.to_string(),
-                                    field: Some("alternatives".into()),
-                                    template: None,
-                                    line: None,
-                                })),
+                                Err(err) => outcome.set(Outcome::Refused(Failure::here(
+                                    "invalid_input",
+                                    err.to_string(),
+                                    Some("alternatives"),
+                                ))),
                             }
                         }></textarea>
                     <span id="alternatives-hint" class="hint">{words().alternatives_hint}</span>
@@ -431,20 +428,17 @@ fn Mail() -> impl IntoView {
                                 ("id", answer["message_id"].as_str().unwrap_or("–")),
                             ],
                         )),
-                        _ => Outcome::Refused(Failure {
-                            status: 200,
-                            code: "not_sent".into(),
-                            message: fill(
+                        _ => Outcome::Refused(Failure::here(
+                            "not_sent",
+                            fill(
                                 words.test_not_sent,
                                 &[
                                     ("provider", provider),
                                     ("reason", answer["reason"].as_str().unwrap_or_default()),
                                 ],
                             ),
-                            field: None,
-                            template: None,
-                            line: None,
-                        }),
+                            None,
+                        )),
                     }
                 }
                 Err(failure) => Outcome::Refused(failure),

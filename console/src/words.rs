@@ -56,6 +56,15 @@ impl Lang {
     }
 }
 
+/// The words a table gives a wire code (a stage, a state, a signal), if
+/// it has that code.
+pub fn named(table: &[(&'static str, &'static str)], code: &str) -> Option<&'static str> {
+    table
+        .iter()
+        .find(|(known, _)| *known == code)
+        .map(|(_, said)| *said)
+}
+
 /// `{name}` in `text` replaced by `value`, for each pair.
 pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
     values.iter().fold(text.to_owned(), |out, (name, value)| {

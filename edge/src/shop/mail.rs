@@ -181,9 +181,10 @@ impl ShopRecords {
             Some(locale) => locale_param(locale)?,
             None => self.policy()?.locale(),
         };
+        // No provider chosen yet: the outbox, as for every email.
         let config = self
             .mail_config()?
-            .unwrap_or_else(|| MailConfig::outbox(&self.shop_name(shop).unwrap_or_default()));
+            .unwrap_or_else(|| MailConfig::outbox(&name_of(None, shop)));
         let kind = shared::lifecycle::EmailKind::Receipt;
         let sample = self.render_sample(shop, kind, locale, &self.overrides(locale)?)?;
         let text = |name: &str| sample[name].as_str().unwrap_or_default().to_owned();

@@ -72,25 +72,50 @@ impl ShopRecords {
         })
     }
 
+    /// The products the shop has set, by SKU (the first `limit`, when
+    /// given); one whose row cannot be read is logged and left out.
+    fn stored_products(
+        &self,
+        limit: Option<usize>,
+    ) -> Result<Vec<(Sku, ProductSetting)>, EdgeError> {
+        #[derive(Deserialize)]
+        struct Stored {
+            sku: String,
+            setting: String,
+        }
+        let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        let rows: Vec<Stored> = self.rows(
+            "SELECT sku, setting FROM products ORDER BY sku LIMIT ?",
+            vec![limit.into()],
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                match (
+                    Sku::parse(&row.sku),
+                    serde_json::from_str::<ProductSetting>(&row.setting),
+                ) {
+                    (Ok(sku), Ok(setting)) => Some((sku, setting)),
+                    _ => {
+                        worker::console_error!("stored product {} is unreadable", row.sku);
+                        None
+                    }
+                }
+            })
+            .collect())
+    }
+
     /// `GET …/catalog`: every product the shop has set (the first
     /// `MAX_CATALOG` by SKU), with what its page says today and why (the
     /// window, stated or estimated with its confidence and any
     /// uncertainty), and how many orders wait for it.
     fn catalog(&self) -> Result<Response, EdgeError> {
         #[derive(Deserialize)]
-        struct Stored {
-            sku: String,
-            setting: String,
-        }
-        #[derive(Deserialize)]
         struct Waiting {
             sku: String,
             n: i64,
         }
-        let rows: Vec<Stored> = self.rows(
-            "SELECT sku, setting FROM products ORDER BY sku LIMIT ?",
-            vec![(MAX_CATALOG as i64 + 1).into()],
-        )?;
+        let stored = self.stored_products(Some(MAX_CATALOG + 1))?;
         let waiting: std::collections::HashMap<String, i64> = self
             .rows::<Waiting>(
                 "SELECT sku, COUNT(*) AS n FROM waiting GROUP BY sku",
@@ -101,21 +126,19 @@ impl ShopRecords {
             .collect();
         let history = self.history()?;
         let today = clock::today();
-        let more = rows.len() > MAX_CATALOG;
-        let products: Vec<Value> = rows
+        let more = stored.len() > MAX_CATALOG;
+        let products: Vec<Value> = stored
             .into_iter()
             .take(MAX_CATALOG)
-            .filter_map(|row| {
-                let sku = Sku::parse(&row.sku).ok()?;
-                let setting: ProductSetting = serde_json::from_str(&row.setting).ok()?;
+            .map(|(sku, setting)| {
+                let waiting = waiting.get(sku.as_str()).copied().unwrap_or(0);
                 let shown = StoredProduct::resolved(sku, setting, &history, today);
-                let waiting = waiting.get(&row.sku).copied().unwrap_or(0);
-                Some(json!({
+                json!({
                     "sku": shown.sku,
                     "setting": shown.setting,
                     "shown": shown.shown.map(|shown| shown.availability),
                     "waiting_orders": waiting,
-                }))
+                })
             })
             .collect();
         http::json(
@@ -196,23 +219,10 @@ impl ShopRecords {
         shop: &ShopId,
         estimated: bool,
     ) -> Result<(), EdgeError> {
-        #[derive(Deserialize)]
-        struct Stored {
-            sku: String,
-            setting: String,
-        }
-        let rows: Vec<Stored> = self.rows("SELECT sku, setting FROM products", vec![])?;
         let history = self.history()?;
         let today = clock::today();
         let mut products = Vec::new();
-        for row in rows {
-            let (Ok(sku), Ok(setting)) = (
-                Sku::parse(&row.sku),
-                serde_json::from_str::<ProductSetting>(&row.setting),
-            ) else {
-                worker::console_error!("stored product {} is unreadable", row.sku);
-                continue;
-            };
+        for (sku, setting) in self.stored_products(None)? {
             let wanted = match estimated {
                 true => setting.needs_history(),
                 false => matches!(setting, ProductSetting::Backorder { .. }),
